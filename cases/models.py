@@ -1,0 +1,1 @@
+"""Tables of the case store (none yet: see the package docstring)."""

@@ -1,0 +1,1 @@
+"""Mail in: sources (IMAP, Maildir, files), parsing, classification, routing and handling."""

@@ -1,0 +1,36 @@
+"""What the inbound side asks to be answered, as plain data, and the seam that answers it.
+
+Handlers decide *that* a person gets an answer; the mailer (wired in by the composition root) decides how
+it looks and when it goes. The answer is queued in the same transaction as the change it reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+
+class AnswerKind(StrEnum):
+    WELCOME = "welcome"
+    CONFIRM = "confirm"
+    ALREADY_SUBSCRIBED = "already_subscribed"
+    GOODBYE = "goodbye"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    kind: AnswerKind
+    to_address: str
+    to_name: str = ""
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    inbound_message_id: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Responder(Protocol):
+    def answer(self, session: Session, answer: Answer) -> None:
+        """Queue ``answer`` in the caller's transaction (or suppress it over a cap)."""

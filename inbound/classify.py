@@ -1,0 +1,167 @@
+"""Where a message goes: an ordered tuple of small named rules over plain data.
+
+``classify`` is pure. What it needs from the database or the settings (our addresses, whether the message
+answers a known thread, which of our signed tokens it carries) is computed by the pipeline beforehand and
+handed in as a ``ClassifyContext``. The first rule that matches decides; its name and reason are stored with
+the message so staff can always see why a mail went where it went.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from . import signals
+from .message import ParsedMail
+from .subject_rules import SubjectCommand, subject_command
+
+CASE_TAG = re.compile(r"\[\s*(KK-\d{4}-\d{3,})\s*\]", re.IGNORECASE)
+
+
+class Route(StrEnum):
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    CONFIRM = "confirm"
+    BOUNCE = "bounce"
+    AUTO_REPLY = "auto_reply"
+    CASE_REPLY = "case_reply"
+    NEW_CASE = "new_case"
+    QUARANTINE = "quarantine"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifyContext:
+    """Facts about a message that need the database or settings, gathered before classification."""
+
+    own_addresses: frozenset[str] = frozenset()
+    confirm_address: str | None = None  # address named by a valid confirmation token the mail carries
+    unsubscribe_address: str | None = None  # address named by a valid unsubscribe token in the subject
+    answers_known_case_message: bool = False  # In-Reply-To/References name a message of a case
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    route: Route
+    rule: str
+    reason: str
+
+
+Check = Callable[[ParsedMail, ClassifyContext], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    route: Route
+    check: Check
+    description: str
+
+
+def _sig(fn: Callable[[ParsedMail], str | None]) -> Check:
+    return lambda mail, _ctx: fn(mail)
+
+
+def _from_ourselves(mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    sender = (mail.from_address or "").lower()
+    return f"sent from our own address {sender}" if sender and sender in ctx.own_addresses else None
+
+
+def _no_sender(mail: ParsedMail, _ctx: ClassifyContext) -> str | None:
+    return None if mail.from_address else "no usable From address"
+
+
+def _confirm_token(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    if ctx.confirm_address:
+        return f"answers our confirmation request to {ctx.confirm_address}"
+    return None
+
+
+def _unsubscribe_token(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    if ctx.unsubscribe_address:
+        return f"carries a signed unsubscribe token for {ctx.unsubscribe_address}"
+    return None
+
+
+def _case_thread(mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    if ctx.answers_known_case_message:
+        return "In-Reply-To/References name a message of a case"
+    tag = CASE_TAG.search(mail.subject)
+    return f"subject carries case tag {tag.group(1).upper()}" if tag else None
+
+
+def _subject_is(command: SubjectCommand) -> Check:
+    def check(mail: ParsedMail, _ctx: ClassifyContext) -> str | None:
+        found, reason = subject_command(mail.subject)
+        return reason if found is command else None
+
+    return check
+
+
+def _new_case(mail: ParsedMail, _ctx: ClassifyContext) -> str:
+    _found, reason = subject_command(mail.subject)
+    return f"a question from a person ({reason})"
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("our_marker", Route.AUTO_REPLY, _sig(signals.our_marker), "mail we sent ourselves, come back"),
+    Rule("from_ourselves", Route.AUTO_REPLY, _from_ourselves, "From is the shared mailbox itself"),
+    Rule(
+        "delivery_report", Route.BOUNCE, _sig(signals.delivery_report), "RFC 3464 DSN or X-Failed-Recipients"
+    ),
+    Rule(
+        "mailer_daemon", Route.BOUNCE, _sig(signals.from_mailer_daemon), "failure notice from MAILER-DAEMON"
+    ),
+    Rule(
+        "null_sender_failure",
+        Route.BOUNCE,
+        _sig(signals.bounce_subject_with_null_sender),
+        "null sender with a failed-delivery subject",
+    ),
+    # Before the automatic-mail rules: some mail programs send the mailto unsubscribe as automatic mail.
+    Rule("unsubscribe_token", Route.UNSUBSCRIBE, _unsubscribe_token, "our List-Unsubscribe mailto link"),
+    Rule("auto_submitted", Route.AUTO_REPLY, _sig(signals.auto_submitted), "RFC 3834 Auto-Submitted"),
+    Rule("autoreply_header", Route.AUTO_REPLY, _sig(signals.autoreply_header), "X-Autoreply / X-Autorespond"),
+    Rule(
+        "auto_response_suppress",
+        Route.AUTO_REPLY,
+        _sig(signals.auto_response_suppress),
+        "Exchange's X-Auto-Response-Suppress",
+    ),
+    Rule(
+        "precedence", Route.AUTO_REPLY, _sig(signals.bulk_precedence), "Precedence auto_reply/bulk/junk/list"
+    ),
+    Rule(
+        "out_of_office",
+        Route.AUTO_REPLY,
+        _sig(signals.out_of_office_subject),
+        "out-of-office subject (Swedish, English, German, Norwegian)",
+    ),
+    Rule("null_sender", Route.AUTO_REPLY, _sig(signals.empty_return_path), "empty Return-Path"),
+    Rule("no_sender", Route.QUARANTINE, _no_sender, "no From address to act on"),
+    Rule("confirm_token", Route.CONFIRM, _confirm_token, "reply to a confirmation request"),
+    Rule("case_thread", Route.CASE_REPLY, _case_thread, "reply in a case's thread"),
+    Rule(
+        "unsubscribe_subject",
+        Route.UNSUBSCRIBE,
+        _subject_is(SubjectCommand.UNSUBSCRIBE),
+        "subject is an unsubscribe command",
+    ),
+    Rule(
+        "subscribe_subject",
+        Route.SUBSCRIBE,
+        _subject_is(SubjectCommand.SUBSCRIBE),
+        "subject asks to subscribe",
+    ),
+    Rule("new_case", Route.NEW_CASE, _new_case, "everything else is a question"),
+)
+
+
+def classify(mail: ParsedMail, ctx: ClassifyContext, rules: tuple[Rule, ...] = RULES) -> Decision:
+    """The first matching rule's route, name and reason."""
+    for rule in rules:
+        reason = rule.check(mail, ctx)
+        if reason:
+            return Decision(rule.route, rule.name, reason)
+    raise AssertionError("the last rule matches every message")

@@ -1,0 +1,112 @@
+"""What happens for each route, inside the pipeline's transaction.
+
+Handlers change the list (through ``subscribers.service``) and return the answers to send; they never
+commit and never send. Routes without a handler here (bounce, auto_reply, cases) are stored and filed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from kulturkluster.settings import ConfirmPolicy
+from subscribers import service
+from subscribers.models import Channel
+from subscribers.service import ConfirmOutcome, Evidence, SubscribeOutcome, UnsubscribeOutcome
+
+from . import signals
+from .answers import Answer, AnswerKind
+from .authres import dmarc_pass
+from .classify import ClassifyContext, Decision, Route
+from .message import ParsedMail
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerConfig:
+    confirm_policy: ConfirmPolicy
+    trusted_authserv_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """Everything a handler may look at: the stored row's id, the parsed mail, and how it was routed."""
+
+    row_id: int
+    mail: ParsedMail
+    decision: Decision
+    context: ClassifyContext
+
+
+Handler = Callable[[Session, Incoming, HandlerConfig], list[Answer]]
+
+
+def _reply(incoming: Incoming, kind: AnswerKind, to: str) -> Answer:
+    mail = incoming.mail
+    return Answer(
+        kind=kind,
+        to_address=to,
+        to_name=mail.from_name,
+        in_reply_to=mail.message_id,
+        references=mail.references,
+        inbound_message_id=incoming.row_id,
+    )
+
+
+def _evidence(incoming: Incoming, channel: Channel, policy: str | None = None) -> Evidence:
+    mail = incoming.mail
+    trail = "; ".join(mail.authentication_results[:1]) or "no Authentication-Results"
+    return Evidence(
+        channel=channel,
+        message_id=mail.message_id,
+        detail=f"{incoming.decision.reason}. From: {mail.from_address}. {trail}"[:2000],
+        policy=policy,
+    )
+
+
+def handle_subscribe(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
+    mail = incoming.mail
+    assert mail.from_address
+    verified = dmarc_pass(mail.authentication_results, config.trusted_authserv_id, mail.from_domain)
+    confirm_first = service.needs_confirmation(config.confirm_policy, verified)
+    policy = f"confirm={config.confirm_policy.value}; dmarc={'pass' if verified else 'unverified'}"
+    outcome = service.subscribe(
+        session,
+        mail.from_address,
+        mail.from_name,
+        _evidence(incoming, Channel.EMAIL, policy),
+        confirm_first=confirm_first,
+    )
+    kind = {
+        SubscribeOutcome.ACTIVATED: AnswerKind.WELCOME,
+        SubscribeOutcome.CONFIRMATION_NEEDED: AnswerKind.CONFIRM,
+        SubscribeOutcome.ALREADY_ACTIVE: AnswerKind.ALREADY_SUBSCRIBED,
+    }[outcome]
+    return [_reply(incoming, kind, mail.from_address)]
+
+
+def handle_confirm(session: Session, incoming: Incoming, _config: HandlerConfig) -> list[Answer]:
+    address = incoming.context.confirm_address
+    assert address
+    outcome = service.confirm(session, address, _evidence(incoming, Channel.EMAIL, "token in reply"))
+    return [_reply(incoming, AnswerKind.WELCOME, address)] if outcome is ConfirmOutcome.ACTIVATED else []
+
+
+def handle_unsubscribe(session: Session, incoming: Incoming, _config: HandlerConfig) -> list[Answer]:
+    mail = incoming.mail
+    by_token = incoming.context.unsubscribe_address
+    address = by_token or mail.from_address
+    assert address
+    channel = Channel.LIST_UNSUBSCRIBE if by_token else Channel.EMAIL
+    outcome = service.unsubscribe(session, address, _evidence(incoming, channel))
+    if outcome is not UnsubscribeOutcome.UNSUBSCRIBED or signals.auto_submitted(mail):
+        return []
+    return [_reply(incoming, AnswerKind.GOODBYE, address)]
+
+
+HANDLERS: dict[Route, Handler] = {
+    Route.SUBSCRIBE: handle_subscribe,
+    Route.CONFIRM: handle_confirm,
+    Route.UNSUBSCRIBE: handle_unsubscribe,
+}

@@ -1,0 +1,245 @@
+"""Bytes in, ParsedMail out: the one place that knows about ``email.message``.
+
+Parsing is tolerant: headers are read from their raw source and decoded here (RFC 2047 in any charset,
+raw 8-bit as UTF-8 or Windows-1252), so a broken header degrades to its best readable text instead of
+raising. Only input that is not a message at all raises ``UnparseableMail``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import unicodedata
+from datetime import UTC, datetime
+from email import policy
+from email.header import decode_header
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+
+from kulturkluster.errors import KulturklusterError
+from subscribers.address import try_normalize
+
+from .message import Attachment, ParsedMail
+
+# Headers kept verbatim (decoded) for the loop, bounce and list rules.
+KEPT_HEADERS = frozenset(
+    {
+        "auto-submitted",
+        "x-autoreply",
+        "x-autorespond",
+        "x-auto-response-suppress",
+        "precedence",
+        "x-precedence",
+        "list-id",
+        "list-unsubscribe",
+        "x-failed-recipients",
+        "x-kulturkluster",
+        "x-mailer",
+        "feedback-type",
+        "x-loop",
+    }
+)
+_MSGID = re.compile(r"<([^<>\s]+)>")
+_WS = re.compile(r"\s+")
+_PARSER = BytesParser(policy=policy.default)
+
+
+class UnparseableMail(KulturklusterError):
+    """The bytes are not an email message."""
+
+
+def parse(raw: bytes) -> ParsedMail:
+    """Parse one RFC 5322 message. Never raises for a broken message, only for a non-message."""
+    if not raw.strip():
+        raise UnparseableMail("empty message")
+    head = raw[:65536].lstrip()
+    if b":" not in head.split(b"\n", 1)[0] and not head.startswith(b"From "):
+        raise UnparseableMail("no header block: the first line is not a header")
+    msg = _PARSER.parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    headers = _raw_headers(msg)
+    from_name, from_address = _first_address(headers.get("from", [""])[0])
+    text, html, attachments = _bodies(msg)
+    content_type = msg.get_content_type()
+    return ParsedMail(
+        message_id=_first_msgid(headers.get("message-id", [""])[0]),
+        from_address=from_address,
+        from_name=from_name,
+        subject=_unfold(headers.get("subject", [""])[0]),
+        date=_date(headers.get("date", [""])[0]),
+        reply_to=_addresses(headers.get("reply-to", [])),
+        to=_addresses(headers.get("to", [])),
+        cc=_addresses(headers.get("cc", [])),
+        in_reply_to=tuple(_MSGID.findall(" ".join(headers.get("in-reply-to", [])))),
+        references=tuple(_MSGID.findall(" ".join(headers.get("references", [])))),
+        return_path=_return_path(headers.get("return-path")),
+        content_type=content_type,
+        report_type=_report_type(msg) if content_type == "multipart/report" else None,
+        text=text,
+        html=html,
+        attachments=tuple(attachments),
+        authentication_results=tuple(headers.get("authentication-results", [])),
+        headers={name: values[0] for name, values in headers.items() if name in KEPT_HEADERS},
+        defects=tuple(type(d).__name__ for d in msg.defects),
+        size=len(raw),
+    )
+
+
+def decode_text(value: str) -> str:
+    """Decode a raw header value: RFC 2047 encoded words in any charset, or raw 8-bit bytes."""
+    if _has_surrogates(value):
+        value = _bytes_to_text(value.encode("ascii", "surrogateescape"))
+    if "=?" not in value:
+        return value
+    try:
+        parts = decode_header(value)
+    except Exception:
+        return value
+    out: list[str] = []
+    for chunk, charset in parts:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        else:
+            out.append(_bytes_to_text(chunk, charset))
+    return "".join(out)
+
+
+def _raw_headers(msg: Message) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = {}
+    for name, value in msg.raw_items():
+        headers.setdefault(name.strip().lower(), []).append(str(value))
+    return headers
+
+
+def _unfold(value: str) -> str:
+    text = decode_text(value)
+    text = unicodedata.normalize("NFC", text).replace("\x00", "")
+    return _WS.sub(" ", text).strip()
+
+
+def _has_surrogates(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _bytes_to_text(data: bytes, charset: str | None = None) -> str:
+    for candidate in (charset, "utf-8"):
+        if not candidate or candidate.lower() in {"unknown-8bit", "x-unknown"}:
+            continue
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _first_msgid(value: str) -> str | None:
+    found = _MSGID.search(value)
+    if found:
+        return found.group(1)
+    bare = value.strip()
+    return bare if bare and " " not in bare else None
+
+
+def _first_address(value: str) -> tuple[str, str | None]:
+    pairs = _address_pairs([value])
+    if not pairs:
+        return "", None
+    name, addr = pairs[0]
+    return name, try_normalize(addr)
+
+
+def _addresses(values: list[str]) -> tuple[str, ...]:
+    found = (try_normalize(addr) for _name, addr in _address_pairs(values))
+    return tuple(addr for addr in found if addr)
+
+
+def _address_pairs(values: list[str]) -> list[tuple[str, str]]:
+    raw = [v for v in values if v]
+    if not raw:
+        return []
+    # Decode raw 8-bit first; encoded words in display names are decoded per name afterwards.
+    cleaned = [_bytes_to_text(v.encode("ascii", "surrogateescape")) if _has_surrogates(v) else v for v in raw]
+    try:
+        pairs = email.utils.getaddresses(cleaned)
+    except Exception:
+        return []
+    return [(_unfold(name), addr) for name, addr in pairs if addr and "@" in addr]
+
+
+def _date(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(decode_text(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _return_path(values: list[str] | None) -> str | None:
+    if not values:
+        return None
+    value = values[-1].strip()
+    if value in {"<>", ""}:
+        return ""
+    return try_normalize(value) or value.strip("<>")
+
+
+def _bodies(msg: EmailMessage) -> tuple[str, str | None, list[Attachment]]:
+    text_parts: list[str] = []
+    html_parts: list[str] = []
+    attachments: list[Attachment] = []
+    for part in _leaf_parts(msg):
+        ctype = part.get_content_type()
+        disposition = (part.get_content_disposition() or "").lower()
+        filename = _filename(part)
+        if disposition == "attachment" or filename or ctype not in {"text/plain", "text/html"}:
+            if ctype in {"message/delivery-status", "text/rfc822-headers"}:
+                continue
+            payload = part.get_payload(decode=True)
+            size = len(payload) if isinstance(payload, bytes) else _serialized_size(part)
+            attachments.append(Attachment(filename=filename, content_type=ctype, size=size))
+            continue
+        content = _part_text(part)
+        (html_parts if ctype == "text/html" else text_parts).append(content)
+    text = "\n\n".join(p for p in text_parts if p.strip())
+    html = "\n".join(html_parts) if html_parts else None
+    return text.replace("\x00", ""), html.replace("\x00", "") if html else None, attachments
+
+
+def _report_type(msg: Message) -> str | None:
+    value = msg.get_param("report-type", header="content-type")
+    return value if isinstance(value, str) and value else None
+
+
+def _leaf_parts(part: Message) -> list[Message]:
+    """The non-multipart parts, without descending into attached messages (forwards, DSN returns)."""
+    if part.get_content_maintype() == "message":
+        return [part]
+    payload = part.get_payload()
+    if part.is_multipart() and isinstance(payload, list):
+        return [leaf for sub in payload if isinstance(sub, Message) for leaf in _leaf_parts(sub)]
+    return [part]
+
+
+def _serialized_size(part: Message) -> int:
+    try:
+        return len(part.as_bytes())
+    except Exception:
+        return 0
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        return None
+    return _unfold(name) if name else None
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset()
+    return _bytes_to_text(payload, charset)

@@ -1,0 +1,100 @@
+"""Header and subject signals of automatic mail: auto-replies, list mail, bounces.
+
+Each function answers one question about a ParsedMail with a reason string (or None), so the classifier's
+rules stay one line each and every signal is testable alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from subscribers.address import local_part
+
+from .message import ParsedMail
+
+OUR_MARKER_HEADER = "X-Kulturkluster"
+_AUTO_PRECEDENCE = frozenset({"auto_reply", "bulk", "junk", "list"})
+_OUT_OF_OFFICE = re.compile(
+    r"^\s*(?:automatiskt svar|autosvar|automatisk svar|automatic reply|auto[- ]?reply|autoreply|"
+    r"out of (?:the )?office|ooo|frånvaro(?:meddelande)?|frånvarande|semester|ledig|abwesenheit(?:snotiz)?|"
+    r"abwesend|fraværsmelding|automatisk svar|vacation|away from (?:the )?office)\s*(?:[:\-–]|$)",
+    re.IGNORECASE,
+)
+_OUT_OF_OFFICE_ANYWHERE = re.compile(
+    r"\b(?:out of (?:the )?office|automatiskt svar|automatic reply|autoreply|frånvaromeddelande)\b",
+    re.IGNORECASE,
+)
+_DAEMON_LOCALS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mdaemon"})
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|delivery status notification|delivery failure|failure notice|"
+    r"returned mail|mail delivery (?:failed|failure|system)|returned to sender|non[- ]?delivery|"
+    r"olevererbar|kunde inte levereras|det gick inte att leverera|leveransfel|leveransrapport|"
+    r"unzustellbar|delivery has failed|could not be delivered|message not delivered",
+    re.IGNORECASE,
+)
+
+
+def our_marker(mail: ParsedMail) -> str | None:
+    value = mail.header(OUR_MARKER_HEADER)
+    return f"carries our own {OUR_MARKER_HEADER} header ({value})" if value is not None else None
+
+
+def auto_submitted(mail: ParsedMail) -> str | None:
+    value = (mail.header("auto-submitted") or "").strip().lower()
+    if value and value.split(";")[0].strip() != "no":
+        return f"Auto-Submitted: {value}"
+    return None
+
+
+def autoreply_header(mail: ParsedMail) -> str | None:
+    for name in ("x-autoreply", "x-autorespond"):
+        value = mail.header(name)
+        if value is not None and value.strip().lower() not in {"no", "false", "0"}:
+            return f"{name}: {value.strip()}"
+    return None
+
+
+def auto_response_suppress(mail: ParsedMail) -> str | None:
+    value = mail.header("x-auto-response-suppress")
+    return f"X-Auto-Response-Suppress: {value.strip()}" if value and value.strip() else None
+
+
+def bulk_precedence(mail: ParsedMail) -> str | None:
+    for name in ("precedence", "x-precedence"):
+        value = (mail.header(name) or "").strip().lower()
+        if value in _AUTO_PRECEDENCE:
+            return f"Precedence: {value}"
+    return None
+
+
+def empty_return_path(mail: ParsedMail) -> str | None:
+    return "empty Return-Path (<>)" if mail.return_path == "" else None
+
+
+def out_of_office_subject(mail: ParsedMail) -> str | None:
+    if _OUT_OF_OFFICE.search(mail.subject) or _OUT_OF_OFFICE_ANYWHERE.search(mail.subject):
+        return f"out-of-office subject: {mail.subject[:60]!r}"
+    return None
+
+
+def delivery_report(mail: ParsedMail) -> str | None:
+    if mail.content_type == "multipart/report" and (mail.report_type or "").lower() == "delivery-status":
+        return "delivery status notification (multipart/report; report-type=delivery-status)"
+    if mail.header("x-failed-recipients"):
+        return f"X-Failed-Recipients: {mail.header('x-failed-recipients')}"
+    return None
+
+
+def from_mailer_daemon(mail: ParsedMail) -> str | None:
+    sender = mail.from_address or ""
+    if local_part(sender).lower() not in _DAEMON_LOCALS:
+        return None
+    if mail.return_path == "" or _BOUNCE_SUBJECT.search(mail.subject):
+        return f"sent by {sender} about a failed delivery"
+    return None
+
+
+def bounce_subject_with_null_sender(mail: ParsedMail) -> str | None:
+    if mail.return_path == "" and _BOUNCE_SUBJECT.search(mail.subject):
+        return f"null sender and a failed-delivery subject: {mail.subject[:60]!r}"
+    return None

@@ -1,0 +1,1 @@
+"""Where inbound mail comes from. Every source speaks the ``Source`` protocol in ``base``."""

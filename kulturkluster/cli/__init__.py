@@ -1,0 +1,37 @@
+"""The ``kulturkluster`` command. Thin: every command calls the same functions the web app will."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from kulturkluster import logs
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.settings import Settings
+
+from . import db_cmd, inbound_cmd, serve_cmd, subscribers_cmd
+from .output import err_console
+
+app = typer.Typer(
+    name="kulturkluster",
+    help="Kulturkluster Sörmland's mail service: newsletter sign-up by email, guidance cases, newsletters.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(inbound_cmd.app, name="inbound")
+app.add_typer(subscribers_cmd.app, name="subscribers")
+app.command("serve")(serve_cmd.serve)
+app.command("config")(serve_cmd.show_config)
+
+
+def main() -> None:
+    settings = Settings()
+    logs.configure(settings.log_level, settings.log_format)
+    try:
+        app()
+    except KulturklusterError as exc:
+        err_console.print(f"[bold red]Fel:[/] {exc}")
+        sys.exit(1)

@@ -1,0 +1,26 @@
+"""Building the services once per CLI invocation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kulturkluster import migrate
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.texts import t
+from kulturkluster.wiring import Services, build
+
+
+class DatabaseNotCurrent(KulturklusterError):
+    """The schema is older than the code: run ``kulturkluster db upgrade``."""
+
+
+@contextmanager
+def services(*, check_schema: bool = True) -> Iterator[Services]:
+    built = build()
+    try:
+        if check_schema and not migrate.is_current(built.db):
+            raise DatabaseNotCurrent(t("db.not_current"))
+        yield built
+    finally:
+        built.close()

@@ -1,0 +1,21 @@
+"""``kulturkluster db``: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from kulturkluster import migrate
+from kulturkluster.texts import t
+
+from .context import services
+from .output import console
+
+app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+@app.command()
+def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Create or migrate the database schema to the newest revision."""
+    with services(check_schema=False) as svc:
+        migrate.upgrade(svc.db, revision)
+        console.print(t("cli.db_upgraded", url=svc.db.engine.url.render_as_string(hide_password=True)))

@@ -1,0 +1,150 @@
+"""``kulturkluster inbound``: read, import, list and re-run inbound mail."""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from inbound import store
+from inbound.classify import Route
+from inbound.models import InboundMessage
+from inbound.pipeline import Outcome
+from inbound.sources.files import check_paths, iter_items
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.texts import t
+
+from .context import services
+from .output import Format, console, emit
+
+app = typer.Typer(help="Inbound mail: the shared mailbox.", no_args_is_help=True)
+
+LIST_COLUMNS = ("id", "received_at", "route", "from", "subject", "reason")
+
+
+class NoSuchMessage(KulturklusterError):
+    """``inbound show`` was given an id that is not stored."""
+
+
+def install_stop_handlers(stop: threading.Event) -> None:
+    def handler(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _summary(counts: Counter[str]) -> str:
+    return ", ".join(f"{route} {n}" for route, n in sorted(counts.items())) or "inga"
+
+
+@app.command()
+def run(
+    once: Annotated[bool, typer.Option("--once", help="Handle what is waiting, then exit.")] = False,
+) -> None:
+    """Read the configured mailbox (IMAP or Maildir): handle, answer and file every new message."""
+    with services() as svc:
+        stop = threading.Event()
+        install_stop_handlers(stop)
+        runner = svc.make_runner(svc.make_source())
+        try:
+            stats = runner.run(stop, once=once)
+        finally:
+            runner.source.close()
+        svc.flush_outbox()
+        counts = Counter(stats.routes)
+        if stats.duplicates:
+            counts["redan behandlade"] = stats.duplicates
+        console.print(t("cli.imported", total=sum(counts.values()), summary=_summary(counts)))
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[
+        list[Path], typer.Argument(help=".eml files, folders of them, Maildir folders, mbox files.")
+    ],
+) -> None:
+    """Run mail from files through the pipeline (nothing is filed or deleted at the source)."""
+    check_paths(paths)
+    with services() as svc:
+        counts: Counter[str] = Counter()
+        items = iter_items(paths)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("Läser in", total=None)
+            while batch := list(itertools.islice(items, svc.settings.inbound.batch_size)):
+                for outcome in svc.pipeline.process(batch):
+                    counts["redan behandlade" if outcome.duplicate else outcome.route.value] += 1
+                progress.advance(task, len(batch))
+                svc.flush_outbox()
+        console.print(t("cli.imported", total=sum(counts.values()), summary=_summary(counts)))
+
+
+@app.command("list")
+def list_(
+    route: Annotated[Route | None, typer.Option(help="Only this route.")] = None,
+    limit: Annotated[int, typer.Option(help="Newest first, at most this many.")] = 100,
+    fmt: Annotated[Format, typer.Option("--format", help="json, table or csv.")] = Format.TABLE,
+) -> None:
+    """Show handled mail with its route and the reason for it."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        rows = [_row(m) for m in store.list_messages(session, route.value if route else None, limit)]
+    emit(rows, fmt, LIST_COLUMNS, title="Inkommande")
+
+
+@app.command()
+def show(
+    message: Annotated[int, typer.Argument(help="Id from `inbound list`.")],
+    raw: Annotated[bool, typer.Option("--raw", help="Print the message exactly as received.")] = False,
+) -> None:
+    """Show one stored message (or its raw bytes)."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        row = session.get(InboundMessage, message)
+        if row is None:
+            raise NoSuchMessage(t("inbound.no_message", id=message))
+        if raw:
+            sys.stdout.buffer.write(row.raw)
+            return
+        emit(
+            [_row(row) | {"message_id": row.message_id, "rule": row.rule, "error": row.error}],
+            Format.JSON,
+            (),
+        )
+
+
+@app.command()
+def reprocess(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Ids to run again; default: all in quarantine.")
+    ] = None,
+) -> None:
+    """Run quarantined messages through the pipeline again (after a fix or a settings change)."""
+    with services() as svc:
+        outcomes: list[Outcome] = svc.pipeline.reprocess(ids or None)
+        svc.flush_outbox()
+    counts = Counter(o.route.value for o in outcomes)
+    console.print(t("cli.reprocessed", count=len(outcomes), summary=_summary(counts)))
+
+
+def _row(message: InboundMessage) -> dict[str, object]:
+    return {
+        "id": message.id,
+        "message_id": message.message_id,
+        "from": message.from_address,
+        "subject": message.subject,
+        "route": message.route,
+        "reason": message.reason,
+        "received_at": message.received_at.isoformat(),
+    }

@@ -1,0 +1,241 @@
+"""Service settings: one pydantic-settings model, grouped by component.
+
+Values come from (highest first) environment variables with the prefix ``KK_`` and ``__`` between a group
+and its key (``KK_IMAP__HOST``), a ``.env`` file, and ``kulturkluster.toml`` in the working directory (or
+the file named by ``KK_CONFIG_FILE``). With nothing set at all the service runs on its embedded default: a
+SQLite file and local Maildir folders under ``./var/``.
+
+Each component receives only its own group (``settings.imap``, ``settings.smtp``, ...), never the whole model.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_DATA_DIR = Path("var")
+DEFAULT_SECRET = "change-me-insecure-default"  # noqa: S105 - the placeholder that `check_secret` refuses
+
+
+class Security(StrEnum):
+    """How a connection to a mail server is protected."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class InboundSource(StrEnum):
+    IMAP = "imap"
+    MAILDIR = "maildir"
+
+
+class ConfirmPolicy(StrEnum):
+    """Double opt-in policy for subscriptions by email."""
+
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class ImapAuth(StrEnum):
+    LOGIN = "login"
+    XOAUTH2 = "xoauth2"
+
+
+class OrgSettings(BaseModel):
+    name: str = Field("Kulturkluster Sörmland", description="The organisation's name, shown in every mail.")
+    address: str = Field(
+        "kulturkluster@localhost",
+        description="The shared mailbox's address: From of every mail we send, and the address people write to.",
+    )
+    postal_address: str = Field(
+        "Region Sörmland, 611 88 Nyköping", description="Postal address shown in the footer of mails."
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _lower_domain(cls, value: str) -> str:
+        local, _, domain = value.strip().rpartition("@")
+        if not local or not domain:
+            raise ValueError(f"not an email address: {value!r}")
+        return f"{local}@{domain.lower()}"
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+
+class InboundSettings(BaseModel):
+    source: InboundSource = Field(
+        InboundSource.MAILDIR, description="Where new mail is read: `imap` (the shared mailbox) or `maildir`."
+    )
+    maildir: Path | None = Field(
+        None,
+        description="Maildir read when source is `maildir`; handled mail moves to sub-folders of it. "
+        "Default `<data_dir>/mail/inbox`.",
+    )
+    poll_interval: float = Field(
+        30.0, description="Seconds between checks when the IMAP server has no IDLE, or for a Maildir."
+    )
+    idle_timeout: float = Field(
+        600.0, description="Seconds an IMAP IDLE waits before it is renewed (servers drop it after 30 min)."
+    )
+    batch_size: int = Field(200, ge=1, description="Messages fetched and committed together.")
+    max_message_bytes: int = Field(
+        50 * 1024 * 1024,
+        description="Larger messages are stored and quarantined instead of being parsed.",
+    )
+
+
+class FolderSettings(BaseModel):
+    """Where handled mail is filed in the shared mailbox (IMAP) or inbox Maildir, by outcome.
+
+    Use "/" for hierarchy; it is translated to the server's separator.
+    """
+
+    subscriptions: str = Field("Behandlat/Prenumerationer", description="subscribe, unsubscribe, confirm")
+    cases: str = Field("Behandlat/Ärenden", description="new_case, case_reply")
+    bounces: str = Field("Behandlat/Studsar", description="bounce")
+    auto_replies: str = Field("Behandlat/Autosvar", description="auto_reply")
+    quarantine: str = Field("Karantän", description="mail that could not be handled")
+
+
+class ImapSettings(BaseModel):
+    host: str = Field("localhost", description="IMAP server of the shared mailbox.")
+    port: int | None = Field(None, description="Port; default 993 for `tls`, otherwise 143.")
+    username: str = Field("", description="Login name.")
+    password: SecretStr = Field(SecretStr(""), description="Password (plain LOGIN).")
+    security: Security = Field(Security.TLS, description="`none`, `starttls` or `tls`.")
+    folder: str = Field("INBOX", description="The folder new mail arrives in.")
+    auth: ImapAuth = Field(ImapAuth.LOGIN, description="`login` or `xoauth2` (Microsoft 365 / Google).")
+    oauth_tenant: str = Field("", description="Microsoft 365: directory (tenant) id, for xoauth2.")
+    oauth_client_id: str = Field("", description="Microsoft 365: application (client) id, for xoauth2.")
+    oauth_client_secret: SecretStr = Field(SecretStr(""), description="Microsoft 365: client secret.")
+    timeout: float = Field(60.0, description="Socket timeout in seconds.")
+    reconnect_max_delay: float = Field(300.0, description="Longest wait between reconnect attempts.")
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return 993 if self.security is Security.TLS else 143
+
+
+class SmtpSettings(BaseModel):
+    host: str = Field("", description="SMTP relay; empty means: write outgoing mail to the local outbox.")
+    port: int | None = Field(None, description="Port; default 465 for `tls`, 587 for `starttls`, else 25.")
+    username: str = Field("", description="AUTH user; empty means no AUTH.")
+    password: SecretStr = Field(SecretStr(""), description="AUTH password.")
+    security: Security = Field(Security.STARTTLS, description="`none`, `starttls` or `tls`.")
+    timeout: float = Field(60.0, description="Socket timeout in seconds.")
+    outbox: Path | None = Field(
+        None,
+        description="Maildir that receives outgoing mail when no relay is configured. "
+        "Default `<data_dir>/mail/outbox`.",
+    )
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {Security.TLS: 465, Security.STARTTLS: 587, Security.NONE: 25}[self.security]
+
+
+class SubscribeSettings(BaseModel):
+    confirm: ConfirmPolicy = Field(
+        ConfirmPolicy.AUTO,
+        description="`always` asks every new subscriber to confirm; `never` activates at once; `auto` "
+        "activates at once when the trusted server's Authentication-Results show dmarc=pass for the "
+        "sender's domain, and asks for confirmation otherwise.",
+    )
+    trusted_authserv_id: str = Field(
+        "",
+        description="authserv-id of the receiving server whose Authentication-Results header is believed "
+        "(e.g. `mx.example.se`). Empty: no header is believed, so `auto` always asks for confirmation.",
+    )
+    confirm_max_age_days: int = Field(14, ge=1, description="How long a confirmation request stays valid.")
+
+
+class AutoAnswerSettings(BaseModel):
+    per_address_per_day: int = Field(
+        3, ge=0, description="Automatic answers (welcome, confirmation, ...) one address can get per 24 h."
+    )
+    per_hour: int = Field(200, ge=0, description="Automatic answers sent in total per hour, at most.")
+
+
+class Settings(BaseSettings):
+    """All settings of the service. Environment: ``KK_<KEY>`` or ``KK_<GROUP>__<KEY>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KK_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        toml_file="kulturkluster.toml",
+    )
+
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where the embedded default keeps its files.")
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL. Empty: SQLite file `<data_dir>/kulturkluster.db`. PostgreSQL: "
+        "`postgresql+psycopg://user:password@host/dbname`.",
+    )
+    public_url: str = Field(
+        "http://localhost:8000", description="Base URL of the public pages (unsubscribe, confirm links)."
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEFAULT_SECRET),
+        description="Signs tokens in links and Message-IDs. Set a long random value in production.",
+    )
+    log_format: str = Field("text", description="`text` for people, `json` for log collectors.")
+    log_level: str = Field("INFO", description="Python log level.")
+
+    org: OrgSettings = Field(default_factory=OrgSettings)
+    inbound: InboundSettings = Field(default_factory=InboundSettings)
+    folders: FolderSettings = Field(default_factory=FolderSettings)
+    imap: ImapSettings = Field(default_factory=ImapSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
+    auto_answers: AutoAnswerSettings = Field(default_factory=AutoAnswerSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("KK_CONFIG_FILE", "kulturkluster.toml"))
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+            file_secret_settings,
+        )
+
+    @model_validator(mode="after")
+    def _paths_under_data_dir(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'kulturkluster.db'}"
+        if self.inbound.maildir is None:
+            self.inbound.maildir = self.data_dir / "mail" / "inbox"
+        if self.smtp.outbox is None:
+            self.smtp.outbox = self.data_dir / "mail" / "outbox"
+        return self
+
+    @property
+    def uses_default_secret(self) -> bool:
+        return self.secret_key.get_secret_value() == DEFAULT_SECRET

@@ -1,0 +1,53 @@
+"""The message catalogue: every Swedish sentence that staff see outside the templates.
+
+Mail texts live in ``templates/``; errors, CLI output and (later) web notices take their words from here,
+so wording is reviewed in one place. Keys are English; placeholders use ``str.format`` names.
+"""
+
+from __future__ import annotations
+
+SV: dict[str, str] = {
+    # addresses and CSV
+    "address.invalid": "{value!r} är ingen giltig e-postadress: {why}",
+    "address.no_at": "saknar @ eller domän",
+    "address.too_long": "för lång",
+    "address.bad_local": "otillåtna tecken före @",
+    "address.bad_domain": "domänen går inte att tolka",
+    "csv.no_email_column": "CSV-filen saknar en kolumn som heter email (eller e-post). Rubrikerna var: {found}",
+    "csv.empty": "CSV-filen är tom.",
+    "csv.not_text": "CSV-filen går inte att läsa som text (UTF-8 eller Windows-1252).",
+    "csv.duplicate": "samma adress som rad {line}",
+    "csv.status_not_allowed": "status {status!r} kan inte importeras; välj active, pending eller unsubscribed",
+    "import.kept_unsubscribed": "har avslutat sin prenumeration och aktiveras inte igen av en import",
+    "import.kept_bounced": "är spärrad efter studsar och aktiveras inte igen av en import",
+    "import.unchanged": "finns redan",
+    # inbound
+    "inbound.path_missing": "Hittar inte {path}. Ange en .eml-fil, en Maildir-mapp eller en mbox-fil.",
+    "inbound.path_unknown": "{path} är varken en .eml-fil, en Maildir-mapp eller en mbox-fil.",
+    "inbound.no_message": "Det finns inget inkommande meddelande med id {id}.",
+    "imap.login_failed": "Inloggningen till IMAP-servern {host} misslyckades för {user}. Kontrollera "
+    "KK_IMAP__USERNAME och KK_IMAP__PASSWORD.",
+    "imap.unreachable": "IMAP-servern {host}:{port} svarar inte ({error}). Försöker igen om {delay:.0f} s.",
+    "imap.folder_missing": "Mappen {folder!r} finns inte i brevlådan. Kontrollera KK_IMAP__FOLDER.",
+    "imap.oauth_failed": "Kunde inte hämta en OAuth-token från Microsoft: {error}",
+    "smtp.unreachable": "SMTP-servern {host}:{port} svarar inte: {error}",
+    "smtp.auth_failed": "Inloggningen till SMTP-servern {host} misslyckades. Kontrollera KK_SMTP__USERNAME "
+    "och KK_SMTP__PASSWORD.",
+    "db.not_current": "Databasen har inte den senaste strukturen. Kör först: kulturkluster db upgrade",
+    "settings.default_secret": "KK_SECRET_KEY har standardvärdet. Sätt ett långt slumpvärde innan tjänsten "
+    "används på riktigt.",
+    # CLI summaries
+    "cli.imported": "{total} meddelanden lästa: {summary}",
+    "cli.subscribers_imported": "{added} nya, {unchanged} fanns redan, {skipped} hoppades över, "
+    "{rejected} rader avvisades.",
+    "cli.rejected_row": "rad {line}: {reason}",
+    "cli.skipped_row": "rad {line}: {email} {reason}",
+    "cli.reprocessed": "{count} meddelanden kördes igen: {summary}",
+    "cli.db_upgraded": "Databasen är uppdaterad ({url}).",
+    "cli.nothing_waiting": "Inga nya meddelanden.",
+}
+
+
+def t(key: str, **values: object) -> str:
+    """The Swedish text for ``key`` with ``values`` filled in."""
+    return SV[key].format(**values)

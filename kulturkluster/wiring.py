@@ -1,0 +1,130 @@
+"""The composition root: builds the service's parts from the settings, each with only its own group.
+
+The CLI (and later the web app) call these builders; nothing below this module knows about settings as
+a whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from inbound.handlers import HandlerConfig
+from inbound.models import MailboxState
+from inbound.pipeline import Pipeline, PipelineConfig
+from inbound.runner import Runner
+from inbound.sources.base import Source
+from inbound.sources.imap import ImapSource
+from inbound.sources.maildir import MaildirSource
+from inbound.sources.oauth import MicrosoftTokenProvider
+from mailer.outbox import FlushResult, Outbox, flush
+from mailer.render import Renderer
+from mailer.system_mail import SystemMailer
+from mailer.transport import Transport, make_transport
+from subscribers.tokens import TokenSigner
+
+from .db import Database, utcnow
+from .errors import ConfigurationError
+from .settings import ImapAuth, InboundSource, Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    _transport: Transport | None = field(default=None, init=False)
+
+    @cached_property
+    def tokens(self) -> TokenSigner:
+        max_age = self.settings.subscribe.confirm_max_age_days * 86400
+        return TokenSigner(self.settings.secret_key.get_secret_value(), max_age)
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        return Renderer()
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.settings.auto_answers)
+
+    @cached_property
+    def system_mailer(self) -> SystemMailer:
+        return SystemMailer(
+            self.settings.org, self.settings.public_url, self.renderer, self.outbox, self.tokens
+        )
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        cfg = self.settings
+        config = PipelineConfig(
+            own_addresses=frozenset({cfg.org.address.lower()}),
+            handlers=HandlerConfig(cfg.subscribe.confirm, cfg.subscribe.trusted_authserv_id),
+            max_message_bytes=cfg.inbound.max_message_bytes,
+        )
+        return Pipeline(self.db, self.system_mailer, self.tokens, config)
+
+    @property
+    def transport(self) -> Transport:
+        if self._transport is None:
+            self._transport = make_transport(self.settings.smtp)
+        return self._transport
+
+    def flush_outbox(self) -> FlushResult:
+        return flush(self.db, self.transport)
+
+    def make_source(self) -> Source:
+        cfg = self.settings
+        if cfg.inbound.source is InboundSource.MAILDIR:
+            assert cfg.inbound.maildir is not None
+            return MaildirSource(cfg.inbound.maildir, cfg.folders, cfg.inbound.poll_interval)
+        if not cfg.imap.username:
+            raise ConfigurationError("KK_INBOUND__SOURCE=imap needs KK_IMAP__HOST and KK_IMAP__USERNAME.")
+        provider = MicrosoftTokenProvider(cfg.imap) if cfg.imap.auth is ImapAuth.XOAUTH2 else None
+        return ImapSource(
+            cfg.imap,
+            cfg.folders,
+            idle_timeout=cfg.inbound.idle_timeout,
+            poll_interval=cfg.inbound.poll_interval,
+            token_provider=provider,
+        )
+
+    def make_runner(self, source: Source) -> Runner:
+        return Runner(
+            source,
+            self.pipeline,
+            batch_size=self.settings.inbound.batch_size,
+            after_batch=self.flush_outbox,
+            on_health=self.record_health,
+        )
+
+    def record_health(self, source: Source, error: str | None) -> None:
+        """Remember the last successful fetch and the last error of a mailbox (for the overview page)."""
+        uidvalidity = getattr(source, "uidvalidity", None)
+        with self.db.unit_of_work() as session:
+            state = session.get(MailboxState, source.name)
+            if state is None:
+                state = MailboxState(mailbox=source.name)
+                session.add(state)
+            if uidvalidity is not None and state.uidvalidity not in (None, uidvalidity):
+                log.warning(
+                    "UIDVALIDITY changed: the server renumbered the folder; messages are matched by content",
+                    extra={"source": source.name, "old": state.uidvalidity, "new": uidvalidity},
+                )
+            state.uidvalidity = uidvalidity if uidvalidity is not None else state.uidvalidity
+            if error is None:
+                state.last_success_at = utcnow()
+            else:
+                state.last_error, state.last_error_at = error[:2000], utcnow()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+        self.db.dispose()
+
+
+def build(settings: Settings | None = None) -> Services:
+    settings = settings or Settings()
+    return Services(settings=settings, db=Database(settings.database_url))

@@ -1,0 +1,1 @@
+"""Mail out: rendering (Jinja2 -> MJML -> HTML + text), MIME composition, transports and the outbox."""

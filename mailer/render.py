@@ -1,0 +1,69 @@
+"""Rendering: Jinja2 first, then mjml-python once, then plain text generated from the HTML.
+
+A template sets its own subject with ``{% set subject = ... %}`` so the words of a mail live in one file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from mjml import mjml2html
+
+from kulturkluster.errors import KulturklusterError
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+_TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True)
+_BLANK_RUNS = re.compile(r"\n{3,}")
+# "[x](mailto:x)" and "[https://a](https://a)" say the same thing twice.
+_SELF_LINK = re.compile(r"\[([^\]]+)\]\((?:mailto:)?\1\)")
+
+
+class TemplateError(KulturklusterError):
+    """A template is missing or does not render; the message names the template."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+class Renderer:
+    """Renders the MJML templates under one folder."""
+
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(templates_dir),
+            autoescape=select_autoescape(enabled_extensions=("html", "mjml", "j2"), default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, name: str, context: dict[str, Any]) -> Rendered:
+        try:
+            template = self.env.get_template(name)
+            mjml_source = template.render(context)
+            subject = str(getattr(template.make_module(context), "subject", ""))
+        except Exception as exc:
+            raise TemplateError(f"template {name!r} could not be rendered: {exc}") from exc
+        if not subject.strip():
+            raise TemplateError(f"template {name!r} sets no subject ({{% set subject = ... %}})")
+        html = mjml2html(mjml_source, disable_comments=True)
+        return Rendered(subject=" ".join(subject.split()), html=html, text=html_to_text(html))
+
+
+def html_to_text(html: str) -> str:
+    """Readable plain text: paragraphs kept, links as ``[text](url)``, layout whitespace removed."""
+    text = get_text(html, _TEXT_CONFIG)
+    lines = [line.strip() for line in text.splitlines()]
+    text = _SELF_LINK.sub(r"\1", "\n".join(lines))
+    return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"

@@ -1,0 +1,60 @@
+"""Automatic answers (welcome, confirmation request, already subscribed, goodbye) from templates/system/."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from inbound.answers import Answer, AnswerKind
+from kulturkluster.settings import OrgSettings
+from subscribers.tokens import Purpose, TokenSigner
+
+from .compose import Envelope, compose, new_message_id
+from .outbox import Outbox
+from .render import Renderer
+
+
+class SystemMailer:
+    """Renders and queues automatic answers; implements ``inbound.answers.Responder``."""
+
+    def __init__(
+        self, org: OrgSettings, public_url: str, renderer: Renderer, outbox: Outbox, tokens: TokenSigner
+    ):
+        self.org = org
+        self.public_url = public_url.rstrip("/")
+        self.renderer = renderer
+        self.outbox = outbox
+        self.tokens = tokens
+
+    def answer(self, session: Session, answer: Answer) -> None:
+        context: dict[str, object] = {
+            "org": self.org,
+            "recipient": {"email": answer.to_address, "name": answer.to_name},
+            "public_url": self.public_url,
+            "confirm_url": None,
+            **answer.extra,
+        }
+        message_id = None
+        if answer.kind is AnswerKind.CONFIRM:
+            # The token rides in our Message-ID: a plain reply brings it back in In-Reply-To.
+            token = self.tokens.make(Purpose.CONFIRM, answer.to_address)
+            message_id = new_message_id(self.org.domain, token)
+        rendered = self.renderer.render(f"system/{answer.kind.value}.mjml.j2", context)
+        envelope = Envelope(
+            from_address=self.org.address,
+            from_name=self.org.name,
+            to_address=answer.to_address,
+            to_name=answer.to_name,
+            message_id=message_id,
+            in_reply_to=answer.in_reply_to,
+            references=answer.references,
+        )
+        msg = compose(rendered, envelope, automatic=True, kind=answer.kind.value)
+        self.outbox.enqueue(
+            session,
+            msg,
+            kind=answer.kind.value,
+            sender=self.org.address,
+            to_address=answer.to_address,
+            automatic=True,
+            inbound_message_id=answer.inbound_message_id,
+        )

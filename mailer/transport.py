@@ -1,0 +1,136 @@
+"""Transports: the one seam between the mailer and the world. SMTP in production, a Maildir outbox locally.
+
+A transport raises ``TemporaryFailure`` for anything worth retrying (4xx, lost connection) and
+``PermanentFailure`` for a 5xx answer; the caller decides what to do with either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.settings import Security, SmtpSettings
+from kulturkluster.texts import t
+
+
+class DeliveryError(KulturklusterError):
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TemporaryFailure(DeliveryError):
+    """Try again later: the relay said 4xx, or could not be reached."""
+
+
+class PermanentFailure(DeliveryError):
+    """The relay refused this message for good (5xx)."""
+
+
+class Transport(Protocol):
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MaildirTransport:
+    """Writes each message into a local Maildir, for the embedded default and for looking at mail."""
+
+    def __init__(self, path: Path) -> None:
+        import mailbox  # noqa: PLC0415 - only this transport needs it
+
+        for sub in ("tmp", "new", "cur"):
+            (path / sub).mkdir(parents=True, exist_ok=True)
+        self._box = mailbox.Maildir(path, create=False)
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+        envelope = f"X-Envelope-From: <{sender}>\r\nX-Envelope-To: {', '.join(recipients)}\r\n".encode()
+        try:
+            self._box.add(envelope + raw)
+        except OSError as exc:
+            raise TemporaryFailure(f"cannot write to the outbox folder: {exc}") from exc
+
+    def close(self) -> None:
+        self._box.close()
+
+
+class SmtpTransport:
+    """One reused SMTP connection (reconnects when the server dropped it), with STARTTLS/TLS and AUTH."""
+
+    def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.settings = settings
+        self._context = ssl_context or ssl.create_default_context()
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.settings
+        port = cfg.effective_port
+        try:
+            if cfg.security is Security.TLS:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    cfg.host, port, timeout=cfg.timeout, context=self._context
+                )
+            else:
+                smtp = smtplib.SMTP(cfg.host, port, timeout=cfg.timeout)
+            smtp.ehlo()
+            if cfg.security is Security.STARTTLS:
+                smtp.starttls(context=self._context)
+                smtp.ehlo()
+            if cfg.username:
+                smtp.login(cfg.username, cfg.password.get_secret_value())
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentFailure(t("smtp.auth_failed", host=cfg.host), exc.smtp_code) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(t("smtp.unreachable", host=cfg.host, port=port, error=exc)) from exc
+        return smtp
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            refused = self._smtp.sendmail(sender, list(recipients), raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            raise _failure(code, reply) from exc
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            raise _failure(exc.smtp_code, exc.smtp_error) from exc
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise TemporaryFailure(f"connection lost: {exc}") from exc
+        except smtplib.SMTPException as exc:
+            self._drop()
+            raise TemporaryFailure(str(exc)) from exc
+        if refused:
+            code, reply = next(iter(refused.values()))
+            raise _failure(code, reply)
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with contextlib.suppress(OSError):
+                smtp.close()
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self._smtp.quit()
+        self._drop()
+
+
+def _failure(code: int, reply: bytes | str) -> DeliveryError:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    message = f"{code} {text}"
+    return PermanentFailure(message, code) if 500 <= code < 600 else TemporaryFailure(message, code)
+
+
+def make_transport(settings: SmtpSettings) -> Transport:
+    """SMTP when a relay is configured, otherwise the local outbox Maildir."""
+    if settings.host:
+        return SmtpTransport(settings)
+    assert settings.outbox is not None
+    return MaildirTransport(settings.outbox)

@@ -1,0 +1,1 @@
+"""The newsletter list: subscribers, their consent log, tokens, CSV import and export."""

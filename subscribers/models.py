@@ -1,0 +1,66 @@
+"""Tables of the list: subscribers and their append-only consent log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kulturkluster.db import Base, UtcDateTime, utcnow
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class Channel(StrEnum):
+    """How a change reached us."""
+
+    EMAIL = "email"
+    LINK = "link"
+    LIST_UNSUBSCRIBE = "list-unsubscribe"
+    IMPORT = "import"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    subscribed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    events: Mapped[list[ConsentEvent]] = relationship(
+        back_populates="subscriber", order_by="ConsentEvent.id", passive_deletes=True
+    )
+
+
+class ConsentEvent(Base):
+    """Why an address gets mail, or stopped getting it: one row per change, never updated."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    old_status: Mapped[str | None] = mapped_column(String(16))
+    new_status: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(24))
+    policy: Mapped[str | None] = mapped_column(String(64))
+    evidence_message_id: Mapped[str | None] = mapped_column(String(998))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(120), default="system")
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="events")

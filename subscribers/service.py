@@ -1,0 +1,219 @@
+"""List operations: subscribe, confirm, unsubscribe. Each takes the caller's session and never commits.
+
+Every change of status appends a ConsentEvent with its evidence, so the organisation can always show why
+an address gets mail (GDPR art. 7(1)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kulturkluster.db import utcnow
+from kulturkluster.settings import ConfirmPolicy
+from kulturkluster.texts import t
+
+from .address import normalize_address
+from .models import Channel, ConsentEvent, Status, Subscriber
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """How a request reached us: enough to show later that the address's owner asked."""
+
+    channel: Channel
+    message_id: str | None = None
+    detail: str | None = None
+    policy: str | None = None
+    actor: str = "system"
+
+
+class SubscribeOutcome(StrEnum):
+    ACTIVATED = "activated"
+    CONFIRMATION_NEEDED = "confirmation_needed"
+    ALREADY_ACTIVE = "already_active"
+
+
+class ConfirmOutcome(StrEnum):
+    ACTIVATED = "activated"
+    ALREADY_ACTIVE = "already_active"
+    NOT_PENDING = "not_pending"
+
+
+class UnsubscribeOutcome(StrEnum):
+    UNSUBSCRIBED = "unsubscribed"
+    NOT_SUBSCRIBED = "not_subscribed"
+
+
+def needs_confirmation(policy: ConfirmPolicy, dmarc_pass: bool) -> bool:
+    """Double opt-in decision: ``auto`` trusts a DMARC pass seen by our own receiving server."""
+    if policy is ConfirmPolicy.NEVER:
+        return False
+    if policy is ConfirmPolicy.ALWAYS:
+        return True
+    return not dmarc_pass
+
+
+def get(session: Session, email: str) -> Subscriber | None:
+    return session.scalar(select(Subscriber).where(Subscriber.email == normalize_address(email)))
+
+
+def subscribe(
+    session: Session, email: str, name: str, evidence: Evidence, *, confirm_first: bool
+) -> SubscribeOutcome:
+    """The address's owner asked to join. Re-joining after leaving is allowed: the request is new consent."""
+    address = normalize_address(email)
+    subscriber = get(session, address)
+    if subscriber is None:
+        subscriber = Subscriber(email=address, name=name, status=Status.PENDING, created_at=utcnow())
+        session.add(subscriber)
+        session.flush()
+        old_status = None
+    else:
+        old_status = subscriber.status
+        if name and not subscriber.name:
+            subscriber.name = name
+    if old_status == Status.ACTIVE:
+        _append_event(session, subscriber, "subscribe_repeated", Status.ACTIVE, Status.ACTIVE, evidence)
+        return SubscribeOutcome.ALREADY_ACTIVE
+    if confirm_first:
+        _change(session, subscriber, Status.PENDING, "confirmation_requested", evidence, old_status)
+        return SubscribeOutcome.CONFIRMATION_NEEDED
+    _change(session, subscriber, Status.ACTIVE, "subscribed", evidence, old_status)
+    return SubscribeOutcome.ACTIVATED
+
+
+def confirm(session: Session, email: str, evidence: Evidence) -> ConfirmOutcome:
+    """A valid confirmation token for ``email`` came back.
+
+    Only a pending address is activated: a token cannot undo an unsubscribe that came after the request.
+    """
+    subscriber = get(session, email)
+    if subscriber is None:
+        return ConfirmOutcome.NOT_PENDING
+    if subscriber.status == Status.ACTIVE:
+        return ConfirmOutcome.ALREADY_ACTIVE
+    if subscriber.status != Status.PENDING:
+        return ConfirmOutcome.NOT_PENDING
+    _change(session, subscriber, Status.ACTIVE, "confirmed", evidence, subscriber.status)
+    return ConfirmOutcome.ACTIVATED
+
+
+def unsubscribe(session: Session, email: str, evidence: Evidence) -> UnsubscribeOutcome:
+    subscriber = get(session, email)
+    if subscriber is None or subscriber.status not in {Status.ACTIVE, Status.PENDING}:
+        return UnsubscribeOutcome.NOT_SUBSCRIBED
+    _change(session, subscriber, Status.UNSUBSCRIBED, "unsubscribed", evidence, subscriber.status)
+    return UnsubscribeOutcome.UNSUBSCRIBED
+
+
+def add(session: Session, email: str, name: str, status: Status, evidence: Evidence) -> Subscriber:
+    """Add a new address with a given status (staff or import). The caller checks it is new."""
+    subscriber = Subscriber(email=normalize_address(email), name=name, status=status, created_at=utcnow())
+    session.add(subscriber)
+    session.flush()
+    _change(session, subscriber, status, "added", evidence, None)
+    return subscriber
+
+
+def iter_subscribers(session: Session, status: Status | None = None) -> Iterator[Subscriber]:
+    """All subscribers ordered by address, streamed in chunks (the list can be large)."""
+    query = select(Subscriber).order_by(Subscriber.email).execution_options(yield_per=1000)
+    if status is not None:
+        query = query.where(Subscriber.status == status)
+    yield from session.scalars(query)
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status))
+    return {status: count for status, count in rows.tuples()}
+
+
+def _change(
+    session: Session,
+    subscriber: Subscriber,
+    status: Status,
+    action: str,
+    evidence: Evidence,
+    old_status: str | None,
+) -> None:
+    subscriber.status = status
+    subscriber.updated_at = utcnow()
+    if status == Status.ACTIVE:
+        subscriber.subscribed_at = subscriber.updated_at
+    _append_event(session, subscriber, action, old_status, status, evidence)
+
+
+def _append_event(
+    session: Session,
+    subscriber: Subscriber,
+    action: str,
+    old_status: str | None,
+    new_status: str,
+    evidence: Evidence,
+) -> None:
+    session.add(
+        ConsentEvent(
+            subscriber_id=subscriber.id,
+            at=utcnow(),
+            action=action,
+            old_status=old_status,
+            new_status=new_status,
+            channel=evidence.channel,
+            policy=evidence.policy,
+            evidence_message_id=evidence.message_id,
+            evidence=evidence.detail,
+            actor=evidence.actor,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    added: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    skipped: tuple[tuple[int, str, str], ...]  # (line, email, reason)
+
+
+def import_rows(
+    session: Session,
+    rows: list[tuple[int, str, str]],
+    status: Status,
+    evidence: Evidence,
+    *,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Add new addresses from an import with ``status``; never reactivate one that left or bounced.
+
+    ``rows`` are (line, email, name). With ``dry_run`` nothing is written: the result is a preview.
+    """
+    existing = _existing_statuses(session, [email for _line, email, _name in rows])
+    added: list[str] = []
+    unchanged: list[str] = []
+    skipped: list[tuple[int, str, str]] = []
+    for line, email, name in rows:
+        current = existing.get(email)
+        if current is None:
+            if not dry_run:
+                add(session, email, name, status, evidence)
+            added.append(email)
+        elif current == Status.UNSUBSCRIBED:
+            skipped.append((line, email, t("import.kept_unsubscribed")))
+        elif current in {Status.BOUNCED, Status.COMPLAINED}:
+            skipped.append((line, email, t("import.kept_bounced")))
+        else:
+            unchanged.append(email)
+    return ImportResult(tuple(added), tuple(unchanged), tuple(skipped))
+
+
+def _existing_statuses(session: Session, emails: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(emails), 500):
+        chunk = emails[start : start + 500]
+        rows = session.execute(select(Subscriber.email, Subscriber.status).where(Subscriber.email.in_(chunk)))
+        found.update(dict(rows.tuples().all()))
+    return found
