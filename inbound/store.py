@@ -51,7 +51,7 @@ def routes_by_source_ref(session: Session, refs: Sequence[str]) -> dict[str, str
                 InboundMessage.source_ref.in_(chunk)
             )
         )
-        found.update({ref: route for ref, route in rows.tuples() if ref})
+        found.update({ref: route for ref, route in rows if ref})
     return found
 
 

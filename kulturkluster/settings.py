@@ -85,7 +85,7 @@ class InboundSettings(BaseModel):
         "Default `<data_dir>/mail/inbox`.",
     )
     poll_interval: float = Field(
-        30.0, description="Seconds between checks when the IMAP server has no IDLE, or for a Maildir."
+        5.0, description="Seconds between checks when the IMAP server has no IDLE, or for a Maildir."
     )
     idle_timeout: float = Field(
         600.0, description="Seconds an IMAP IDLE waits before it is renewed (servers drop it after 30 min)."
@@ -117,7 +117,10 @@ class ImapSettings(BaseModel):
     password: SecretStr = Field(SecretStr(""), description="Password (plain LOGIN).")
     security: Security = Field(Security.TLS, description="`none`, `starttls` or `tls`.")
     folder: str = Field("INBOX", description="The folder new mail arrives in.")
-    auth: ImapAuth = Field(ImapAuth.LOGIN, description="`login` or `xoauth2` (Microsoft 365 / Google).")
+    auth: ImapAuth = Field(
+        ImapAuth.LOGIN,
+        description="`login`, or `xoauth2` for Microsoft 365 (client credentials, see the oauth_* keys).",
+    )
     oauth_tenant: str = Field("", description="Microsoft 365: directory (tenant) id, for xoauth2.")
     oauth_client_id: str = Field("", description="Microsoft 365: application (client) id, for xoauth2.")
     oauth_client_secret: SecretStr = Field(SecretStr(""), description="Microsoft 365: client secret.")
@@ -238,4 +241,4 @@ class Settings(BaseSettings):
 
     @property
     def uses_default_secret(self) -> bool:
-        return self.secret_key.get_secret_value() == DEFAULT_SECRET
+        return self.secret_key.get_secret_value() in {DEFAULT_SECRET, ""}

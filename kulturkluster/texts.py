@@ -36,6 +36,9 @@ SV: dict[str, str] = {
     "db.not_current": "Databasen har inte den senaste strukturen. Kör först: kulturkluster db upgrade",
     "settings.default_secret": "KK_SECRET_KEY har standardvärdet. Sätt ett långt slumpvärde innan tjänsten "
     "används på riktigt.",
+    "settings.imap_incomplete": "KK_INBOUND__SOURCE=imap behöver KK_IMAP__HOST och KK_IMAP__USERNAME.",
+    "settings.secret_required": "Sätt KK_SECRET_KEY till ett långt slumpvärde (t.ex. från `openssl rand -hex 32`) "
+    "innan tjänsten läser en riktig brevlåda: länkar och svar signeras med den.",
     # CLI summaries
     "cli.imported": "{total} meddelanden lästa: {summary}",
     "cli.subscribers_imported": "{added} nya, {unchanged} fanns redan, {skipped} hoppades över, "

@@ -13,7 +13,7 @@ from functools import cached_property
 from inbound.handlers import HandlerConfig
 from inbound.models import MailboxState
 from inbound.pipeline import Pipeline, PipelineConfig
-from inbound.runner import Runner
+from inbound.runner import Backoff, Runner
 from inbound.sources.base import Source
 from inbound.sources.imap import ImapSource
 from inbound.sources.maildir import MaildirSource
@@ -27,6 +27,7 @@ from subscribers.tokens import TokenSigner
 from .db import Database, utcnow
 from .errors import ConfigurationError
 from .settings import ImapAuth, InboundSource, Settings
+from .texts import t
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,11 @@ class Services:
         if cfg.inbound.source is InboundSource.MAILDIR:
             assert cfg.inbound.maildir is not None
             return MaildirSource(cfg.inbound.maildir, cfg.folders, cfg.inbound.poll_interval)
-        if not cfg.imap.username:
-            raise ConfigurationError("KK_INBOUND__SOURCE=imap needs KK_IMAP__HOST and KK_IMAP__USERNAME.")
+        if not cfg.imap.username or not cfg.imap.host:
+            raise ConfigurationError(t("settings.imap_incomplete"))
+        if cfg.uses_default_secret:
+            # Signed tokens in links and Message-IDs are only as secret as this key.
+            raise ConfigurationError(t("settings.secret_required"))
         provider = MicrosoftTokenProvider(cfg.imap) if cfg.imap.auth is ImapAuth.XOAUTH2 else None
         return ImapSource(
             cfg.imap,
@@ -98,6 +102,7 @@ class Services:
             batch_size=self.settings.inbound.batch_size,
             after_batch=self.flush_outbox,
             on_health=self.record_health,
+            backoff=Backoff(maximum=self.settings.imap.reconnect_max_delay),
         )
 
     def record_health(self, source: Source, error: str | None) -> None:

@@ -70,11 +70,10 @@ class SmtpTransport:
     def _connect(self) -> smtplib.SMTP:
         cfg = self.settings
         port = cfg.effective_port
+        smtp: smtplib.SMTP | None = None
         try:
             if cfg.security is Security.TLS:
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, port, timeout=cfg.timeout, context=self._context
-                )
+                smtp = smtplib.SMTP_SSL(cfg.host, port, timeout=cfg.timeout, context=self._context)
             else:
                 smtp = smtplib.SMTP(cfg.host, port, timeout=cfg.timeout)
             smtp.ehlo()
@@ -84,8 +83,10 @@ class SmtpTransport:
             if cfg.username:
                 smtp.login(cfg.username, cfg.password.get_secret_value())
         except smtplib.SMTPAuthenticationError as exc:
+            _close(smtp)
             raise PermanentFailure(t("smtp.auth_failed", host=cfg.host), exc.smtp_code) from exc
         except (OSError, smtplib.SMTPException) as exc:
+            _close(smtp)
             raise TemporaryFailure(t("smtp.unreachable", host=cfg.host, port=port, error=exc)) from exc
         return smtp
 
@@ -111,15 +112,19 @@ class SmtpTransport:
 
     def _drop(self) -> None:
         smtp, self._smtp = self._smtp, None
-        if smtp is not None:
-            with contextlib.suppress(OSError):
-                smtp.close()
+        _close(smtp)
 
     def close(self) -> None:
         if self._smtp is not None:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._smtp.quit()
         self._drop()
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        with contextlib.suppress(OSError):
+            smtp.close()
 
 
 def _failure(code: int, reply: bytes | str) -> DeliveryError:

@@ -130,7 +130,7 @@ def iter_subscribers(session: Session, status: Status | None = None) -> Iterator
 
 def count_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status))
-    return {status: count for status, count in rows.tuples()}
+    return {status: count for status, count in rows}
 
 
 def _change(
@@ -215,5 +215,5 @@ def _existing_statuses(session: Session, emails: list[str]) -> dict[str, str]:
     for start in range(0, len(emails), 500):
         chunk = emails[start : start + 500]
         rows = session.execute(select(Subscriber.email, Subscriber.status).where(Subscriber.email.in_(chunk)))
-        found.update(dict(rows.tuples().all()))
+        found.update(dict(rows.all()))
     return found

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 TokenProvider = Callable[[], str]
 _FETCH_CHUNK = 100
-_IDLE_SLICE = 30.0  # seconds; how often an IDLE wakes to check whether the service is stopping
+_IDLE_SLICE = 1.0  # seconds; how often an IDLE wakes to check whether the service is stopping
 
 
 @contextlib.contextmanager

@@ -1,0 +1,3 @@
+from kulturkluster.cli import main
+
+main()

@@ -1,0 +1,115 @@
+"""The ``kulturkluster`` command, in-process, against the test databases."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kulturkluster.cli import app
+from kulturkluster.db import Database
+from tests.conftest import MAIL_DIR, ORG_ADDRESS
+from tests.integration.test_pipeline import make_mail
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The embedded default (Maildir in, Maildir out) on the test database."""
+    monkeypatch.setenv("KK_DATABASE_URL", db.url)
+    monkeypatch.setenv("KK_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("KK_ORG__ADDRESS", ORG_ADDRESS)
+    monkeypatch.setenv("KK_SUBSCRIBE__CONFIRM", "never")
+    yield tmp_path / "var"
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_import_then_list_as_json(env: Path) -> None:
+    out = cli("inbound", "import", str(MAIL_DIR))
+    assert f"{len(list(MAIL_DIR.glob('*.eml')))} meddelanden" in out
+    rows = json.loads(cli("inbound", "list", "--format", "json"))
+    assert {"message_id", "from", "subject", "route", "reason", "received_at"} <= set(rows[0])
+    by_subject = {row["subject"]: row["route"] for row in rows}
+    assert by_subject["Prenumerera på nyhetsbrevet"] == "subscribe"
+    assert by_subject["Fråga om nyhetsbrevet i april"] == "new_case"
+    only = json.loads(cli("inbound", "list", "--route", "bounce", "--format", "json"))
+    assert {row["route"] for row in only} == {"bounce"} and len(only) == 2
+    # The same files again: all recognised, nothing new.
+    assert "redan behandlade" in cli("inbound", "import", str(MAIL_DIR))
+    subscribers = json.loads(cli("subscribers", "list", "--format", "json"))
+    assert {s["email"]: s["status"] for s in subscribers}["bjorn@forening.example"] == "active"
+
+
+def test_import_mbox_and_maildir(env: Path, tmp_path: Path) -> None:
+    mbox = mailbox.mbox(tmp_path / "archive.mbox")
+    mbox.add(make_mail("Nyhetsbrev", sender="m1@example.se", message_id="mb1@x"))
+    mbox.add(make_mail("En fråga", sender="m2@example.se", message_id="mb2@x"))
+    mbox.close()
+    maildir = mailbox.Maildir(tmp_path / "md", create=True)
+    maildir.add(make_mail("Avsluta", sender="m1@example.se", message_id="md1@x"))
+    maildir.close()
+    out = cli("inbound", "import", str(tmp_path / "archive.mbox"), str(tmp_path / "md"))
+    assert "3 meddelanden" in out and "subscribe 1" in out and "unsubscribe 1" in out
+
+
+def test_missing_path_is_a_clear_error(env: Path) -> None:
+    result = runner.invoke(app, ["inbound", "import", "/nonexistent/x.eml"])
+    assert result.exit_code != 0
+    assert "Hittar inte" in str(result.exception)
+
+
+def test_embedded_default_reads_the_maildir_and_writes_the_outbox(env: Path) -> None:
+    inbox = env / "mail" / "inbox" / "new"
+    inbox.mkdir(parents=True)
+    shutil.copy(MAIL_DIR / "subscribe__plain.eml", inbox / "dropped.eml")
+    assert "subscribe 1" in cli("inbound", "run", "--once")
+    assert list((env / "mail" / "inbox" / ".Behandlat.Prenumerationer" / "cur").iterdir())
+    assert not list(inbox.iterdir())
+    [sent] = list((env / "mail" / "outbox" / "new").iterdir())
+    assert b"Auto-Submitted: auto-replied" in sent.read_bytes()
+
+
+def test_show_and_reprocess(env: Path) -> None:
+    cli("inbound", "import", str(MAIL_DIR / "quarantine__no_from.eml"))
+    [row] = json.loads(cli("inbound", "list", "--format", "json"))
+    assert row["route"] == "quarantine"
+    raw = runner.invoke(app, ["inbound", "show", str(row["id"]), "--raw"]).stdout_bytes
+    assert raw == (MAIL_DIR / "quarantine__no_from.eml").read_bytes()
+    assert "1 meddelanden kördes igen" in cli("inbound", "reprocess")
+
+
+def test_subscribers_csv_import_and_export(env: Path, tmp_path: Path) -> None:
+    csv_file = tmp_path / "lista.csv"
+    csv_file.write_text(
+        "email;namn\nanna@example.se;Anna\nnot-an-address;X\nbo@EXAMPLE.se;Bo\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["subscribers", "import", str(csv_file)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "2 nya" in result.stdout and "1 rader avvisades" in result.stdout
+    assert "rad 3:" in result.stderr
+    exported = cli("subscribers", "export")
+    assert exported.splitlines()[0] == "email,name,status,subscribed_at,created_at"
+    assert "bo@example.se,Bo,active," in exported
+    [anna] = json.loads(cli("subscribers", "show", "anna@example.se"))
+    assert anna["events"][0]["channel"] == "import"
+    assert "0 nya" in cli("subscribers", "import", str(csv_file), "--dry-run")
+
+
+def test_schema_must_be_current(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KK_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    result = runner.invoke(app, ["inbound", "list"])
+    assert result.exit_code != 0
+    assert "kulturkluster db upgrade" in str(result.exception)
+    cli("db", "upgrade")
+    cli("inbound", "list")

@@ -1,0 +1,285 @@
+"""The inbound pipeline against a real database (SQLite and PostgreSQL) and a real SMTP server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from email.message import Message
+from email.utils import parseaddr
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from inbound.classify import Route
+from inbound.models import InboundMessage
+from inbound.pipeline import Item
+from kulturkluster.wiring import Services
+from mailer.models import OutgoingMessage, OutgoingStatus
+from subscribers import service
+from subscribers.models import Channel, ConsentEvent, Status, Subscriber
+from tests.conftest import ORG_ADDRESS, mail_bytes
+from tests.servers.smtp import SmtpServer
+
+MX = "mx.kulturkluster.test"
+Factory = Callable[..., Services]
+
+
+def make_mail(
+    subject: str,
+    sender: str = "anna@example.se",
+    message_id: str = "m1@example.se",
+    body: str = "Hej",
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    lines = [
+        f"From: Anna Andersson <{sender}>",
+        f"To: {ORG_ADDRESS}",
+        f"Subject: {subject}",
+        f"Message-ID: <{message_id}>",
+    ]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join(lines) + f"\r\n\r\n{body}\r\n").encode()
+
+
+def smtp_settings(smtp: SmtpServer) -> dict[str, Any]:
+    return {"host": "127.0.0.1", "port": smtp.port, "security": "none"}
+
+
+def run(svc: Services, *raws: bytes) -> list[Route]:
+    outcomes = svc.pipeline.process([Item(raw=raw, source="test") for raw in raws])
+    svc.flush_outbox()
+    return [o.route for o in outcomes]
+
+
+def status_of(svc: Services, email: str) -> str | None:
+    with svc.db.unit_of_work() as session:
+        sub = service.get(session, email)
+        return sub.status if sub else None
+
+
+def answers(smtp: SmtpServer, to: str = "anna@example.se") -> list[Message]:
+    return [r.message for r in smtp.handler.messages_to(to)]
+
+
+def test_subscribe_without_confirmation(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp), subscribe={"confirm": "never"})
+    assert run(svc, make_mail("Nyhetsbrev tack")) == [Route.SUBSCRIBE]
+    assert status_of(svc, "anna@example.se") == Status.ACTIVE
+    [welcome] = answers(smtp)
+    assert welcome["Subject"].startswith("Välkommen")
+    assert welcome["Auto-Submitted"] == "auto-replied"
+    assert welcome["In-Reply-To"] == "<m1@example.se>"
+    assert parseaddr(welcome["From"])[1] == ORG_ADDRESS
+    with svc.db.unit_of_work() as session:
+        [event] = session.scalars(select(ConsentEvent)).all()
+        assert (event.action, event.channel, event.evidence_message_id) == (
+            "subscribed",
+            "email",
+            "m1@example.se",
+        )
+        assert "confirm=never" in (event.policy or "")
+
+
+def test_double_opt_in_by_replying(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp), subscribe={"confirm": "always"})
+    run(svc, make_mail("Nyhetsbrev"))
+    assert status_of(svc, "anna@example.se") == Status.PENDING
+    [request] = answers(smtp)
+    assert request["Subject"].startswith("Bekräfta")
+    request_id = request["Message-ID"].strip("<>")
+    reply = make_mail(
+        f"Re: {request['Subject']}", message_id="m2@example.se", headers={"In-Reply-To": f"<{request_id}>"}
+    )
+    assert run(svc, reply) == [Route.CONFIRM]
+    assert status_of(svc, "anna@example.se") == Status.ACTIVE
+    assert answers(smtp)[-1]["Subject"].startswith("Välkommen")
+
+
+def test_a_reply_that_lost_the_token_asks_again_instead_of_confirming(
+    services_factory: Factory, smtp: SmtpServer
+) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp), subscribe={"confirm": "always"})
+    run(svc, make_mail("Nyhetsbrev"))
+    forged = "kkc-ImFubmFAZXhhbXBsZS5zZSI.awW3IA.cOw1OBh0_-jsNnsDzG5oXPjtonI@kulturkluster.test"
+    reply = make_mail(
+        "Re: Bekräfta din prenumeration", message_id="m2@example.se", headers={"In-Reply-To": f"<{forged}>"}
+    )
+    assert run(svc, reply) == [Route.SUBSCRIBE]
+    assert status_of(svc, "anna@example.se") == Status.PENDING
+    assert [m["Subject"].split()[0] for m in answers(smtp)] == ["Bekräfta", "Bekräfta"]
+
+
+def test_someone_else_cannot_confirm_for_anna(services_factory: Factory, smtp: SmtpServer) -> None:
+    """A confirmation token proves receipt only for the address it was sent to."""
+    svc = services_factory(smtp=smtp_settings(smtp), subscribe={"confirm": "always"})
+    run(svc, make_mail("Nyhetsbrev", sender="anna@example.se"))
+    run(svc, make_mail("Nyhetsbrev", sender="mallory@evil.example", message_id="m9@evil.example"))
+    [mallory_request] = answers(smtp, "mallory@evil.example")
+    token_id = mallory_request["Message-ID"].strip("<>")
+    run(
+        svc,
+        make_mail(
+            "Re: x",
+            sender="mallory@evil.example",
+            message_id="m10@evil.example",
+            headers={"In-Reply-To": f"<{token_id}>"},
+        ),
+    )
+    assert status_of(svc, "mallory@evil.example") == Status.ACTIVE
+    assert status_of(svc, "anna@example.se") == Status.PENDING
+
+
+@pytest.mark.parametrize(
+    ("auth_results", "expected"),
+    [
+        (f"{MX}; dkim=pass header.d=example.se; dmarc=pass header.from=example.se", Status.ACTIVE),
+        (f"{MX}; dmarc=fail header.from=example.se", Status.PENDING),
+        ("evil.example; dmarc=pass header.from=example.se", Status.PENDING),
+    ],
+)
+def test_auto_policy_trusts_only_our_servers_dmarc_pass(
+    services_factory: Factory, smtp: SmtpServer, auth_results: str, expected: Status
+) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp), subscribe={"confirm": "auto", "trusted_authserv_id": MX})
+    run(svc, make_mail("Nyhetsbrev", headers={"Authentication-Results": auth_results}))
+    assert status_of(svc, "anna@example.se") == expected
+
+
+def test_already_subscribed_and_unsubscribe(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    run(svc, make_mail("Nyhetsbrev"))
+    run(svc, make_mail("Nyhetsbrev", message_id="m2@example.se", body="igen"))
+    assert answers(smtp)[-1]["Subject"].startswith("Du prenumererar redan")
+    assert run(svc, make_mail("Avsluta", message_id="m3@example.se")) == [Route.UNSUBSCRIBE]
+    assert status_of(svc, "anna@example.se") == Status.UNSUBSCRIBED
+    assert answers(smtp)[-1]["Subject"].startswith("Du har avslutat")
+    with svc.db.unit_of_work() as session:
+        actions = [e.action for e in session.scalars(select(ConsentEvent).order_by(ConsentEvent.id))]
+    assert actions == ["subscribed", "subscribe_repeated", "unsubscribed"]
+
+
+def test_unsubscribe_of_an_unknown_address_sends_nothing(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    assert run(svc, make_mail("Avsluta")) == [Route.UNSUBSCRIBE]
+    assert answers(smtp) == []
+
+
+def test_unsubscribe_token_in_subject_names_the_address(services_factory: Factory, smtp: SmtpServer) -> None:
+    from subscribers.tokens import Purpose
+
+    svc = services_factory(smtp=smtp_settings(smtp))
+    run(svc, make_mail("Nyhetsbrev", sender="list-member@example.se"))
+    token = svc.tokens.make(Purpose.UNSUBSCRIBE, "list-member@example.se")
+    raw = make_mail(f"Avsluta {token}", sender="forwarding-alias@example.se", message_id="u1@example.se")
+    assert run(svc, raw) == [Route.UNSUBSCRIBE]
+    assert status_of(svc, "list-member@example.se") == Status.UNSUBSCRIBED
+
+
+def test_the_same_message_twice_changes_nothing(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    raw = make_mail("Nyhetsbrev")
+    relayed = b"Received: from relay.example by mx.kulturkluster.test; Tue, 24 Nov 2026\r\n" + raw
+    outcomes = svc.pipeline.process([Item(raw, "test"), Item(raw, "test"), Item(relayed, "test")])
+    svc.flush_outbox()
+    assert [o.duplicate for o in outcomes] == [False, True, True]
+    assert len({o.row_id for o in outcomes}) == 1
+    assert len(answers(smtp)) == 1
+    with svc.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+
+
+def test_automatic_mail_is_never_answered(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    routes = run(
+        svc,
+        mail_bytes("auto_reply__outlook_swedish_ooo.eml"),
+        mail_bytes("auto_reply__x_autoreply.eml"),
+        mail_bytes("bounce__dsn_rfc3464.eml"),
+        mail_bytes("auto_reply__our_own_answer_came_back.eml"),
+    )
+    assert routes == [Route.AUTO_REPLY, Route.AUTO_REPLY, Route.BOUNCE, Route.AUTO_REPLY]
+    assert smtp.handler.received == []
+    with svc.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(OutgoingMessage)) == 0
+        assert list(session.scalars(select(Subscriber))) == []
+
+
+def test_answers_per_address_are_capped(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp), auto_answers={"per_address_per_day": 2})
+    for n in range(5):
+        run(svc, make_mail("Nyhetsbrev", message_id=f"m{n}@example.se", body=f"nr {n}"))
+    assert len(answers(smtp)) == 2
+    with svc.db.unit_of_work() as session:
+        statuses = sorted(session.scalars(select(OutgoingMessage.status)))
+    assert statuses == [OutgoingStatus.SENT] * 2 + [OutgoingStatus.SUPPRESSED] * 3
+
+
+def test_unreadable_mail_is_quarantined_with_its_bytes(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    raw = mail_bytes("quarantine__not_a_message.eml")
+    assert run(svc, raw, make_mail("Nyhetsbrev")) == [Route.QUARANTINE, Route.SUBSCRIBE]
+    with svc.db.unit_of_work() as session:
+        row = session.scalars(select(InboundMessage).where(InboundMessage.route == "quarantine")).one()
+        assert row.raw == raw
+        assert "not an email message" in row.reason
+
+
+def test_failing_handler_quarantines_one_message_and_reprocess_recovers(
+    services_factory: Factory, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    original = svc.system_mailer.answer
+
+    def broken(session: Any, answer: Any) -> None:
+        if answer.to_address == "anna@example.se":
+            raise RuntimeError("template store offline")
+        original(session, answer)
+
+    monkeypatch.setattr(svc.system_mailer, "answer", broken)
+    routes = run(
+        svc, make_mail("Nyhetsbrev"), make_mail("Nyhetsbrev", sender="bo@example.se", message_id="b@x")
+    )
+    assert routes == [Route.QUARANTINE, Route.SUBSCRIBE]
+    assert status_of(svc, "anna@example.se") is None  # the half-done change was rolled back
+    assert status_of(svc, "bo@example.se") == Status.ACTIVE
+    monkeypatch.setattr(svc.system_mailer, "answer", original)
+    [outcome] = svc.pipeline.reprocess()
+    svc.flush_outbox()
+    assert outcome.route is Route.SUBSCRIBE
+    assert status_of(svc, "anna@example.se") == Status.ACTIVE
+    assert svc.pipeline.reprocess() == []
+
+
+def test_outbox_retries_4xx_and_stops_at_5xx(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    smtp.handler.fail_with = ["451 4.3.0 try later"]
+    run(svc, make_mail("Nyhetsbrev"))
+    with svc.db.unit_of_work() as session:
+        row = session.scalars(select(OutgoingMessage)).one()
+        assert (row.status, row.attempts) == (OutgoingStatus.QUEUED, 1)
+        assert "451" in (row.last_error or "")
+        row.next_attempt_at = row.created_at  # due now
+    svc.flush_outbox()
+    assert len(answers(smtp)) == 1
+    smtp.handler.fail_with = ["550 5.1.1 no such user"]
+    run(svc, make_mail("Nyhetsbrev", sender="gone@example.se", message_id="g@x"))
+    with svc.db.unit_of_work() as session:
+        row = session.scalars(
+            select(OutgoingMessage).where(OutgoingMessage.to_address == "gone@example.se")
+        ).one()
+        assert row.status == OutgoingStatus.FAILED
+        assert "550 5.1.1" in (row.last_error or "")
+
+
+def test_import_never_reactivates(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    run(svc, make_mail("Nyhetsbrev"), make_mail("Avsluta", message_id="m2@example.se"))
+    evidence = service.Evidence(channel=Channel.IMPORT, detail="test")
+    with svc.db.unit_of_work() as session:
+        result = service.import_rows(
+            session, [(2, "anna@example.se", "Anna"), (3, "new@example.se", "Ny")], Status.ACTIVE, evidence
+        )
+    assert result.added == ("new@example.se",)
+    assert [line for line, _email, _reason in result.skipped] == [2]
+    assert status_of(svc, "anna@example.se") == Status.UNSUBSCRIBED
+    assert status_of(svc, "new@example.se") == Status.ACTIVE

@@ -1,0 +1,100 @@
+"""A real aiosmtpd server for tests: records every message, can answer with chosen failure codes."""
+
+from __future__ import annotations
+
+import email
+import socket
+import ssl
+import threading
+from dataclasses import dataclass, field
+from email.message import Message
+from email.policy import default as default_policy
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> Message:
+        return email.message_from_bytes(self.data, policy=default_policy)
+
+
+@dataclass
+class RecordingHandler:
+    """Stores what arrives; ``fail_with`` makes the next DATA answers fail (e.g. ["451 later", "550 no"])."""
+
+    received: list[Received] = field(default_factory=list)
+    fail_with: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            if self.fail_with:
+                return self.fail_with.pop(0)
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+            )
+        return "250 OK"
+
+    def messages_to(self, address: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if address in r.recipients]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class SmtpServer:
+    """aiosmtpd on loopback, optionally with STARTTLS/implicit TLS and AUTH (user ``kk``, password ``pw``)."""
+
+    def __init__(
+        self,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        implicit_tls: bool = False,
+        require_auth: bool = False,
+    ) -> None:
+        self.handler = RecordingHandler()
+        self.port = free_port()
+        kwargs: dict[str, Any] = {}
+        if tls_context is not None and not implicit_tls:
+            kwargs.update(tls_context=tls_context, require_starttls=True)
+        if require_auth:
+            # aiosmtpd counts only STARTTLS as TLS; over implicit TLS it must not insist on either.
+            starttls = tls_context is not None and not implicit_tls
+            kwargs.update(authenticator=self._authenticate, auth_required=starttls, auth_require_tls=starttls)
+        self.controller = Controller(
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            ssl_context=tls_context if implicit_tls else None,
+            server_hostname="localhost",
+            **kwargs,
+        )
+
+    @staticmethod
+    def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"kk" and auth_data.password == b"pw"
+        return AuthResult(success=ok, handled=False)
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def reset(self) -> None:
+        with self.handler.lock:
+            self.handler.received.clear()
+            self.handler.fail_with.clear()

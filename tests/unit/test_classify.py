@@ -1,0 +1,104 @@
+"""Classification of the literal test mails in tests/mail/ (file name: <expected route>__<what>.eml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inbound.classify import RULES, ClassifyContext, Route, classify
+from inbound.parse import UnparseableMail, parse
+from tests.conftest import MAIL_DIR, ORG_ADDRESS
+
+CONTEXT = ClassifyContext(own_addresses=frozenset({ORG_ADDRESS}))
+MAILS = sorted(MAIL_DIR.glob("*.eml"))
+
+
+@pytest.mark.parametrize("path", MAILS, ids=[p.stem for p in MAILS])
+def test_every_test_mail_routes_as_its_name_says(path: Path) -> None:
+    expected = Route(path.name.split("__")[0])
+    try:
+        decision = classify(parse(path.read_bytes()), CONTEXT)
+    except UnparseableMail:
+        assert expected is Route.QUARANTINE
+        return
+    assert decision.route is expected, decision
+    assert decision.reason
+
+
+def test_rules_have_unique_names_and_end_with_a_catch_all() -> None:
+    names = [rule.name for rule in RULES]
+    assert len(names) == len(set(names))
+    assert RULES[-1].route is Route.NEW_CASE
+
+
+def _mail(subject: str = "Hej", **headers: str) -> bytes:
+    lines = ["From: Anna <anna@example.se>", f"Subject: {subject}", "Message-ID: <m1@example.se>"]
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\nText\r\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("headers", "rule"),
+    [
+        ({"Auto_Submitted": "auto-replied"}, "auto_submitted"),
+        ({"Auto_Submitted": "auto-generated; owner-email=x@y.se"}, "auto_submitted"),
+        ({"X_Autoreply": "yes"}, "autoreply_header"),
+        ({"X_Autorespond": "Vacation"}, "autoreply_header"),
+        ({"X_Auto_Response_Suppress": "All"}, "auto_response_suppress"),
+        ({"Precedence": "auto_reply"}, "precedence"),
+        ({"Precedence": "junk"}, "precedence"),
+        ({"Precedence": "list"}, "precedence"),
+        ({"Return_Path": "<>"}, "null_sender"),
+        ({"X_Kulturkluster": "welcome"}, "our_marker"),
+    ],
+)
+def test_automatic_mail_signals(headers: dict[str, str], rule: str) -> None:
+    decision = classify(parse(_mail("Nyhetsbrev", **headers)), CONTEXT)
+    assert (decision.route, decision.rule) == (Route.AUTO_REPLY, rule)
+
+
+def test_auto_submitted_no_is_a_person() -> None:
+    assert classify(parse(_mail("Nyhetsbrev", Auto_Submitted="no")), CONTEXT).route is Route.SUBSCRIBE
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Automatiskt svar: Fråga",
+        "Autosvar: x",
+        "Frånvaro",
+        "Frånvaromeddelande: x",
+        "Out of Office",
+        "Automatic reply: Hej",
+    ],
+)
+def test_out_of_office_subjects(subject: str) -> None:
+    assert classify(parse(_mail(subject)), CONTEXT).rule == "out_of_office"
+
+
+def test_a_question_about_absence_is_not_an_out_of_office() -> None:
+    assert classify(parse(_mail("Frånvaro vid Kulturfrukost, hur gör jag?")), CONTEXT).route is Route.NEW_CASE
+
+
+def test_from_our_own_address_is_never_answered() -> None:
+    raw = _mail("Nyhetsbrev").replace(b"anna@example.se", ORG_ADDRESS.upper().encode())
+    assert classify(parse(raw), CONTEXT).rule == "from_ourselves"
+
+
+def test_tokens_in_the_context_win_over_the_subject() -> None:
+    mail = parse(_mail("Re: Bekräfta din prenumeration"))
+    assert classify(mail, ClassifyContext(confirm_address="anna@example.se")).route is Route.CONFIRM
+    unsub = ClassifyContext(unsubscribe_address="anna@example.se")
+    auto = parse(_mail("Avsluta kku-x", Auto_Submitted="auto-generated"))
+    assert classify(auto, unsub).route is Route.UNSUBSCRIBE
+
+
+def test_known_thread_is_a_case_reply_even_with_a_list_word() -> None:
+    mail = parse(_mail("Re: Avsluta"))
+    assert classify(mail, ClassifyContext(answers_known_case_message=True)).route is Route.CASE_REPLY
+
+
+def test_case_tag_needs_the_right_shape() -> None:
+    assert classify(parse(_mail("Re: [KK-2026-0042] Hej")), CONTEXT).route is Route.CASE_REPLY
+    assert classify(parse(_mail("Re: [KK-20-1] Hej")), CONTEXT).route is Route.NEW_CASE

@@ -1,0 +1,106 @@
+"""The parser: bytes in, decoded values out."""
+
+from __future__ import annotations
+
+import pytest
+
+from inbound.parse import UnparseableMail, decode_text, parse
+from tests.conftest import mail_bytes
+
+
+@pytest.mark.parametrize(
+    ("name", "subject", "sender", "from_name"),
+    [
+        ("subscribe__plain.eml", "Nyhetsbrev", "anna.andersson@example.se", "Anna Andersson"),
+        (
+            "subscribe__latin1_encoded_word.eml",
+            "Prenumerera på nyhetsbrevet",
+            "bjorn@forening.example",
+            "Björn Åkesson",
+        ),
+        (
+            "subscribe__base64_utf8_reply_prefix.eml",
+            "SV: Nyhetsbrev tack!",
+            "cecilia@kommun.example",
+            "Cecilia",
+        ),
+        ("subscribe__raw_8bit_cp1252_subject.eml", "Anmälan nyhetsbrev", "david@example.org", "David"),
+        ("subscribe__raw_8bit_utf8_subject.eml", "Anmälan nyhetsbrev", "eva@example.org", "Eva"),
+    ],
+)
+def test_headers_are_decoded(name: str, subject: str, sender: str, from_name: str) -> None:
+    mail = parse(mail_bytes(name))
+    assert (mail.subject, mail.from_address, mail.from_name) == (subject, sender, from_name)
+
+
+def test_domain_is_lower_cased_local_part_kept() -> None:
+    assert parse(mail_bytes("subscribe__plain.eml")).from_address == "anna.andersson@example.se"
+    raw = b"From: X <Anna.A@EXAMPLE.SE>\r\nSubject: x\r\n\r\n"
+    assert parse(raw).from_address == "Anna.A@example.se"
+
+
+def test_body_text_and_html() -> None:
+    mail = parse(mail_bytes("new_case__html_question.eml"))
+    assert "kreativa utvecklingscheckarna" in mail.text
+    assert mail.html is not None and "<b>kreativa" in mail.html
+    assert mail.message_id == "q-2@konst.example"
+
+
+def test_raw_8bit_body_in_declared_charset() -> None:
+    assert "från David" in parse(mail_bytes("subscribe__raw_8bit_cp1252_subject.eml")).text
+
+
+def test_rfc2231_attachment_name() -> None:
+    mail = parse(mail_bytes("new_case__attachment_rfc2231.eml"))
+    assert [a.filename for a in mail.attachments] == ["Budget för Kulturfrukost År 2027.pdf"]
+    assert mail.attachments[0].content_type == "application/pdf"
+    assert mail.attachments[0].size > 0
+
+
+def test_dsn_is_recognised_and_its_returned_message_not_mixed_into_the_text() -> None:
+    mail = parse(mail_bytes("bounce__dsn_rfc3464.eml"))
+    assert (mail.content_type, mail.report_type, mail.return_path) == (
+        "multipart/report",
+        "delivery-status",
+        "",
+    )
+    assert "Hej" not in mail.text
+
+
+def test_threading_headers() -> None:
+    raw = b"From: a@b.se\r\nSubject: x\r\nIn-Reply-To: <one@x>\r\nReferences: <zero@x>\r\n <one@x>\r\n\r\n"
+    mail = parse(raw)
+    assert mail.in_reply_to == ("one@x",)
+    assert mail.references == ("zero@x", "one@x")
+    assert mail.thread_ids == ("one@x", "zero@x")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("=?utf-8?q?Hej?= du", "Hej du"),
+        ("=?utf-8?q?Nyhets?= =?utf-8?q?brev?=", "Nyhetsbrev"),
+        ("=?x-unknown?q?abc?=", "abc"),
+        ("=?utf-8?B?broken", "=?utf-8?B?broken"),
+        ("=?bogus-charset?q?Nyhetsbrev?=", "Nyhetsbrev"),
+        ("=?utf-8?q?=FF=FEbad?=", "ÿþbad"),
+    ],
+)
+def test_decode_text_tolerates_odd_encodings(raw: str, expected: str) -> None:
+    assert decode_text(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [b"", b"   \r\n", b"no header here\r\n\r\nbody"])
+def test_non_messages_raise(raw: bytes) -> None:
+    with pytest.raises(UnparseableMail):
+        parse(raw)
+
+
+def test_broken_headers_degrade_instead_of_raising() -> None:
+    raw = (
+        b"From: <<<@@@>>>\r\nSubject: =?utf-8?q?unterminated\r\nDate: not a date\r\nMessage-ID: junk\r\n\r\nx"
+    )
+    mail = parse(raw)
+    assert mail.from_address is None
+    assert mail.date is None
+    assert mail.subject.startswith("=?utf-8?q?")
