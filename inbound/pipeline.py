@@ -66,14 +66,24 @@ class Pipeline:
 
     def process(self, items: Sequence[Item]) -> list[Outcome]:
         """Handle a batch in one transaction; returns one outcome per item, in order, after the commit."""
-        with self.db.unit_of_work() as session:
-            outcomes = [self._process_one(session, item) for item in items]
+        for attempt in (1, 2):
+            try:
+                with self.db.unit_of_work() as session, session.no_autoflush:
+                    outcomes = self._process_batch(session, items)
+                break
+            except IntegrityError:
+                # Another worker committed some of these messages after we looked; now they are duplicates.
+                if attempt == 2:
+                    raise
+                log.info("batch raced with another worker; running it again", extra={"messages": len(items)})
         for outcome in outcomes:
             if not outcome.duplicate:
-                log.info(
-                    "message routed",
-                    extra={"id": outcome.row_id, "route": outcome.route.value, "reason": outcome.reason},
-                )
+                log.debug("message routed", extra={"id": outcome.row_id, "route": outcome.route.value})
+        if items:
+            log.info(
+                "batch handled",
+                extra={"messages": len(items), "duplicates": sum(o.duplicate for o in outcomes)},
+            )
         return outcomes
 
     def known_refs(self, refs: Sequence[str]) -> dict[str, Route]:
@@ -92,38 +102,50 @@ class Pipeline:
 
     # -- one message ------------------------------------------------------------------------------------
 
-    def _process_one(self, session: Session, item: Item) -> Outcome:
-        sha256, body_sha256 = store.digests(item.raw)
-        existing = store.find_duplicate(session, sha256, body_sha256, None)
-        if existing is not None:
-            return Outcome(item.ref, existing.id, Route(existing.route), existing.reason, duplicate=True)
-        mail, failure = self._parse(item.raw)
-        if mail is not None and mail.message_id:
-            existing = store.find_duplicate(session, sha256, body_sha256, mail.message_id)
+    def _process_batch(self, session: Session, items: Sequence[Item]) -> list[Outcome]:
+        """Store, route and handle a batch with a handful of queries, however large it is."""
+        digests = [store.digests(item.raw) for item in items]
+        by_sha = store.by_sha256(session, [sha for sha, _body in digests])
+        parsed = {i: self._parse(item.raw) for i, item in enumerate(items) if digests[i][0] not in by_sha}
+        mails = [mail for mail, _failure in parsed.values() if mail is not None]
+        by_body = store.by_message_id(session, [m.message_id for m in mails if m.message_id])
+        case_ids = store.case_message_ids(session, {tid for m in mails for tid in m.thread_ids})
+        rows: list[tuple[InboundMessage, bool]] = []
+        new: list[tuple[InboundMessage, ParsedMail | None, ClassifyContext | None]] = []
+        for i, item in enumerate(items):
+            sha256, body_sha256 = digests[i]
+            mail, failure = parsed.get(i, (None, None))
+            existing = by_sha.get(sha256) or (
+                by_body.get((mail.message_id, body_sha256)) if mail is not None and mail.message_id else None
+            )
             if existing is not None:
-                return Outcome(item.ref, existing.id, Route(existing.route), existing.reason, duplicate=True)
-        row = InboundMessage(
-            sha256=sha256,
-            body_sha256=body_sha256,
-            source=item.source,
-            source_ref=item.ref,
-            received_at=utcnow(),
-            size=len(item.raw),
-            raw=item.raw,
-        )
-        try:
-            with session.begin_nested():
-                context = self._route(session, row, mail, failure)
-                session.add(row)
-                session.flush()
-        except IntegrityError:
-            # Another worker stored the same bytes a moment ago.
-            existing = store.find_duplicate(session, sha256, body_sha256, None)
-            if existing is None:
-                raise
-            return Outcome(item.ref, existing.id, Route(existing.route), existing.reason, duplicate=True)
-        self._handle(session, row, mail, context)
-        return Outcome(item.ref, row.id, Route(row.route), row.reason)
+                rows.append((existing, True))
+                continue
+            row = InboundMessage(
+                sha256=sha256,
+                body_sha256=body_sha256,
+                source=item.source,
+                source_ref=item.ref,
+                received_at=utcnow(),
+                size=len(item.raw),
+                raw=item.raw,
+            )
+            context = self._route(session, row, mail, failure, case_ids)
+            session.add(row)
+            rows.append((row, False))
+            new.append((row, mail, context))
+            by_sha[sha256] = row  # the same bytes twice in one batch
+            if mail is not None and mail.message_id:
+                by_body[(mail.message_id, body_sha256)] = row
+                if row.route in store.CASE_ROUTES:
+                    case_ids.add(mail.message_id)
+        session.flush()
+        for row, mail, context in new:
+            self._handle(session, row, mail, context)
+        return [
+            Outcome(item.ref, row.id, Route(row.route), row.reason, duplicate=dup)
+            for item, (row, dup) in zip(items, rows, strict=True)
+        ]
 
     def _reprocess_one(self, session: Session, row: InboundMessage) -> Outcome:
         mail, failure = self._parse(row.raw)
@@ -144,7 +166,12 @@ class Pipeline:
             return None, f"parser failed: {type(exc).__name__}: {exc}"
 
     def _route(
-        self, session: Session, row: InboundMessage, mail: ParsedMail | None, failure: str | None
+        self,
+        session: Session,
+        row: InboundMessage,
+        mail: ParsedMail | None,
+        failure: str | None,
+        case_ids: set[str] | None = None,
     ) -> ClassifyContext | None:
         """Fill the row's parsed fields and its decision; returns the facts the decision was made on."""
         row.processed_at = utcnow()
@@ -159,7 +186,7 @@ class Pipeline:
             row.subject = mail.subject[:2000]
             row.in_reply_to = " ".join(mail.in_reply_to)[:2000] or None
             row.references = " ".join(mail.references)[:8000] or None
-            context = self._context(session, mail)
+            context = self._context(session, mail, case_ids)
             decision = classify(mail, context)
             row.error = None
         row.route, row.rule, row.reason = decision.route.value, decision.rule, decision.reason
@@ -183,7 +210,8 @@ class Pipeline:
             row.reason = f"handling as {route.value} failed: {type(exc).__name__}: {exc}"[:2000]
             row.error = row.reason
 
-    def _context(self, session: Session, mail: ParsedMail) -> ClassifyContext:
+    def _context(self, session: Session, mail: ParsedMail, case_ids: set[str] | None) -> ClassifyContext:
+        """Facts for the classifier; ``case_ids`` are known case Message-IDs (else the database is asked)."""
         confirm = next(
             (c.address for c in self.tokens.find(list(mail.thread_ids)) if c.purpose is Purpose.CONFIRM), None
         )
@@ -195,5 +223,9 @@ class Pipeline:
             confirm_address=confirm,
             unsubscribe_address=unsubscribe,
             answers_known_case_message=bool(mail.thread_ids)
-            and store.answers_case_message(session, mail.thread_ids),
+            and (
+                any(tid in case_ids for tid in mail.thread_ids)
+                if case_ids is not None
+                else bool(store.case_message_ids(session, set(mail.thread_ids)))
+            ),
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from .classify import Route
 from .models import InboundMessage
@@ -22,23 +22,36 @@ def digests(raw: bytes) -> tuple[str, str]:
     return hashlib.sha256(raw).hexdigest(), hashlib.sha256(body).hexdigest()
 
 
-def find_duplicate(
-    session: Session, sha256: str, body_sha256: str, message_id: str | None
-) -> InboundMessage | None:
-    """The stored copy of this message: the same bytes, or the same Message-ID with the same body."""
-    found = session.scalar(select(InboundMessage).where(InboundMessage.sha256 == sha256))
-    if found is not None or not message_id:
-        return found
-    return session.scalar(
-        select(InboundMessage)
-        .where(InboundMessage.message_id == message_id, InboundMessage.body_sha256 == body_sha256)
-        .limit(1)
-    )
+_CHUNK = 500
+_KEY_COLUMNS = (
+    InboundMessage.id,
+    InboundMessage.sha256,
+    InboundMessage.body_sha256,
+    InboundMessage.message_id,
+    InboundMessage.route,
+    InboundMessage.reason,
+)
 
 
-def routes_by_sha256(session: Session, sha256s: Sequence[str]) -> dict[str, InboundMessage]:
-    rows = session.scalars(select(InboundMessage).where(InboundMessage.sha256.in_(sha256s)))
-    return {row.sha256: row for row in rows}
+def by_sha256(session: Session, sha256s: Sequence[str]) -> dict[str, InboundMessage]:
+    """Stored messages with these exact bytes."""
+    found: dict[str, InboundMessage] = {}
+    for start in range(0, len(sha256s), _CHUNK):
+        query = select(InboundMessage).options(load_only(*_KEY_COLUMNS))
+        rows = session.scalars(query.where(InboundMessage.sha256.in_(sha256s[start : start + _CHUNK])))
+        found.update({row.sha256: row for row in rows})
+    return found
+
+
+def by_message_id(session: Session, message_ids: Sequence[str]) -> dict[tuple[str, str], InboundMessage]:
+    """Stored messages by (Message-ID, body sha256): the same message with other relay headers."""
+    found: dict[tuple[str, str], InboundMessage] = {}
+    unique = list(dict.fromkeys(message_ids))
+    for start in range(0, len(unique), _CHUNK):
+        query = select(InboundMessage).options(load_only(*_KEY_COLUMNS))
+        rows = session.scalars(query.where(InboundMessage.message_id.in_(unique[start : start + _CHUNK])))
+        found.update({(row.message_id or "", row.body_sha256): row for row in rows})
+    return found
 
 
 def routes_by_source_ref(session: Session, refs: Sequence[str]) -> dict[str, str]:
@@ -55,17 +68,19 @@ def routes_by_source_ref(session: Session, refs: Sequence[str]) -> dict[str, str
     return found
 
 
-def answers_case_message(session: Session, message_ids: Iterable[str]) -> bool:
-    """Whether any of these Message-IDs is a stored message of a case."""
-    ids = [mid for mid in message_ids if mid][:50]
-    if not ids:
-        return False
-    hit = session.scalar(
-        select(InboundMessage.id)
-        .where(InboundMessage.message_id.in_(ids), InboundMessage.route.in_(CASE_ROUTES))
-        .limit(1)
-    )
-    return hit is not None
+def case_message_ids(session: Session, message_ids: set[str]) -> set[str]:
+    """Which of these Message-IDs belong to stored messages of a case."""
+    found: set[str] = set()
+    ids = list(message_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.scalars(
+            select(InboundMessage.message_id).where(
+                InboundMessage.message_id.in_(ids[start : start + _CHUNK]),
+                InboundMessage.route.in_(CASE_ROUTES),
+            )
+        )
+        found.update(mid for mid in rows if mid)
+    return found
 
 
 def list_messages(session: Session, route: str | None = None, limit: int = 100) -> list[InboundMessage]:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 from kulturkluster.db import utcnow
 
+from .mime import build_alternative, format_address
 from .render import Rendered
 
 OUR_MARKER_HEADER = "X-Kulturkluster"
@@ -37,30 +35,35 @@ def new_message_id(domain: str, local: str | None = None) -> str:
     return make_msgid(domain=domain)[1:-1]
 
 
-def compose(rendered: Rendered, envelope: Envelope, *, automatic: bool, kind: str) -> EmailMessage:
+@dataclass(frozen=True, slots=True)
+class Composed:
+    message_id: str  # without <>
+    subject: str
+    raw: bytes
+
+
+def compose(rendered: Rendered, envelope: Envelope, *, automatic: bool, kind: str) -> Composed:
     """Build a multipart/alternative UTF-8 message.
 
     ``automatic`` marks an answer no person wrote (RFC 3834), so well-behaved responders stay quiet.
     """
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = Address(envelope.from_name, addr_spec=envelope.from_address)
-    msg["To"] = (
-        Address(envelope.to_name, addr_spec=envelope.to_address) if envelope.to_name else envelope.to_address
-    )
-    msg["Subject"] = rendered.subject
-    msg["Date"] = format_datetime(utcnow())
     domain = envelope.from_address.rpartition("@")[2]
-    msg["Message-ID"] = f"<{envelope.message_id or new_message_id(domain)}>"
+    message_id = envelope.message_id or new_message_id(domain)
+    headers = [
+        ("From", format_address(envelope.from_name, envelope.from_address)),
+        ("To", format_address(envelope.to_name, envelope.to_address)),
+        ("Subject", rendered.subject),
+        ("Date", format_datetime(utcnow())),
+        ("Message-ID", f"<{message_id}>"),
+    ]
     if envelope.in_reply_to:
-        msg["In-Reply-To"] = f"<{envelope.in_reply_to}>"
-        refs = [*envelope.references, envelope.in_reply_to]
-        msg["References"] = " ".join(f"<{ref}>" for ref in dict.fromkeys(refs))
+        refs = dict.fromkeys([*envelope.references, envelope.in_reply_to])
+        headers += [
+            ("In-Reply-To", f"<{envelope.in_reply_to}>"),
+            ("References", " ".join(f"<{r}>" for r in refs)),
+        ]
     if automatic:
-        msg["Auto-Submitted"] = "auto-replied"
-        msg["X-Auto-Response-Suppress"] = "All"
-    msg[OUR_MARKER_HEADER] = kind
-    for name, value in envelope.extra_headers.items():
-        msg[name] = value
-    msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    return msg
+        headers += [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]
+    headers.append((OUR_MARKER_HEADER, kind))
+    headers += list(envelope.extra_headers.items())
+    return Composed(message_id, rendered.subject, build_alternative(headers, rendered.text, rendered.html))

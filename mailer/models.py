@@ -12,6 +12,7 @@ from kulturkluster.db import Base, UtcDateTime, utcnow
 
 class OutgoingStatus:
     QUEUED = "queued"
+    SENDING = "sending"  # claimed by a worker until next_attempt_at (the lease)
     SENT = "sent"
     FAILED = "failed"
     SUPPRESSED = "suppressed"

@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import Database, utcnow
 from kulturkluster.settings import AutoAnswerSettings
 
+from .compose import Composed
 from .models import OutgoingMessage, OutgoingStatus
 from .transport import PermanentFailure, TemporaryFailure, Transport
 
@@ -46,7 +46,7 @@ class Outbox:
     def enqueue(
         self,
         session: Session,
-        msg: EmailMessage,
+        msg: Composed,
         *,
         kind: str,
         sender: str,
@@ -66,86 +66,116 @@ class Outbox:
             automatic=automatic,
             to_address=to_address,
             sender=sender,
-            message_id=str(msg["Message-ID"]).strip("<>"),
-            subject=str(msg["Subject"] or ""),
+            message_id=msg.message_id,
+            subject=msg.subject,
             inbound_message_id=inbound_message_id,
             created_at=utcnow(),
             next_attempt_at=utcnow(),
             status=status,
             last_error=why,
-            raw=msg.as_bytes(),
+            raw=msg.raw,
         )
         session.add(row)
         return row
 
     def _over_cap(self, session: Session, to_address: str) -> str | None:
         now = utcnow()
-        counted = (OutgoingStatus.QUEUED, OutgoingStatus.SENT)
-        per_address = session.scalar(
-            select(func.count())
-            .select_from(OutgoingMessage)
-            .where(
+        hour_ago = now - timedelta(hours=1)
+        to_address_count, last_hour_count = session.execute(
+            select(
+                func.count().filter(OutgoingMessage.to_address == to_address),
+                func.count().filter(OutgoingMessage.created_at > hour_ago),
+            ).where(
                 OutgoingMessage.automatic.is_(True),
-                OutgoingMessage.to_address == to_address,
                 OutgoingMessage.created_at > now - timedelta(days=1),
-                OutgoingMessage.status.in_(counted),
+                OutgoingMessage.status.in_((OutgoingStatus.QUEUED, OutgoingStatus.SENT)),
             )
-        )
-        if (per_address or 0) >= self.caps.per_address_per_day:
+        ).one()
+        if to_address_count >= self.caps.per_address_per_day:
             return f"cap of {self.caps.per_address_per_day} automatic answers per address per day reached"
-        total = session.scalar(
-            select(func.count())
-            .select_from(OutgoingMessage)
-            .where(
-                OutgoingMessage.automatic.is_(True),
-                OutgoingMessage.created_at > now - timedelta(hours=1),
-                OutgoingMessage.status.in_(counted),
-            )
-        )
-        if (total or 0) >= self.caps.per_hour:
+        if last_hour_count >= self.caps.per_hour:
             return f"cap of {self.caps.per_hour} automatic answers per hour reached"
         return None
 
 
 def flush(db: Database, transport: Transport, limit: int = 500) -> FlushResult:
-    """Send what is due. Each result is committed on its own, so a crash repeats at most one message."""
+    """Send what is due. Rows are claimed with a lease (status ``sending``), so several workers can share
+    the outbox and no lock is held while talking to the relay; each result is committed on its own, so a
+    crash repeats at most the message in flight. A lease that runs out (a dead worker) is taken over."""
+    claimed = _claim(db, limit)
     sent = deferred = failed = 0
-    while sent + deferred + failed < limit:
-        with db.unit_of_work() as session:
-            query = (
-                select(OutgoingMessage)
-                .where(
-                    OutgoingMessage.status == OutgoingStatus.QUEUED,
-                    OutgoingMessage.next_attempt_at <= utcnow(),
-                )
-                .order_by(OutgoingMessage.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-            row = session.scalar(query)
-            if row is None:
-                break
-            row.attempts += 1
-            try:
-                transport.send(row.raw, row.sender, [row.to_address])
-            except PermanentFailure as exc:
-                row.status, row.last_error = OutgoingStatus.FAILED, str(exc)
-                failed += 1
-                log.warning(
-                    "outgoing message refused", extra={"id": row.id, "kind": row.kind, "error": str(exc)}
-                )
-            except TemporaryFailure as exc:
-                row.last_error = str(exc)
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.status = OutgoingStatus.FAILED
-                    failed += 1
-                else:
-                    row.next_attempt_at = utcnow() + retry_delay(row.attempts)
-                    deferred += 1
-                log.warning("outgoing message deferred", extra={"id": row.id, "error": str(exc)})
-                if row.status == OutgoingStatus.QUEUED:
-                    break  # the relay is unwell; the rest waits for the next flush
-            else:
-                row.status, row.sent_at, row.last_error = OutgoingStatus.SENT, utcnow(), None
-                sent += 1
+    for position, (row_id, sender, to_address, raw, attempts) in enumerate(claimed):
+        values: dict[str, object] = {"attempts": attempts + 1}
+        try:
+            transport.send(raw, sender, [to_address])
+        except PermanentFailure as exc:
+            values |= {"status": OutgoingStatus.FAILED, "last_error": str(exc)}
+            failed += 1
+            log.warning("outgoing message refused", extra={"id": row_id, "error": str(exc)})
+        except TemporaryFailure as exc:
+            gave_up = attempts + 1 >= MAX_ATTEMPTS
+            values |= {
+                "status": OutgoingStatus.FAILED if gave_up else OutgoingStatus.QUEUED,
+                "last_error": str(exc),
+                "next_attempt_at": utcnow() + retry_delay(attempts + 1),
+            }
+            failed, deferred = (failed + 1, deferred) if gave_up else (failed, deferred + 1)
+            log.warning("outgoing message deferred", extra={"id": row_id, "error": str(exc)})
+            _record(db, row_id, values)
+            _release(db, [row[0] for row in claimed[position + 1 :]])  # the relay is unwell: try later
+            break
+        else:
+            values |= {"status": OutgoingStatus.SENT, "sent_at": utcnow(), "last_error": None}
+            sent += 1
+        _record(db, row_id, values)
     return FlushResult(sent, deferred, failed)
+
+
+_LEASE = timedelta(minutes=10)
+_Claimed = tuple[int, str, str, bytes, int]
+
+
+def _claim(db: Database, limit: int) -> list[_Claimed]:
+    now = utcnow()
+    with db.unit_of_work() as session:
+        session.execute(
+            update(OutgoingMessage)
+            .where(OutgoingMessage.status == OutgoingStatus.SENDING, OutgoingMessage.next_attempt_at <= now)
+            .values(status=OutgoingStatus.QUEUED)
+        )
+        rows = session.execute(
+            select(
+                OutgoingMessage.id,
+                OutgoingMessage.sender,
+                OutgoingMessage.to_address,
+                OutgoingMessage.raw,
+                OutgoingMessage.attempts,
+            )
+            .where(OutgoingMessage.status == OutgoingStatus.QUEUED, OutgoingMessage.next_attempt_at <= now)
+            .order_by(OutgoingMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        claimed = [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        if claimed:
+            session.execute(
+                update(OutgoingMessage)
+                .where(OutgoingMessage.id.in_([c[0] for c in claimed]))
+                .values(status=OutgoingStatus.SENDING, next_attempt_at=now + _LEASE)
+            )
+    return claimed
+
+
+def _record(db: Database, row_id: int, values: dict[str, object]) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(update(OutgoingMessage).where(OutgoingMessage.id == row_id).values(**values))
+
+
+def _release(db: Database, row_ids: list[int]) -> None:
+    if row_ids:
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(OutgoingMessage)
+                .where(OutgoingMessage.id.in_(row_ids))
+                .values(status=OutgoingStatus.QUEUED, next_attempt_at=utcnow())
+            )

@@ -1,12 +1,17 @@
 """Rendering: Jinja2 first, then mjml-python once, then plain text generated from the HTML.
 
 A template sets its own subject with ``{% set subject = ... %}`` so the words of a mail live in one file.
+
+``compile`` runs Jinja2 and MJML once with markers in place of the recipient's values; ``personalise``
+then only substitutes strings, so a thousand answers cost one MJML run, not a thousand.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +41,38 @@ class Rendered:
     text: str
 
 
+# Recipient fields a template may use: ``recipient.email``, and ``recipient.greeting_name`` (" Anna", or ""
+# when the name is unknown, so "Hej{{ recipient.greeting_name }}!" reads well either way).
+PERSONAL_FIELDS = ("email", "greeting_name")
+
+
+def _marker(field: str) -> str:
+    # Letters only: survives Jinja2 escaping, MJML and the HTML-to-text conversion unchanged.
+    return f"KKPERSONAL{field.upper().replace('_', '')}X"
+
+
+def greeting_name(name: str) -> str:
+    return f" {name.strip()}" if name.strip() else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A rendered mail with markers where the recipient's values go."""
+
+    subject: str
+    html: str
+    text: str
+
+    def personalise(self, values: Mapping[str, str]) -> Rendered:
+        subject, html, text = self.subject, self.html, self.text
+        for field in PERSONAL_FIELDS:
+            marker, value = _marker(field), values.get(field, "")
+            subject = subject.replace(marker, value)
+            html = html.replace(marker, escape(value))
+            text = text.replace(marker, value)
+        return Rendered(subject=subject, html=html, text=text)
+
+
 class Renderer:
     """Renders the MJML templates under one folder."""
 
@@ -59,6 +96,12 @@ class Renderer:
             raise TemplateError(f"template {name!r} sets no subject ({{% set subject = ... %}})")
         html = mjml2html(mjml_source, disable_comments=True)
         return Rendered(subject=" ".join(subject.split()), html=html, text=html_to_text(html))
+
+    def compile(self, name: str, context: dict[str, Any]) -> Compiled:
+        """Render once for many recipients: ``recipient`` fields become markers for ``personalise``."""
+        markers = {field: _marker(field) for field in PERSONAL_FIELDS}
+        rendered = self.render(name, {**context, "recipient": markers})
+        return Compiled(subject=rendered.subject, html=rendered.html, text=rendered.text)
 
 
 def html_to_text(html: str) -> str:

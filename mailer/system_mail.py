@@ -10,7 +10,7 @@ from subscribers.tokens import Purpose, TokenSigner
 
 from .compose import Envelope, compose, new_message_id
 from .outbox import Outbox
-from .render import Renderer
+from .render import Compiled, Renderer, greeting_name
 
 
 class SystemMailer:
@@ -24,21 +24,25 @@ class SystemMailer:
         self.renderer = renderer
         self.outbox = outbox
         self.tokens = tokens
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], Compiled] = {}
+
+    def _compiled(self, answer: Answer) -> Compiled:
+        """Jinja2 and MJML run once per kind of answer; recipients only get string substitutions."""
+        key = (answer.kind.value, tuple(sorted(answer.extra.items())))
+        if key not in self._cache:
+            context = {"org": self.org, "public_url": self.public_url, "confirm_url": None, **answer.extra}
+            self._cache[key] = self.renderer.compile(f"system/{answer.kind.value}.mjml.j2", context)
+        return self._cache[key]
 
     def answer(self, session: Session, answer: Answer) -> None:
-        context: dict[str, object] = {
-            "org": self.org,
-            "recipient": {"email": answer.to_address, "name": answer.to_name},
-            "public_url": self.public_url,
-            "confirm_url": None,
-            **answer.extra,
-        }
         message_id = None
         if answer.kind is AnswerKind.CONFIRM:
             # The token rides in our Message-ID: a plain reply brings it back in In-Reply-To.
             token = self.tokens.make(Purpose.CONFIRM, answer.to_address)
             message_id = new_message_id(self.org.domain, token)
-        rendered = self.renderer.render(f"system/{answer.kind.value}.mjml.j2", context)
+        rendered = self._compiled(answer).personalise(
+            {"email": answer.to_address, "greeting_name": greeting_name(answer.to_name)}
+        )
         envelope = Envelope(
             from_address=self.org.address,
             from_name=self.org.name,

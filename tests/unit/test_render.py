@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from email import message_from_bytes
 from email.policy import default
+from email.utils import parseaddr
 
 import pytest
 
 from mailer.compose import Envelope, compose
-from mailer.render import Renderer, TemplateError, html_to_text
+from mailer.mime import HeaderInjection, fold_header, format_address
+from mailer.render import Renderer, TemplateError, greeting_name, html_to_text
 
 CONTEXT = {
     "org": {
@@ -14,7 +16,6 @@ CONTEXT = {
         "address": "kulturkluster@kulturkluster.test",
         "postal_address": "Nyköping",
     },
-    "recipient": {"email": "anna@example.se", "name": "Anna <script>"},
     "public_url": "https://kk.example",
     "confirm_url": None,
 }
@@ -22,12 +23,25 @@ CONTEXT = {
 
 @pytest.mark.parametrize("kind", ["welcome", "confirm", "already_subscribed", "goodbye"])
 def test_system_templates_render_in_swedish_with_text_part(kind: str) -> None:
-    rendered = Renderer().render(f"system/{kind}.mjml.j2", CONTEXT)
+    compiled = Renderer().compile(f"system/{kind}.mjml.j2", CONTEXT)
+    rendered = compiled.personalise(
+        {"email": "anna@example.se", "greeting_name": greeting_name("Anna <script>")}
+    )
     assert "Kulturkluster Sörmland" in rendered.subject
+    assert "KKPERSONAL" not in rendered.html + rendered.text
     assert "<html" in rendered.html and "<mj-" not in rendered.html
     assert "Hej Anna <script>!" in rendered.text  # text is not HTML: the name reads as written
     assert "Anna &lt;script&gt;" in rendered.html  # ... and in HTML it is escaped
     assert "<" not in rendered.text.replace("<script>", "")
+
+
+def test_unknown_name_greets_without_a_name() -> None:
+    rendered = (
+        Renderer()
+        .compile("system/goodbye.mjml.j2", CONTEXT)
+        .personalise({"email": "x@y.se", "greeting_name": ""})
+    )
+    assert "Hej!" in rendered.text and "x@y.se" in rendered.text
 
 
 def test_missing_template_is_a_clear_error() -> None:
@@ -43,7 +57,7 @@ def test_html_to_text_keeps_links_readable() -> None:
 
 
 def test_compose_marks_automatic_answers_and_threads() -> None:
-    rendered = Renderer().render("system/welcome.mjml.j2", CONTEXT)
+    rendered = Renderer().compile("system/welcome.mjml.j2", CONTEXT).personalise({"email": "anna@example.se"})
     envelope = Envelope(
         from_address="kulturkluster@kulturkluster.test",
         from_name="Kulturkluster Sörmland",
@@ -51,9 +65,8 @@ def test_compose_marks_automatic_answers_and_threads() -> None:
         in_reply_to="orig@example.se",
         references=("older@example.se",),
     )
-    msg = message_from_bytes(
-        compose(rendered, envelope, automatic=True, kind="welcome").as_bytes(), policy=default
-    )
+    composed = compose(rendered, envelope, automatic=True, kind="welcome")
+    msg = message_from_bytes(composed.raw, policy=default)
     assert msg["Auto-Submitted"] == "auto-replied"
     assert msg["X-Auto-Response-Suppress"] == "All"
     assert msg["X-Kulturkluster"] == "welcome"
@@ -61,4 +74,50 @@ def test_compose_marks_automatic_answers_and_threads() -> None:
     assert msg["References"] == "<older@example.se> <orig@example.se>"
     assert msg["Subject"] == rendered.subject
     assert msg.get_content_type() == "multipart/alternative"
-    assert msg["Message-ID"].endswith("@kulturkluster.test>")
+    assert msg["Message-ID"] == f"<{composed.message_id}>" and composed.message_id.endswith(
+        "@kulturkluster.test"
+    )
+    assert parseaddr(msg["From"]) == ("Kulturkluster Sörmland", "kulturkluster@kulturkluster.test")
+    assert not msg.defects
+    text = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    assert text is not None and html is not None
+    assert text.get_content().replace("\r\n", "\n") == rendered.text
+    assert html.get_content().replace("\r\n", "\n").rstrip() == rendered.html.rstrip()
+
+
+def test_no_header_injection() -> None:
+    rendered = Renderer().compile("system/welcome.mjml.j2", CONTEXT).personalise({})
+    envelope = Envelope(
+        from_address="a@b.se", from_name="A", to_address="c@d.se", to_name="Evil\r\nBcc: x@y.se"
+    )
+    with pytest.raises(HeaderInjection):
+        compose(rendered, envelope, automatic=True, kind="welcome")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Välkommen som prenumerant på Kulturkluster Sörmlands nyhetsbrev",
+        "ascii only but a rather long subject line that certainly needs to be folded somewhere along the way ok",
+        "😀" * 40,
+        "Å",
+    ],
+)
+def test_header_encoding_round_trips(value: str) -> None:
+    from email.parser import BytesParser
+
+    raw = fold_header("Subject", value) + b"\r\n"
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    parsed = BytesParser(policy=default).parsebytes(raw)
+    assert parsed["Subject"] == value
+
+
+def test_non_ascii_display_names_round_trip() -> None:
+    from email.parser import BytesParser
+
+    raw = fold_header("To", format_address("Åsa Öberg, Kulturföreningen", "asa@x.se")) + b"\r\n"
+    assert parseaddr(BytesParser(policy=default).parsebytes(raw)["To"]) == (
+        "Åsa Öberg, Kulturföreningen",
+        "asa@x.se",
+    )
