@@ -6,6 +6,7 @@ it looks and when it goes. The answer is queued in the same transaction as the c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -32,5 +33,11 @@ class Answer:
 
 
 class Responder(Protocol):
+    def prepare(self, session: Session, addresses: Iterable[str]) -> None:
+        """Optional speed-up before many answers in one transaction: load what the caps need at once."""
+
     def answer(self, session: Session, answer: Answer) -> None:
         """Queue ``answer`` in the caller's transaction (or suppress it over a cap)."""
+
+    def finish(self, session: Session) -> None:
+        """Drop what ``prepare`` loaded."""

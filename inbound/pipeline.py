@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import Database, utcnow
+from subscribers import service as subscribers_service
 from subscribers.tokens import Purpose, TokenSigner
 
 from . import store
@@ -66,16 +67,25 @@ class Pipeline:
 
     def process(self, items: Sequence[Item]) -> list[Outcome]:
         """Handle a batch in one transaction; returns one outcome per item, in order, after the commit."""
-        for attempt in (1, 2):
+        isolate = raced = False
+        while True:
             try:
                 with self.db.unit_of_work() as session, session.no_autoflush:
-                    outcomes = self._process_batch(session, items)
+                    outcomes = self._process_batch(session, items, isolate=isolate)
                 break
             except IntegrityError:
                 # Another worker committed some of these messages after we looked; now they are duplicates.
-                if attempt == 2:
+                if raced:
                     raise
+                raced = True
                 log.info("batch raced with another worker; running it again", extra={"messages": len(items)})
+            except Exception:
+                # Handlers run without savepoints (two round trips each) unless one fails; then the batch
+                # runs again with every handler in its own savepoint, and the failing one is quarantined.
+                if isolate:
+                    raise
+                isolate = True
+                log.info("a handler failed; running the batch again message by message")
         for outcome in outcomes:
             if not outcome.duplicate:
                 log.debug("message routed", extra={"id": outcome.row_id, "route": outcome.route.value})
@@ -102,7 +112,7 @@ class Pipeline:
 
     # -- one message ------------------------------------------------------------------------------------
 
-    def _process_batch(self, session: Session, items: Sequence[Item]) -> list[Outcome]:
+    def _process_batch(self, session: Session, items: Sequence[Item], *, isolate: bool) -> list[Outcome]:
         """Store, route and handle a batch with a handful of queries, however large it is."""
         digests = [store.digests(item.raw) for item in items]
         by_sha = store.by_sha256(session, [sha for sha, _body in digests])
@@ -140,8 +150,21 @@ class Pipeline:
                 if row.route in store.CASE_ROUTES:
                     case_ids.add(mail.message_id)
         session.flush()
-        for row, mail, context in new:
-            self._handle(session, row, mail, context)
+        addresses = {
+            address
+            for row, mail, context in new
+            if mail is not None and context is not None and Route(row.route) in HANDLERS
+            for address in (mail.from_address, context.confirm_address, context.unsubscribe_address)
+            if address
+        }
+        subscribers_service.preload(session, addresses)
+        self.responder.prepare(session, addresses)
+        try:
+            for row, mail, context in new:
+                self._handle(session, row, mail, context, isolate=isolate)
+        finally:
+            subscribers_service.forget_preloaded(session)
+            self.responder.finish(session)
         return [
             Outcome(item.ref, row.id, Route(row.route), row.reason, duplicate=dup)
             for item, (row, dup) in zip(items, rows, strict=True)
@@ -151,7 +174,7 @@ class Pipeline:
         mail, failure = self._parse(row.raw)
         context = self._route(session, row, mail, failure)
         session.flush()
-        self._handle(session, row, mail, context)
+        self._handle(session, row, mail, context, isolate=True)
         return Outcome(row.source_ref, row.id, Route(row.route), row.reason)
 
     def _parse(self, raw: bytes) -> tuple[ParsedMail | None, str | None]:
@@ -193,13 +216,23 @@ class Pipeline:
         return context
 
     def _handle(
-        self, session: Session, row: InboundMessage, mail: ParsedMail | None, context: ClassifyContext | None
+        self,
+        session: Session,
+        row: InboundMessage,
+        mail: ParsedMail | None,
+        context: ClassifyContext | None,
+        *,
+        isolate: bool,
     ) -> None:
         route = Route(row.route)
         handler = HANDLERS.get(route)
         if handler is None or mail is None or context is None:
             return
         incoming = Incoming(row.id, mail, Decision(route, row.rule, row.reason), context)
+        if not isolate:
+            for answer in handler(session, incoming, self.config.handlers):
+                self.responder.answer(session, answer)
+            return
         try:
             with session.begin_nested():
                 for answer in handler(session, incoming, self.config.handlers):

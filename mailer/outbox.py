@@ -7,10 +7,12 @@ Automatic answers are capped per address per day and in total per hour; over a c
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import Database, utcnow
@@ -76,26 +78,73 @@ class Outbox:
             raw=msg.raw,
         )
         session.add(row)
+        if automatic and status == OutgoingStatus.QUEUED:
+            self._counted(session, to_address)
         return row
 
-    def _over_cap(self, session: Session, to_address: str) -> str | None:
-        now = utcnow()
-        hour_ago = now - timedelta(hours=1)
-        to_address_count, last_hour_count = session.execute(
-            select(
-                func.count().filter(OutgoingMessage.to_address == to_address),
-                func.count().filter(OutgoingMessage.created_at > hour_ago),
-            ).where(
-                OutgoingMessage.automatic.is_(True),
-                OutgoingMessage.created_at > now - timedelta(days=1),
-                OutgoingMessage.status.in_((OutgoingStatus.QUEUED, OutgoingStatus.SENT)),
+    def preload_counts(self, session: Session, addresses: Iterable[str]) -> None:
+        """Count recent automatic answers for these addresses in one query; ``enqueue`` then counts in
+        memory for the rest of this session (the inbound pipeline answers hundreds per transaction)."""
+        wanted = list(set(addresses))
+        per_address: dict[str, int] = dict.fromkeys(wanted, 0)
+        for start in range(0, len(wanted), 500):
+            rows = session.execute(
+                select(OutgoingMessage.to_address, func.count())
+                .where(
+                    *self._recent(timedelta(days=1)),
+                    OutgoingMessage.to_address.in_(wanted[start : start + 500]),
+                )
+                .group_by(OutgoingMessage.to_address)
             )
-        ).one()
-        if to_address_count >= self.caps.per_address_per_day:
+            per_address.update({address: count for address, count in rows})
+        last_hour = session.scalar(select(func.count()).where(*self._recent(timedelta(hours=1)))) or 0
+        session.info[_COUNTS] = _Counts(per_address, last_hour)
+
+    @staticmethod
+    def _recent(window: timedelta) -> tuple[ColumnElement[bool], ...]:
+        return (
+            OutgoingMessage.automatic.is_(True),
+            OutgoingMessage.created_at > utcnow() - window,
+            OutgoingMessage.status.in_((OutgoingStatus.QUEUED, OutgoingStatus.SENT, OutgoingStatus.SENDING)),
+        )
+
+    def _over_cap(self, session: Session, to_address: str) -> str | None:
+        counts: _Counts | None = session.info.get(_COUNTS)
+        if counts is None or to_address not in counts.per_address:
+            counts = _Counts({to_address: self._count(session, to_address)}, self._count(session, None))
+        if counts.per_address[to_address] >= self.caps.per_address_per_day:
             return f"cap of {self.caps.per_address_per_day} automatic answers per address per day reached"
-        if last_hour_count >= self.caps.per_hour:
+        if counts.last_hour >= self.caps.per_hour:
             return f"cap of {self.caps.per_hour} automatic answers per hour reached"
         return None
+
+    def _count(self, session: Session, to_address: str | None) -> int:
+        if to_address is None:
+            return session.scalar(select(func.count()).where(*self._recent(timedelta(hours=1)))) or 0
+        query = select(func.count()).where(
+            *self._recent(timedelta(days=1)), OutgoingMessage.to_address == to_address
+        )
+        return session.scalar(query) or 0
+
+    @staticmethod
+    def _counted(session: Session, to_address: str) -> None:
+        counts: _Counts | None = session.info.get(_COUNTS)
+        if counts is not None and to_address in counts.per_address:
+            counts.per_address[to_address] += 1
+            counts.last_hour += 1
+
+    @staticmethod
+    def forget_counts(session: Session) -> None:
+        session.info.pop(_COUNTS, None)
+
+
+_COUNTS = "outbox.counts"
+
+
+@dataclass
+class _Counts:
+    per_address: dict[str, int]
+    last_hour: int
 
 
 def flush(db: Database, transport: Transport, limit: int = 500) -> FlushResult:
@@ -104,30 +153,35 @@ def flush(db: Database, transport: Transport, limit: int = 500) -> FlushResult:
     crash repeats at most the message in flight. A lease that runs out (a dead worker) is taken over."""
     claimed = _claim(db, limit)
     sent = deferred = failed = 0
-    for position, (row_id, sender, to_address, raw, attempts) in enumerate(claimed):
-        values: dict[str, object] = {"attempts": attempts + 1}
-        try:
-            transport.send(raw, sender, [to_address])
-        except PermanentFailure as exc:
-            values |= {"status": OutgoingStatus.FAILED, "last_error": str(exc)}
-            failed += 1
-            log.warning("outgoing message refused", extra={"id": row_id, "error": str(exc)})
-        except TemporaryFailure as exc:
-            gave_up = attempts + 1 >= MAX_ATTEMPTS
-            values |= {
-                "status": OutgoingStatus.FAILED if gave_up else OutgoingStatus.QUEUED,
-                "last_error": str(exc),
-                "next_attempt_at": utcnow() + retry_delay(attempts + 1),
-            }
-            failed, deferred = (failed + 1, deferred) if gave_up else (failed, deferred + 1)
-            log.warning("outgoing message deferred", extra={"id": row_id, "error": str(exc)})
-            _record(db, row_id, values)
-            _release(db, [row[0] for row in claimed[position + 1 :]])  # the relay is unwell: try later
-            break
-        else:
-            values |= {"status": OutgoingStatus.SENT, "sent_at": utcnow(), "last_error": None}
-            sent += 1
-        _record(db, row_id, values)
+    with db.engine.connect() as conn:
+        for position, (row_id, sender, to_address, raw, attempts) in enumerate(claimed):
+            values: dict[str, object] = {"attempts": attempts + 1}
+            relay_unwell = False
+            try:
+                transport.send(raw, sender, [to_address])
+            except PermanentFailure as exc:
+                values |= {"status": OutgoingStatus.FAILED, "last_error": str(exc)}
+                failed += 1
+                log.warning("outgoing message refused", extra={"id": row_id, "error": str(exc)})
+            except TemporaryFailure as exc:
+                gave_up = attempts + 1 >= MAX_ATTEMPTS
+                values |= {
+                    "status": OutgoingStatus.FAILED if gave_up else OutgoingStatus.QUEUED,
+                    "last_error": str(exc),
+                    "next_attempt_at": utcnow() + retry_delay(attempts + 1),
+                }
+                failed, deferred = (failed + 1, deferred) if gave_up else (failed, deferred + 1)
+                relay_unwell = True
+                log.warning("outgoing message deferred", extra={"id": row_id, "error": str(exc)})
+            else:
+                values |= {"status": OutgoingStatus.SENT, "sent_at": utcnow(), "last_error": None}
+                sent += 1
+            conn.execute(update(OutgoingMessage).where(OutgoingMessage.id == row_id).values(**values))
+            conn.commit()
+            if relay_unwell:  # the rest waits for the next flush instead of its lease
+                _release(conn, [row[0] for row in claimed[position + 1 :]])
+                conn.commit()
+                break
     return FlushResult(sent, deferred, failed)
 
 
@@ -166,16 +220,10 @@ def _claim(db: Database, limit: int) -> list[_Claimed]:
     return claimed
 
 
-def _record(db: Database, row_id: int, values: dict[str, object]) -> None:
-    with db.engine.begin() as conn:
-        conn.execute(update(OutgoingMessage).where(OutgoingMessage.id == row_id).values(**values))
-
-
-def _release(db: Database, row_ids: list[int]) -> None:
+def _release(conn: Connection, row_ids: list[int]) -> None:
     if row_ids:
-        with db.engine.begin() as conn:
-            conn.execute(
-                update(OutgoingMessage)
-                .where(OutgoingMessage.id.in_(row_ids))
-                .values(status=OutgoingStatus.QUEUED, next_attempt_at=utcnow())
-            )
+        conn.execute(
+            update(OutgoingMessage)
+            .where(OutgoingMessage.id.in_(row_ids))
+            .values(status=OutgoingStatus.QUEUED, next_attempt_at=utcnow())
+        )

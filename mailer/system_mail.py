@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy.orm import Session
 
 from inbound.answers import Answer, AnswerKind
@@ -33,6 +35,12 @@ class SystemMailer:
             context = {"org": self.org, "public_url": self.public_url, "confirm_url": None, **answer.extra}
             self._cache[key] = self.renderer.compile(f"system/{answer.kind.value}.mjml.j2", context)
         return self._cache[key]
+
+    def prepare(self, session: Session, addresses: Iterable[str]) -> None:
+        self.outbox.preload_counts(session, addresses)
+
+    def finish(self, session: Session) -> None:
+        self.outbox.forget_counts(session)
 
     def answer(self, session: Session, answer: Answer) -> None:
         message_id = None

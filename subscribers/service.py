@@ -6,7 +6,7 @@ an address gets mail (GDPR art. 7(1)).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -58,8 +58,47 @@ def needs_confirmation(policy: ConfirmPolicy, dmarc_pass: bool) -> bool:
     return not dmarc_pass
 
 
+_CACHE = "subscribers.by_email"
+
+
+def preload(session: Session, emails: Iterable[str]) -> None:
+    """Load these subscribers in one query and let ``get`` answer from memory for this session.
+
+    For batches: the inbound pipeline handles hundreds of list commands per transaction. Everything this
+    module creates in the session goes into the same map, so ``get`` stays right without flushing.
+    """
+    cache: dict[str, Subscriber | None] = session.info.setdefault(_CACHE, {})
+    wanted = [address for address in {normalize_address(e) for e in emails} if address not in cache]
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        cache.update(
+            {s.email: s for s in session.scalars(select(Subscriber).where(Subscriber.email.in_(chunk)))}
+        )
+    for address in wanted:
+        cache.setdefault(address, None)
+
+
+def forget_preloaded(session: Session) -> None:
+    session.info.pop(_CACHE, None)
+
+
 def get(session: Session, email: str) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.email == normalize_address(email)))
+    address = normalize_address(email)
+    cache: dict[str, Subscriber | None] | None = session.info.get(_CACHE)
+    if cache is None:
+        return session.scalar(select(Subscriber).where(Subscriber.email == address))
+    if address not in cache:
+        cache[address] = session.scalar(select(Subscriber).where(Subscriber.email == address))
+    return cache[address]
+
+
+def _new(session: Session, address: str, name: str, status: Status) -> Subscriber:
+    subscriber = Subscriber(email=address, name=name, status=status, created_at=utcnow(), updated_at=utcnow())
+    session.add(subscriber)
+    cache: dict[str, Subscriber | None] | None = session.info.get(_CACHE)
+    if cache is not None:
+        cache[address] = subscriber
+    return subscriber
 
 
 def subscribe(
@@ -69,9 +108,7 @@ def subscribe(
     address = normalize_address(email)
     subscriber = get(session, address)
     if subscriber is None:
-        subscriber = Subscriber(email=address, name=name, status=Status.PENDING, created_at=utcnow())
-        session.add(subscriber)
-        session.flush()
+        subscriber = _new(session, address, name, Status.PENDING)
         old_status = None
     else:
         old_status = subscriber.status
@@ -113,9 +150,7 @@ def unsubscribe(session: Session, email: str, evidence: Evidence) -> Unsubscribe
 
 def add(session: Session, email: str, name: str, status: Status, evidence: Evidence) -> Subscriber:
     """Add a new address with a given status (staff or import). The caller checks it is new."""
-    subscriber = Subscriber(email=normalize_address(email), name=name, status=status, created_at=utcnow())
-    session.add(subscriber)
-    session.flush()
+    subscriber = _new(session, normalize_address(email), name, status)
     _change(session, subscriber, status, "added", evidence, None)
     return subscriber
 
@@ -156,20 +191,22 @@ def _append_event(
     new_status: str,
     evidence: Evidence,
 ) -> None:
-    session.add(
-        ConsentEvent(
-            subscriber_id=subscriber.id,
-            at=utcnow(),
-            action=action,
-            old_status=old_status,
-            new_status=new_status,
-            channel=evidence.channel,
-            policy=evidence.policy,
-            evidence_message_id=evidence.message_id,
-            evidence=evidence.detail,
-            actor=evidence.actor,
-        )
+    event = ConsentEvent(
+        at=utcnow(),
+        action=action,
+        old_status=old_status,
+        new_status=new_status,
+        channel=evidence.channel,
+        policy=evidence.policy,
+        evidence_message_id=evidence.message_id,
+        evidence=evidence.detail,
+        actor=evidence.actor,
     )
+    if subscriber.id is None:
+        event.subscriber = subscriber  # inserted together at the next flush
+    else:
+        event.subscriber_id = subscriber.id  # no lazy load of the whole history
+    session.add(event)
 
 
 @dataclass(frozen=True, slots=True)

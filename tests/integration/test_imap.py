@@ -199,3 +199,28 @@ def test_a_message_redelivered_under_a_new_uid_is_recognised(
     stats = drain_once(svc)
     assert stats.duplicates == 1 and not stats.routes
     assert folder_counts(dovecot) == {"Behandlat/Prenumerationer": 1}
+
+
+def test_without_idle_the_source_polls_and_folder_names_are_configurable(
+    services_factory: Factory, dovecot: DovecotServer, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    overrides = imap_overrides(dovecot, smtp)
+    svc = services_factory(**overrides, folders={"subscriptions": "Klart/Listan"})
+    source = svc.make_source()
+    runner = svc.make_runner(source)
+    source.connect()  # type: ignore[attr-defined]
+    client = source._client  # type: ignore[attr-defined]
+    real = client.has_capability
+    monkeypatch.setattr(client, "has_capability", lambda cap: False if cap == "IDLE" else real(cap))
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.3)
+        append(dovecot, make_mail("Nyhetsbrev"))
+        _wait_for(lambda: bool(smtp.handler.messages_to("anna@example.se")))
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        source.close()
+    assert folder_counts(dovecot) == {"Klart/Listan": 1}

@@ -283,3 +283,20 @@ def test_import_never_reactivates(services_factory: Factory, smtp: SmtpServer) -
     assert [line for line, _email, _reason in result.skipped] == [2]
     assert status_of(svc, "anna@example.se") == Status.UNSUBSCRIBED
     assert status_of(svc, "new@example.se") == Status.ACTIVE
+
+
+def test_a_dead_workers_lease_is_taken_over(services_factory: Factory, smtp: SmtpServer) -> None:
+    from datetime import timedelta
+
+    from kulturkluster.db import utcnow
+
+    svc = services_factory(smtp=smtp_settings(smtp))
+    svc.pipeline.process([Item(make_mail("Nyhetsbrev"), "test")])
+    with svc.db.unit_of_work() as session:
+        row = session.scalars(select(OutgoingMessage)).one()
+        row.status, row.next_attempt_at = OutgoingStatus.SENDING, utcnow() + timedelta(minutes=5)
+    assert svc.flush_outbox().sent == 0  # someone else holds it
+    with svc.db.unit_of_work() as session:
+        session.scalars(select(OutgoingMessage)).one().next_attempt_at = utcnow() - timedelta(seconds=1)
+    assert svc.flush_outbox().sent == 1  # ... until the lease ran out
+    assert len(answers(smtp)) == 1
