@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +32,20 @@ def drain_once(svc: Services, runner: Runner | None = None) -> RunStats:
     try:
         return runner.run(threading.Event(), once=True)
     finally:
+        runner.source.close()
+
+
+@contextmanager
+def running(runner: Runner) -> Iterator[threading.Thread]:
+    """The runner's loop in a thread; on leaving, stop it the way SIGTERM does and wait for it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(timeout=40)
         runner.source.close()
 
 
@@ -111,17 +126,10 @@ def test_idle_picks_up_new_mail_and_stop_ends_the_loop(
     svc = services_factory(**imap_overrides(dovecot, smtp))
     source = svc.make_source()
     runner = svc.make_runner(source)
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
-    thread.start()
-    try:
+    with running(runner) as thread:
         time.sleep(0.5)  # the runner is now waiting in IDLE
         append(dovecot, make_mail("Nyhetsbrev"))
         _wait_for(lambda: bool(smtp.handler.messages_to("anna@example.se")))
-    finally:
-        stop.set()
-        thread.join(timeout=40)
-        source.close()
     assert not thread.is_alive()
     assert folder_counts(dovecot) == {"Behandlat/Prenumerationer": 1}
 
@@ -133,19 +141,12 @@ def test_dropped_connection_reconnects_with_backoff(
     source = svc.make_source()
     runner = svc.make_runner(source)
     runner.backoff = Backoff(maximum=0.2)
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
-    thread.start()
-    try:
+    with running(runner):
         time.sleep(0.5)
         source._client._imap.sock.shutdown(2)  # type: ignore[attr-defined]  # the server "goes away" under IDLE
         time.sleep(0.3)
         append(dovecot, make_mail("Nyhetsbrev"))
         _wait_for(lambda: bool(smtp.handler.messages_to("anna@example.se")))
-    finally:
-        stop.set()
-        thread.join(timeout=40)
-        source.close()
     with svc.db.unit_of_work() as session:
         state = session.scalars(select(MailboxState)).one()
         assert state.last_error is not None  # the drop was recorded for the overview page
@@ -212,15 +213,8 @@ def test_without_idle_the_source_polls_and_folder_names_are_configurable(
     client = source._client  # type: ignore[attr-defined]
     real = client.has_capability
     monkeypatch.setattr(client, "has_capability", lambda cap: False if cap == "IDLE" else real(cap))
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
-    thread.start()
-    try:
+    with running(runner):
         time.sleep(0.3)
         append(dovecot, make_mail("Nyhetsbrev"))
         _wait_for(lambda: bool(smtp.handler.messages_to("anna@example.se")))
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-        source.close()
     assert folder_counts(dovecot) == {"Klart/Listan": 1}
