@@ -1,1 +1,140 @@
-"""Tables of the case store (none yet: see the package docstring)."""
+"""Tables of the case store: contacts, cases, their messages and attachments, and the yearly numbering."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kulturkluster.db import Base, UtcDateTime, utcnow
+
+
+class CaseStatus(StrEnum):
+    NEW = "ny"
+    IN_PROGRESS = "pågående"
+    WAITING = "väntar"
+    CLOSED = "avslutad"
+
+
+class FocusArea(StrEnum):
+    SUPPORT = "stöd"
+    KNOWLEDGE = "kunskap"
+    CONTACT = "kontakt"
+
+
+class ActorType(StrEnum):
+    ENTREPRENEUR = "företagare"
+    ASSOCIATION = "förening"
+    PROFESSIONAL = "professionell"
+    SEMI_PROFESSIONAL = "semiprofessionell"
+    AMATEUR = "amatör"
+    MUNICIPALITY = "kommun"
+    REGION = "region"
+    OTHER = "annan"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+
+
+class Contact(Base):
+    """A person who writes to us (the requester of cases)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    organisation: Mapped[str] = mapped_column(Text, default="")
+    municipality: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CaseSequence(Base):
+    """The last case number given out in a year (references are KK-<year>-<number>)."""
+
+    __tablename__ = "case_sequences"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.NEW, index=True)
+    focus_area: Mapped[str | None] = mapped_column(String(16), index=True)
+    actor_type: Mapped[str | None] = mapped_column(String(24), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(120), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+
+    contact: Mapped[Contact] = relationship()
+    messages: Mapped[list[CaseMessage]] = relationship(
+        back_populates="case",
+        order_by="CaseMessage.created_at, CaseMessage.id",
+        foreign_keys="CaseMessage.case_id",
+    )
+    tags: Mapped[list[CaseTag]] = relationship(cascade="all, delete-orphan", order_by="CaseTag.tag")
+
+
+class CaseTag(Base):
+    __tablename__ = "case_tags"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class CaseMessage(Base):
+    """One entry of a case's thread: a mail in, a reply out, or an internal note."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), unique=True
+    )
+    outgoing_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outgoing_messages.id", ondelete="SET NULL")
+    )
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    from_address: Mapped[str | None] = mapped_column(String(320), index=True)
+    author: Mapped[str | None] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str | None] = mapped_column(Text)  # sanitised (nh3) before it is stored
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="messages", foreign_keys=[case_id])
+    attachments: Mapped[list[CaseAttachment]] = relationship(order_by="CaseAttachment.id")
+
+    __table_args__ = (Index("ix_case_messages_case_created", "case_id", "created_at"),)
+
+
+class CaseAttachment(Base):
+    """An attachment's metadata; the bytes live in a content-addressed file store (``cases.attachments``)."""
+
+    __tablename__ = "case_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_message_id: Mapped[int] = mapped_column(
+        ForeignKey("case_messages.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # None: over the size limit, not kept

@@ -19,6 +19,7 @@ class AnswerKind(StrEnum):
     CONFIRM = "confirm"
     ALREADY_SUBSCRIBED = "already_subscribed"
     GOODBYE = "goodbye"
+    RECEIPT = "receipt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,9 @@ class Answer:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     inbound_message_id: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    case_reference: str | None = None
+    case_subject: str = ""
+    extra: dict[str, str] = field(default_factory=dict)  # template context shared by many answers
 
 
 class Responder(Protocol):

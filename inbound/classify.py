@@ -8,16 +8,15 @@ the message so staff can always see why a mail went where it went.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cases.threading import Action, Match
+
 from . import signals
 from .message import ParsedMail
 from .subject_rules import SubjectCommand, subject_command
-
-CASE_TAG = re.compile(r"\[\s*(KK-\d{4}-\d{3,})\s*\]", re.IGNORECASE)
 
 
 class Route(StrEnum):
@@ -38,7 +37,8 @@ class ClassifyContext:
     own_addresses: frozenset[str] = frozenset()
     confirm_address: str | None = None  # address named by a valid confirmation token the mail carries
     unsubscribe_address: str | None = None  # address named by a valid unsubscribe token in the subject
-    answers_known_case_message: bool = False  # In-Reply-To/References name a message of a case
+    case_match: Match | None = None  # the case this mail threads into (cases.threading decided it)
+    case_references: tuple[str, ...] = ()  # case references named by our signed tokens in the thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +84,14 @@ def _unsubscribe_token(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
     return None
 
 
-def _case_thread(mail: ParsedMail, ctx: ClassifyContext) -> str | None:
-    if ctx.answers_known_case_message:
-        return "In-Reply-To/References name a message of a case"
-    tag = CASE_TAG.search(mail.subject)
-    return f"subject carries case tag {tag.group(1).upper()}" if tag else None
+def _case_thread(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    match = ctx.case_match
+    return match.reason if match and match.action is not Action.FOLLOW_UP else None
+
+
+def _follows_closed_case(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    match = ctx.case_match
+    return match.reason if match and match.action is Action.FOLLOW_UP else None
 
 
 def _subject_is(command: SubjectCommand) -> Check:
@@ -142,6 +145,7 @@ RULES: tuple[Rule, ...] = (
     Rule("no_sender", Route.QUARANTINE, _no_sender, "no From address to act on"),
     Rule("confirm_token", Route.CONFIRM, _confirm_token, "reply to a confirmation request"),
     Rule("case_thread", Route.CASE_REPLY, _case_thread, "reply in a case's thread"),
+    Rule("follows_closed_case", Route.NEW_CASE, _follows_closed_case, "reply to a case closed long ago"),
     Rule(
         "unsubscribe_subject",
         Route.UNSUBSCRIBE,

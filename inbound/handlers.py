@@ -6,13 +6,22 @@ commit and never send. Routes without a handler here (bounce, auto_reply, cases)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from cases import service as case_service
+from cases import store as case_store
+from cases.attachments import AttachmentStore
+from cases.models import Case
+from cases.service import InboundMail
+from cases.threading import Action
 from kulturkluster.settings import ConfirmPolicy
 from subscribers import service
+from subscribers.address import local_part
 from subscribers.models import Channel
 from subscribers.service import ConfirmOutcome, Evidence, SubscribeOutcome, UnsubscribeOutcome
 
@@ -21,12 +30,15 @@ from .answers import Answer, AnswerKind
 from .authres import dmarc_pass
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
+from .parse import extract_attachments
 
 
 @dataclass(frozen=True, slots=True)
 class HandlerConfig:
     confirm_policy: ConfirmPolicy
     trusted_authserv_id: str
+    attachments: AttachmentStore
+    reopen_window: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +49,8 @@ class Incoming:
     mail: ParsedMail
     decision: Decision
     context: ClassifyContext
+    raw: bytes
+    received_at: datetime
 
 
 Handler = Callable[[Session, Incoming, HandlerConfig], list[Answer]]
@@ -105,8 +119,58 @@ def handle_unsubscribe(session: Session, incoming: Incoming, _config: HandlerCon
     return [_reply(incoming, AnswerKind.GOODBYE, address)]
 
 
+_NO_REPLY = re.compile(
+    r"^(no-?reply|do-?not-?reply|noreply[.+_-].*|no-?reply[.+_-].*|bounces?([.+_-].*)?)$", re.I
+)
+
+
+def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
+    """Thread the mail into its case (decided again now: earlier mail in the batch may have opened it),
+    or open a new case and send a receipt with the reference."""
+    mail = incoming.mail
+    sender = mail.from_address
+    assert sender
+    match = case_store.match_for(
+        session,
+        sender=sender,
+        token_references=[r for r in incoming.context.case_references],
+        thread_ids=mail.thread_ids,
+        subject=mail.subject,
+        reopen_window=config.reopen_window,
+    )
+    inbound = InboundMail(
+        row_id=incoming.row_id,
+        message_id=mail.message_id,
+        from_address=sender,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        attachments=[(a.filename, a.content_type, data) for a, data in extract_attachments(incoming.raw)]
+        if mail.attachments
+        else [],
+    )
+    if match is not None and match.action is not Action.FOLLOW_UP:
+        case = session.get_one(Case, match.case_id)
+        if match.action is Action.REOPEN:
+            case_service.reopen(case)
+        case_service.add_inbound(session, case, inbound, config.attachments)
+        session.flush()
+        return []
+    case = case_service.open_case(session, sender, mail.from_name, mail.subject, incoming.received_at)
+    if match is not None:
+        case.follows_case_id = match.case_id
+    case_service.add_inbound(session, case, inbound, config.attachments)
+    session.flush()
+    if _NO_REPLY.match(local_part(sender)):
+        return []
+    receipt = _reply(incoming, AnswerKind.RECEIPT, sender)
+    return [replace(receipt, case_reference=case.reference, case_subject=mail.subject or "(inget ämne)")]
+
+
 HANDLERS: dict[Route, Handler] = {
     Route.SUBSCRIBE: handle_subscribe,
     Route.CONFIRM: handle_confirm,
     Route.UNSUBSCRIBE: handle_unsubscribe,
+    Route.NEW_CASE: handle_case,
+    Route.CASE_REPLY: handle_case,
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header
@@ -191,20 +192,43 @@ def _bodies(msg: Message) -> tuple[str, str | None, list[Attachment]]:
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[Attachment] = []
+    for part, attachment in _classified_parts(msg):
+        if attachment is not None:
+            attachments.append(attachment)
+            continue
+        content = _part_text(part)
+        (html_parts if part.get_content_type() == "text/html" else text_parts).append(content)
+    text = "\n\n".join(p for p in text_parts if p.strip())
+    html = "\n".join(html_parts) if html_parts else None
+    return text.replace("\x00", ""), html.replace("\x00", "") if html else None, attachments
+
+
+def _classified_parts(msg: Message) -> Iterator[tuple[Message, Attachment | None]]:
+    """Each leaf part with its Attachment description, or None for a body text part."""
     for part in _leaf_parts(msg):
         ctype = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
         filename = _filename(part)
         if disposition == "attachment" or filename or ctype not in {"text/plain", "text/html"}:
-            if ctype in {"message/delivery-status", "text/rfc822-headers"}:
-                continue
-            attachments.append(Attachment(filename=filename, content_type=ctype, size=_decoded_size(part)))
+            if ctype not in {"message/delivery-status", "text/rfc822-headers"}:
+                yield part, Attachment(filename=filename, content_type=ctype, size=_decoded_size(part))
             continue
-        content = _part_text(part)
-        (html_parts if ctype == "text/html" else text_parts).append(content)
-    text = "\n\n".join(p for p in text_parts if p.strip())
-    html = "\n".join(html_parts) if html_parts else None
-    return text.replace("\x00", ""), html.replace("\x00", "") if html else None, attachments
+        yield part, None
+
+
+def extract_attachments(raw: bytes) -> list[tuple[Attachment, bytes]]:
+    """The attachments of a message with their decoded bytes, in the order ``parse`` lists them.
+
+    Separate from ``parse`` so that only mail that keeps its attachments (cases) pays for decoding them.
+    """
+    found = []
+    for part, attachment in _classified_parts(_PARSER.parsebytes(raw)):
+        if attachment is None:
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else _serialized(part)
+        found.append((Attachment(attachment.filename, attachment.content_type, len(data)), data))
+    return found
 
 
 def _report_type(msg: Message) -> str | None:
@@ -233,10 +257,17 @@ def _decoded_size(part: Message) -> int:
 
 
 def _serialized_size(part: Message) -> int:
+    return len(_serialized(part))
+
+
+def _serialized(part: Message) -> bytes:
+    """An attached message (message/rfc822) as bytes; empty if it is too broken to serialise."""
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else part
     try:
-        return len(part.as_bytes())
-    except Exception:
-        return 0
+        return inner.as_bytes() if isinstance(inner, Message) else b""
+    except Exception:  # an attached message too broken to serialise still counts as one
+        return b""
 
 
 def _filename(part: Message) -> str | None:

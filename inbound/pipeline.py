@@ -16,6 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cases import store as case_store
+from cases.models import CaseMessage
+from cases.threading import Action, Match
 from kulturkluster.db import Database, utcnow
 from subscribers import service as subscribers_service
 from subscribers.tokens import Purpose, TokenSigner
@@ -23,7 +26,7 @@ from subscribers.tokens import Purpose, TokenSigner
 from . import store
 from .answers import Responder
 from .classify import ClassifyContext, Decision, Route, classify
-from .handlers import HANDLERS, HandlerConfig, Incoming
+from .handlers import HANDLERS, HandlerConfig, Incoming, handle_case
 from .message import ParsedMail
 from .models import InboundMessage
 from .parse import UnparseableMail, parse
@@ -110,6 +113,38 @@ class Pipeline:
             rows = list(session.scalars(query.order_by(InboundMessage.id)))
             return [self._reprocess_one(session, row) for row in rows]
 
+    def backfill_cases(self, batch_size: int = 200) -> int:
+        """Open cases for mail routed to cases before the case store existed. Idempotent; sends nothing
+        (such mail may have been answered by hand meanwhile)."""
+        done, last_id = 0, 0
+        while True:
+            with self.db.unit_of_work() as session:
+                has_case = select(CaseMessage.id).where(CaseMessage.inbound_message_id == InboundMessage.id)
+                rows = list(
+                    session.scalars(
+                        select(InboundMessage)
+                        .where(
+                            InboundMessage.id > last_id,
+                            InboundMessage.route.in_(store.CASE_ROUTES),
+                            ~has_case.exists(),
+                        )
+                        .order_by(InboundMessage.id)
+                        .limit(batch_size)
+                    )
+                )
+                if not rows:
+                    return done
+                for row in rows:
+                    last_id = row.id
+                    mail, _failure = self._parse(row.raw)
+                    if mail is None or not mail.from_address:
+                        continue
+                    context = self._context(session, mail, set())
+                    decision = Decision(Route(row.route), row.rule, row.reason)
+                    incoming = Incoming(row.id, mail, decision, context, row.raw, row.received_at)
+                    handle_case(session, incoming, self.config.handlers)
+                    done += 1
+
     # -- one message ------------------------------------------------------------------------------------
 
     def _process_batch(self, session: Session, items: Sequence[Item], *, isolate: bool) -> list[Outcome]:
@@ -119,7 +154,7 @@ class Pipeline:
         parsed = {i: self._parse(item.raw) for i, item in enumerate(items) if digests[i][0] not in by_sha}
         mails = [mail for mail, _failure in parsed.values() if mail is not None]
         by_body = store.by_message_id(session, [m.message_id for m in mails if m.message_id])
-        case_ids = store.case_message_ids(session, {tid for m in mails for tid in m.thread_ids})
+        batch_case_ids: set[str] = set()  # Message-IDs of mail routed to cases earlier in this batch
         rows: list[tuple[InboundMessage, bool]] = []
         new: list[tuple[InboundMessage, ParsedMail | None, ClassifyContext | None]] = []
         for i, item in enumerate(items):
@@ -140,7 +175,7 @@ class Pipeline:
                 size=len(item.raw),
                 raw=item.raw,
             )
-            context = self._route(session, row, mail, failure, case_ids)
+            context = self._route(session, row, mail, failure, batch_case_ids)
             session.add(row)
             rows.append((row, False))
             new.append((row, mail, context))
@@ -148,7 +183,7 @@ class Pipeline:
             if mail is not None and mail.message_id:
                 by_body[(mail.message_id, body_sha256)] = row
                 if row.route in store.CASE_ROUTES:
-                    case_ids.add(mail.message_id)
+                    batch_case_ids.add(mail.message_id)
         session.flush()
         addresses = {
             address
@@ -194,7 +229,7 @@ class Pipeline:
         row: InboundMessage,
         mail: ParsedMail | None,
         failure: str | None,
-        case_ids: set[str] | None = None,
+        batch_case_ids: set[str] | None = None,
     ) -> ClassifyContext | None:
         """Fill the row's parsed fields and its decision; returns the facts the decision was made on."""
         row.processed_at = utcnow()
@@ -209,7 +244,7 @@ class Pipeline:
             row.subject = mail.subject[:2000]
             row.in_reply_to = " ".join(mail.in_reply_to)[:2000] or None
             row.references = " ".join(mail.references)[:8000] or None
-            context = self._context(session, mail, case_ids)
+            context = self._context(session, mail, batch_case_ids or set())
             decision = classify(mail, context)
             row.error = None
         row.route, row.rule, row.reason = decision.route.value, decision.rule, decision.reason
@@ -228,7 +263,9 @@ class Pipeline:
         handler = HANDLERS.get(route)
         if handler is None or mail is None or context is None:
             return
-        incoming = Incoming(row.id, mail, Decision(route, row.rule, row.reason), context)
+        incoming = Incoming(
+            row.id, mail, Decision(route, row.rule, row.reason), context, row.raw, row.received_at
+        )
         if not isolate:
             for answer in handler(session, incoming, self.config.handlers):
                 self.responder.answer(session, answer)
@@ -243,22 +280,31 @@ class Pipeline:
             row.reason = f"handling as {route.value} failed: {type(exc).__name__}: {exc}"[:2000]
             row.error = row.reason
 
-    def _context(self, session: Session, mail: ParsedMail, case_ids: set[str] | None) -> ClassifyContext:
-        """Facts for the classifier; ``case_ids`` are known case Message-IDs (else the database is asked)."""
-        confirm = next(
-            (c.address for c in self.tokens.find(list(mail.thread_ids)) if c.purpose is Purpose.CONFIRM), None
-        )
+    def _context(self, session: Session, mail: ParsedMail, batch_case_ids: set[str]) -> ClassifyContext:
+        """Facts for the classifier: our tokens in the mail, and the case it threads into."""
+        claims = self.tokens.find(list(mail.thread_ids))
+        confirm = next((c.address for c in claims if c.purpose is Purpose.CONFIRM), None)
         unsubscribe = next(
             (c.address for c in self.tokens.find([mail.subject]) if c.purpose is Purpose.UNSUBSCRIBE), None
         )
+        case_references = tuple(c.address for c in claims if c.purpose is Purpose.CASE)
+        case_match = None
+        if mail.from_address:
+            case_match = case_store.match_for(
+                session,
+                sender=mail.from_address,
+                token_references=case_references,
+                thread_ids=mail.thread_ids,
+                subject=mail.subject,
+                reopen_window=self.config.handlers.reopen_window,
+            )
+            if case_match is None and any(tid in batch_case_ids for tid in mail.thread_ids):
+                # Its case is opened by the handler of an earlier message in this batch.
+                case_match = Match(0, "", Action.APPEND, "answers a message earlier in this batch")
         return ClassifyContext(
             own_addresses=self.config.own_addresses,
             confirm_address=confirm,
             unsubscribe_address=unsubscribe,
-            answers_known_case_message=bool(mail.thread_ids)
-            and (
-                any(tid in case_ids for tid in mail.thread_ids)
-                if case_ids is not None
-                else bool(store.case_message_ids(session, set(mail.thread_ids)))
-            ),
+            case_match=case_match,
+            case_references=case_references,
         )

@@ -68,21 +68,6 @@ def routes_by_source_ref(session: Session, refs: Sequence[str]) -> dict[str, str
     return found
 
 
-def case_message_ids(session: Session, message_ids: set[str]) -> set[str]:
-    """Which of these Message-IDs belong to stored messages of a case."""
-    found: set[str] = set()
-    ids = list(message_ids)
-    for start in range(0, len(ids), _CHUNK):
-        rows = session.scalars(
-            select(InboundMessage.message_id).where(
-                InboundMessage.message_id.in_(ids[start : start + _CHUNK]),
-                InboundMessage.route.in_(CASE_ROUTES),
-            )
-        )
-        found.update(mid for mid in rows if mid)
-    return found
-
-
 def list_messages(session: Session, route: str | None = None, limit: int = 100) -> list[InboundMessage]:
     query = select(InboundMessage).order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
     if route:

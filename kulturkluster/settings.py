@@ -169,6 +169,22 @@ class SubscribeSettings(BaseModel):
     confirm_max_age_days: int = Field(14, ge=1, description="How long a confirmation request stays valid.")
 
 
+class CaseSettings(BaseModel):
+    reopen_days: int = Field(
+        30,
+        ge=0,
+        description="A reply to a case closed at most this many days ago reopens it; later, a new case follows it.",
+    )
+    attachments_dir: Path | None = Field(
+        None,
+        description="Where attachment files are kept (content-addressed). Default `<data_dir>/attachments`.",
+    )
+    max_attachment_bytes: int = Field(
+        30 * 1024 * 1024,
+        description="Larger attachments are not kept as files (the raw message still has them).",
+    )
+
+
 class AutoAnswerSettings(BaseModel):
     per_address_per_day: int = Field(
         3, ge=0, description="Automatic answers (welcome, confirmation, ...) one address can get per 24 h."
@@ -210,6 +226,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
     auto_answers: AutoAnswerSettings = Field(default_factory=AutoAnswerSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -237,6 +254,8 @@ class Settings(BaseSettings):
             self.inbound.maildir = self.data_dir / "mail" / "inbox"
         if self.smtp.outbox is None:
             self.smtp.outbox = self.data_dir / "mail" / "outbox"
+        if self.cases.attachments_dir is None:
+            self.cases.attachments_dir = self.data_dir / "attachments"
         return self
 
     @property

@@ -39,6 +39,8 @@ SV: dict[str, str] = {
     "settings.imap_incomplete": "KK_INBOUND__SOURCE=imap behöver KK_IMAP__HOST och KK_IMAP__USERNAME.",
     "settings.secret_required": "Sätt KK_SECRET_KEY till ett långt slumpvärde (t.ex. från `openssl rand -hex 32`) "
     "innan tjänsten läser en riktig brevlåda: länkar och svar signeras med den.",
+    "cases.invalid_field": "{value!r} går inte som {field}; välj något av: {allowed}",
+    "cases.not_found": "Hittar inget ärende {reference}.",
     # CLI summaries
     "cli.imported": "{total} meddelanden lästa: {summary}",
     "cli.subscribers_imported": "{added} nya, {unchanged} fanns redan, {skipped} hoppades över, "
@@ -46,6 +48,7 @@ SV: dict[str, str] = {
     "cli.rejected_row": "rad {line}: {reason}",
     "cli.skipped_row": "rad {line}: {email} {reason}",
     "cli.reprocessed": "{count} meddelanden kördes igen: {summary}",
+    "cli.cases_backfilled": "{count} tidigare inkomna mejl fick sina ärenden.",
     "cli.db_upgraded": "Databasen är uppdaterad ({url}).",
     "cli.nothing_waiting": "Inga nya meddelanden.",
 }

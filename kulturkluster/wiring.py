@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
+from cases.attachments import AttachmentStore
 from inbound.handlers import HandlerConfig
 from inbound.models import MailboxState
 from inbound.pipeline import Pipeline, PipelineConfig
@@ -44,6 +46,11 @@ class Services:
         return TokenSigner(self.settings.secret_key.get_secret_value(), max_age)
 
     @cached_property
+    def attachments(self) -> AttachmentStore:
+        assert self.settings.cases.attachments_dir is not None
+        return AttachmentStore(self.settings.cases.attachments_dir, self.settings.cases.max_attachment_bytes)
+
+    @cached_property
     def renderer(self) -> Renderer:
         return Renderer()
 
@@ -62,7 +69,12 @@ class Services:
         cfg = self.settings
         config = PipelineConfig(
             own_addresses=frozenset({cfg.org.address.lower()}),
-            handlers=HandlerConfig(cfg.subscribe.confirm, cfg.subscribe.trusted_authserv_id),
+            handlers=HandlerConfig(
+                cfg.subscribe.confirm,
+                cfg.subscribe.trusted_authserv_id,
+                self.attachments,
+                timedelta(days=cfg.cases.reopen_days),
+            ),
             max_message_bytes=cfg.inbound.max_message_bytes,
         )
         return Pipeline(self.db, self.system_mailer, self.tokens, config)

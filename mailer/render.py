@@ -41,14 +41,18 @@ class Rendered:
     text: str
 
 
-# Recipient fields a template may use: ``recipient.email``, and ``recipient.greeting_name`` (" Anna", or ""
-# when the name is unknown, so "Hej{{ recipient.greeting_name }}!" reads well either way).
-PERSONAL_FIELDS = ("email", "greeting_name")
+# Per-message values a template may use. ``recipient.greeting_name`` is " Anna", or "" when the name is
+# unknown, so "Hej{{ recipient.greeting_name }}!" reads well either way. ``case`` is set for case mail.
+PERSONAL_FIELDS = {
+    "recipient": ("email", "greeting_name"),
+    "case": ("reference", "subject"),
+}
+_KEYS = tuple(f"{namespace}.{field}" for namespace, fields in PERSONAL_FIELDS.items() for field in fields)
 
 
-def _marker(field: str) -> str:
+def _marker(key: str) -> str:
     # Letters only: survives Jinja2 escaping, MJML and the HTML-to-text conversion unchanged.
-    return f"KKPERSONAL{field.upper().replace('_', '')}X"
+    return "KKPERSONAL" + key.upper().replace("_", "").replace(".", "") + "X"
 
 
 def greeting_name(name: str) -> str:
@@ -64,9 +68,10 @@ class Compiled:
     text: str
 
     def personalise(self, values: Mapping[str, str]) -> Rendered:
+        """Fill in ``values`` by key ("recipient.email", "case.reference", ...); missing keys become ""."""
         subject, html, text = self.subject, self.html, self.text
-        for field in PERSONAL_FIELDS:
-            marker, value = _marker(field), values.get(field, "")
+        for key in _KEYS:
+            marker, value = _marker(key), values.get(key, "")
             subject = subject.replace(marker, value)
             html = html.replace(marker, escape(value))
             text = text.replace(marker, value)
@@ -98,9 +103,12 @@ class Renderer:
         return Rendered(subject=" ".join(subject.split()), html=html, text=html_to_text(html))
 
     def compile(self, name: str, context: dict[str, Any]) -> Compiled:
-        """Render once for many recipients: ``recipient`` fields become markers for ``personalise``."""
-        markers = {field: _marker(field) for field in PERSONAL_FIELDS}
-        rendered = self.render(name, {**context, "recipient": markers})
+        """Render once for many messages: PERSONAL_FIELDS become markers that ``personalise`` fills in."""
+        markers = {
+            namespace: {field: _marker(f"{namespace}.{field}") for field in fields}
+            for namespace, fields in PERSONAL_FIELDS.items()
+        }
+        rendered = self.render(name, {**context, **markers})
         return Compiled(subject=rendered.subject, html=rendered.html, text=rendered.text)
 
 

@@ -43,13 +43,21 @@ class SystemMailer:
         self.outbox.forget_counts(session)
 
     def answer(self, session: Session, answer: Answer) -> None:
+        # Tokens ride in our Message-ID: a plain reply brings them back in In-Reply-To.
         message_id = None
         if answer.kind is AnswerKind.CONFIRM:
-            # The token rides in our Message-ID: a plain reply brings it back in In-Reply-To.
-            token = self.tokens.make(Purpose.CONFIRM, answer.to_address)
-            message_id = new_message_id(self.org.domain, token)
+            message_id = new_message_id(self.org.domain, self.tokens.make(Purpose.CONFIRM, answer.to_address))
+        elif answer.case_reference:
+            message_id = new_message_id(
+                self.org.domain, self.tokens.make(Purpose.CASE, answer.case_reference)
+            )
         rendered = self._compiled(answer).personalise(
-            {"email": answer.to_address, "greeting_name": greeting_name(answer.to_name)}
+            {
+                "recipient.email": answer.to_address,
+                "recipient.greeting_name": greeting_name(answer.to_name),
+                "case.reference": answer.case_reference or "",
+                "case.subject": answer.case_subject,
+            }
         )
         envelope = Envelope(
             from_address=self.org.address,

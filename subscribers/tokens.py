@@ -19,17 +19,18 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 class Purpose(StrEnum):
     CONFIRM = "c"
     UNSUBSCRIBE = "u"
+    CASE = "a"  # names a case reference; rides in the Message-ID of every mail we send about a case
 
 
 _PREFIX = "kk"
 # ``kkc-<payload>.<timestamp>.<signature>``: URL-safe, and legal in a Message-ID's local part.
-_FIND = re.compile(r"\bkk([cu])-([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+_FIND = re.compile(r"\bkk([cua])-([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
 
 
 @dataclass(frozen=True, slots=True)
 class TokenClaim:
     purpose: Purpose
-    address: str
+    address: str  # the address, or for Purpose.CASE the case reference
     issued_at: datetime
 
 
@@ -41,7 +42,11 @@ class TokenSigner:
             purpose: URLSafeTimedSerializer(secret, salt=f"kulturkluster-{purpose.name.lower()}")
             for purpose in Purpose
         }
-        self._max_age = {Purpose.CONFIRM: confirm_max_age_seconds, Purpose.UNSUBSCRIBE: None}
+        self._max_age = {
+            Purpose.CONFIRM: confirm_max_age_seconds,
+            Purpose.UNSUBSCRIBE: None,
+            Purpose.CASE: None,
+        }
 
     def make(self, purpose: Purpose, address: str) -> str:
         signed = self._serializers[purpose].dumps(address)

@@ -19,3 +19,5 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     with services(check_schema=False) as svc:
         migrate.upgrade(svc.db, revision)
         console.print(t("cli.db_upgraded", url=svc.db.engine.url.render_as_string(hide_password=True)))
+        if revision == "head" and (opened := svc.pipeline.backfill_cases()):
+            console.print(t("cli.cases_backfilled", count=opened))

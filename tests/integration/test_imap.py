@@ -89,7 +89,9 @@ def test_mailbox_is_drained_answered_and_filed(
     }
     [welcome] = smtp.handler.messages_to("bjorn@forening.example")
     assert welcome.message["Auto-Submitted"] == "auto-replied"
-    assert len(smtp.handler.received) == 1  # the unsubscribe came from someone not on the list
+    [receipt] = smtp.handler.messages_to("gunilla@teater.example")
+    assert receipt.message["Subject"].startswith("[KK-")
+    assert len(smtp.handler.received) == 2  # the unsubscribe came from someone not on the list
     with svc.db.unit_of_work() as session:
         assert service.get(session, "bjorn@forening.example").status == Status.ACTIVE  # type: ignore[union-attr]
         state = session.scalars(select(MailboxState)).one()
@@ -172,7 +174,7 @@ def test_stored_but_unfiled_messages_are_filed_without_fetching_or_answering_aga
     refs = source.waiting()
     svc.pipeline.process(source.fetch(refs))  # committed, but never filed
     svc.flush_outbox()
-    assert len(smtp.handler.received) == 1
+    assert len(smtp.handler.received) == 2  # a welcome and a case receipt
     fetched: list[str] = []
     original_fetch = source.fetch
 
@@ -185,7 +187,7 @@ def test_stored_but_unfiled_messages_are_filed_without_fetching_or_answering_aga
     assert fetched == []  # known UIDs are filed from the database's record, not downloaded again
     assert stats.duplicates == 2
     assert folder_counts(dovecot) == {"Behandlat/Prenumerationer": 1, "Behandlat/Ärenden": 1}
-    assert len(smtp.handler.received) == 1
+    assert len(smtp.handler.received) == 2
     with svc.db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 2
 

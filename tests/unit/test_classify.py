@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cases.threading import Action, Match
 from inbound.classify import RULES, ClassifyContext, Route, classify
 from inbound.parse import UnparseableMail, parse
 from tests.conftest import MAIL_DIR, ORG_ADDRESS
@@ -96,9 +97,12 @@ def test_tokens_in_the_context_win_over_the_subject() -> None:
 
 def test_known_thread_is_a_case_reply_even_with_a_list_word() -> None:
     mail = parse(_mail("Re: Avsluta"))
-    assert classify(mail, ClassifyContext(answers_known_case_message=True)).route is Route.CASE_REPLY
+    match = Match(1, "KK-2026-0001", Action.APPEND, "answers our mail in KK-2026-0001")
+    assert classify(mail, ClassifyContext(case_match=match)).route is Route.CASE_REPLY
+    follow = Match(1, "KK-2026-0001", Action.FOLLOW_UP, "closed 90 days ago")
+    assert classify(mail, ClassifyContext(case_match=follow)).route is Route.NEW_CASE
 
 
-def test_case_tag_needs_the_right_shape() -> None:
-    assert classify(parse(_mail("Re: [KK-2026-0042] Hej")), CONTEXT).route is Route.CASE_REPLY
-    assert classify(parse(_mail("Re: [KK-20-1] Hej")), CONTEXT).route is Route.NEW_CASE
+def test_a_case_tag_alone_decides_nothing_here() -> None:
+    """Whether a tag counts depends on the case's participants: the pipeline's case_match says so."""
+    assert classify(parse(_mail("Re: [KK-2026-0042] Hej")), CONTEXT).route is Route.NEW_CASE

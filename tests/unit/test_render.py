@@ -25,7 +25,7 @@ CONTEXT = {
 def test_system_templates_render_in_swedish_with_text_part(kind: str) -> None:
     compiled = Renderer().compile(f"system/{kind}.mjml.j2", CONTEXT)
     rendered = compiled.personalise(
-        {"email": "anna@example.se", "greeting_name": greeting_name("Anna <script>")}
+        {"recipient.email": "anna@example.se", "recipient.greeting_name": greeting_name("Anna <script>")}
     )
     assert "Kulturkluster Sörmland" in rendered.subject
     assert "KKPERSONAL" not in rendered.html + rendered.text
@@ -37,9 +37,7 @@ def test_system_templates_render_in_swedish_with_text_part(kind: str) -> None:
 
 def test_unknown_name_greets_without_a_name() -> None:
     rendered = (
-        Renderer()
-        .compile("system/goodbye.mjml.j2", CONTEXT)
-        .personalise({"email": "x@y.se", "greeting_name": ""})
+        Renderer().compile("system/goodbye.mjml.j2", CONTEXT).personalise({"recipient.email": "x@y.se"})
     )
     assert "Hej!" in rendered.text and "x@y.se" in rendered.text
 
@@ -57,7 +55,11 @@ def test_html_to_text_keeps_links_readable() -> None:
 
 
 def test_compose_marks_automatic_answers_and_threads() -> None:
-    rendered = Renderer().compile("system/welcome.mjml.j2", CONTEXT).personalise({"email": "anna@example.se"})
+    rendered = (
+        Renderer()
+        .compile("system/welcome.mjml.j2", CONTEXT)
+        .personalise({"recipient.email": "anna@example.se"})
+    )
     envelope = Envelope(
         from_address="kulturkluster@kulturkluster.test",
         from_name="Kulturkluster Sörmland",

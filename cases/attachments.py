@@ -1,0 +1,52 @@
+"""Attachment bytes in a content-addressed file store: ``<root>/<aa>/<sha256>``, written once.
+
+The same file sent twice is stored once; the database keeps names, types and sizes. Files over the size
+limit are not kept (the raw message still has them) and are marked so in the case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from kulturkluster.errors import KulturklusterError
+
+
+class AttachmentMissing(KulturklusterError):
+    """The store has no file for an attachment the database names."""
+
+
+class AttachmentStore:
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+
+    def put(self, data: bytes) -> str | None:
+        """Store ``data`` and return its sha256, or None when it is over the size limit."""
+        if len(data) > self.max_bytes:
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.path(digest)
+        if path.exists():
+            return digest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the target and rename: a reader never sees half a file, two writers never clash.
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(handle.name).replace(path)
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        try:
+            return self.path(digest).read_bytes()
+        except FileNotFoundError as exc:
+            raise AttachmentMissing(f"attachment {digest} is missing from {self.root}") from exc
+
+    def path(self, digest: str) -> Path:
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            raise ValueError(f"not a sha256: {digest!r}")
+        return self.root / digest[:2] / digest

@@ -1,0 +1,158 @@
+"""Case operations: open, add mail in, record replies out and notes, change fields. Never commits.
+
+The CLI and the staff web app both call these; sending mail is the caller's business (the composition
+root), so this module never imports the mailer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from kulturkluster.db import utcnow
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.texts import t
+
+from . import store
+from .attachments import AttachmentStore
+from .models import ActorType, Case, CaseAttachment, CaseMessage, CaseStatus, CaseTag, Direction, FocusArea
+from .sanitize import sanitize_html
+
+
+class InvalidCaseField(KulturklusterError):
+    """A value given for a case field is not one of the allowed ones."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMail:
+    """A stored inbound message as the case store takes it (plain data: cases does not import inbound)."""
+
+    row_id: int
+    message_id: str | None
+    from_address: str | None
+    subject: str
+    text: str
+    html: str | None
+    attachments: list[tuple[str | None, str, bytes]]  # (filename, content type, data)
+
+
+def open_case(session: Session, sender: str, name: str, subject: str, received_at: datetime) -> Case:
+    contact = store.contact_for(session, sender, name)
+    case = Case(
+        reference=store.next_reference(session, received_at.year),
+        contact=contact,
+        subject=subject[:2000],
+        status=CaseStatus.NEW,
+        received_at=received_at,
+        updated_at=received_at,
+    )
+    session.add(case)
+    session.flush()
+    return case
+
+
+def add_inbound(session: Session, case: Case, inbound: InboundMail, files: AttachmentStore) -> CaseMessage:
+    message = CaseMessage(
+        case_id=case.id,
+        direction=Direction.IN,
+        inbound_message_id=inbound.row_id,
+        message_id=inbound.message_id,
+        from_address=inbound.from_address,
+        subject=inbound.subject[:2000],
+        text=inbound.text,
+        html=sanitize_html(inbound.html) if inbound.html else None,
+        created_at=utcnow(),
+    )
+    for filename, content_type, data in inbound.attachments:
+        message.attachments.append(
+            CaseAttachment(
+                filename=(filename or "bilaga")[:255],
+                content_type=content_type[:255],
+                size=len(data),
+                sha256=files.put(data),
+            )
+        )
+    session.add(message)
+    case.updated_at = message.created_at
+    return message
+
+
+def reopen(case: Case) -> None:
+    case.status, case.closed_at = CaseStatus.IN_PROGRESS, None
+
+
+def record_reply(
+    session: Session,
+    case: Case,
+    *,
+    message_id: str,
+    subject: str,
+    text: str,
+    author: str,
+    outgoing_message_id: int | None,
+    close: bool,
+) -> CaseMessage:
+    """A reply that was sent (or queued): first response time, and the case waits for the actor or closes."""
+    now = utcnow()
+    message = CaseMessage(
+        case_id=case.id,
+        direction=Direction.OUT,
+        outgoing_message_id=outgoing_message_id,
+        message_id=message_id,
+        author=author,
+        subject=subject,
+        text=text,
+        created_at=now,
+    )
+    session.add(message)
+    case.first_response_at = case.first_response_at or now
+    case.updated_at = now
+    set_status(case, CaseStatus.CLOSED if close else CaseStatus.WAITING)
+    return message
+
+
+def add_note(session: Session, case: Case, text: str, author: str) -> CaseMessage:
+    note = CaseMessage(
+        case_id=case.id, direction=Direction.NOTE, author=author, text=text, created_at=utcnow()
+    )
+    session.add(note)
+    case.updated_at = note.created_at
+    return note
+
+
+def set_status(case: Case, status: str) -> None:
+    value = _member(CaseStatus, status, "status")
+    case.status = value
+    case.closed_at = (case.closed_at or utcnow()) if value == CaseStatus.CLOSED else None
+    case.updated_at = utcnow()
+
+
+def set_fields(
+    case: Case,
+    *,
+    focus: str | None = None,
+    actor_type: str | None = None,
+    assignee: str | None = None,
+    tags: list[str] | None = None,
+) -> None:
+    """Set what is given; an empty string clears a field."""
+    if focus is not None:
+        case.focus_area = _member(FocusArea, focus, "focus") if focus else None
+    if actor_type is not None:
+        case.actor_type = _member(ActorType, actor_type, "actor_type") if actor_type else None
+    if assignee is not None:
+        case.assignee = assignee or None
+    if tags is not None:
+        wanted = sorted({tag.strip().lower() for tag in tags if tag.strip()})
+        case.tags[:] = [CaseTag(tag=tag[:60]) for tag in wanted]
+    case.updated_at = utcnow()
+
+
+def _member(enum: type[CaseStatus] | type[FocusArea] | type[ActorType], value: str, field: str) -> str:
+    cleaned = value.strip().lower()
+    allowed = [member.value for member in enum]
+    if cleaned not in allowed:
+        raise InvalidCaseField(t("cases.invalid_field", field=field, value=value, allowed=", ".join(allowed)))
+    return cleaned

@@ -1,0 +1,162 @@
+"""Repository functions for cases. They take the caller's session and never commit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from kulturkluster.db import utcnow
+from subscribers.address import normalize_address
+
+from .models import Case, CaseMessage, CaseSequence, CaseTag, Contact, Direction
+from .threading import Candidates, CaseFacts, Match, decide
+
+CASE_TAG = re.compile(r"\[\s*(KK-\d{4}-\d{3,})\s*\]", re.IGNORECASE)
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+def next_reference(session: Session, year: int) -> str:
+    """``KK-<year>-<nnnn>``: one number per case and year, unique under concurrent workers.
+
+    The UPDATE ... RETURNING takes the row lock on PostgreSQL (a second worker waits for the first to
+    commit); SQLite serialises writers anyway.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(CaseSequence).values(year=year, last_number=0).on_conflict_do_nothing())
+    number = session.execute(
+        update(CaseSequence)
+        .where(CaseSequence.year == year)
+        .values(last_number=CaseSequence.last_number + 1)
+        .returning(CaseSequence.last_number)
+    ).scalar_one()
+    return f"KK-{year}-{number:04d}"
+
+
+def contact_for(session: Session, email: str, name: str) -> Contact:
+    address = normalize_address(email)
+    contact = session.scalar(select(Contact).where(Contact.email == address))
+    if contact is None:
+        contact = Contact(email=address, name=name)
+        session.add(contact)
+        session.flush()
+    elif name and not contact.name:
+        contact.name = name
+    return contact
+
+
+def by_reference(session: Session, reference: str) -> Case:
+    case = session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
+    if case is None:
+        raise CaseNotFound(reference)
+    return _follow_merges(session, case)
+
+
+def candidates(
+    session: Session, *, token_references: Sequence[str], thread_ids: Sequence[str], subject: str
+) -> Candidates:
+    """The cases a mail might belong to, found by our token, by its thread headers, and by a subject tag."""
+    by_token = _facts_by_reference(session, token_references[0]) if token_references else None
+    by_thread = None
+    if thread_ids:
+        case_id = session.scalar(
+            select(CaseMessage.case_id)
+            .where(CaseMessage.message_id.in_(list(thread_ids)[:50]))
+            .order_by(CaseMessage.created_at.desc())
+            .limit(1)
+        )
+        by_thread = _facts(session, session.get(Case, case_id)) if case_id else None
+    tag = CASE_TAG.search(subject)
+    by_tag = _facts_by_reference(session, tag.group(1).upper()) if tag else None
+    return Candidates(by_token=by_token, by_thread=by_thread, by_tag=by_tag)
+
+
+def match_for(
+    session: Session,
+    *,
+    sender: str,
+    token_references: Sequence[str],
+    thread_ids: Sequence[str],
+    subject: str,
+    reopen_window: timedelta,
+) -> Match | None:
+    """The case a mail threads into, if any (see ``cases.threading``)."""
+    if not (token_references or thread_ids or CASE_TAG.search(subject)):
+        return None
+    found = candidates(session, token_references=token_references, thread_ids=thread_ids, subject=subject)
+    return decide(found, sender, utcnow(), reopen_window)
+
+
+def _facts_by_reference(session: Session, reference: str) -> CaseFacts | None:
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    return _facts(session, case) if case else None
+
+
+def _follow_merges(session: Session, case: Case) -> Case:
+    seen = {case.id}
+    while case.merged_into_id is not None and case.merged_into_id not in seen:
+        target = session.get(Case, case.merged_into_id)
+        if target is None:
+            break
+        seen.add(target.id)
+        case = target
+    return case
+
+
+def _facts(session: Session, case: Case | None) -> CaseFacts | None:
+    if case is None:
+        return None
+    case = _follow_merges(session, case)
+    senders = session.scalars(
+        select(CaseMessage.from_address).where(
+            CaseMessage.case_id == case.id,
+            CaseMessage.direction == Direction.IN,
+            CaseMessage.from_address.is_not(None),
+        )
+    )
+    participants = {address.lower() for address in senders if address} | {case.contact.email.lower()}
+    return CaseFacts(case.id, case.reference, case.closed_at, frozenset(participants))
+
+
+def list_query(
+    *,
+    status: str | None = None,
+    focus: str | None = None,
+    actor_type: str | None = None,
+    assignee: str | None = None,
+    tag: str | None = None,
+) -> Select[Case]:
+    query = (
+        select(Case).where(Case.merged_into_id.is_(None)).order_by(Case.received_at.desc(), Case.id.desc())
+    )
+    if status:
+        query = query.where(Case.status == status)
+    if focus:
+        query = query.where(Case.focus_area == focus)
+    if actor_type:
+        query = query.where(Case.actor_type == actor_type)
+    if assignee:
+        query = query.where(Case.assignee == assignee)
+    if tag:
+        query = query.where(Case.id.in_(select(CaseTag.case_id).where(CaseTag.tag == tag)))
+    return query
+
+
+def message_counts(session: Session, case_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(CaseMessage.case_id, func.count())
+        .where(CaseMessage.case_id.in_(ids), CaseMessage.direction != Direction.NOTE)
+        .group_by(CaseMessage.case_id)
+    )
+    return {case_id: count for case_id, count in rows}
