@@ -41,6 +41,12 @@ SV: dict[str, str] = {
     "innan tjänsten läser en riktig brevlåda: länkar och svar signeras med den.",
     "cases.invalid_field": "{value!r} går inte som {field}; välj något av: {allowed}",
     "cases.not_found": "Hittar inget ärende {reference}.",
+    "cases.empty_reply": "Svaret är tomt; skriv något innan det skickas.",
+    "cases.merge_self": "Ärendet {reference} kan inte slås ihop med sig självt.",
+    "cli.case_replied": "Svaret i {reference} är köat och skickas nu.",
+    "cli.case_noted": "Anteckningen sparades i {reference}.",
+    "cli.case_updated": "{reference} uppdaterat.",
+    "cli.case_merged": "{source} är ihopslaget med {target}.",
     # CLI summaries
     "cli.imported": "{total} meddelanden lästa: {summary}",
     "cli.subscribers_imported": "{added} nya, {unchanged} fanns redan, {skipped} hoppades över, "

@@ -21,6 +21,7 @@ class Format(StrEnum):
     JSON = "json"
     TABLE = "table"
     CSV = "csv"
+    TEXT = "text"  # like table, for single records
 
 
 def emit(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str], title: str = "") -> None:

@@ -113,3 +113,56 @@ def test_schema_must_be_current(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert "kulturkluster db upgrade" in str(result.exception)
     cli("db", "upgrade")
     cli("inbound", "list")
+
+
+def test_cases_from_the_command_line(env: Path, tmp_path: Path) -> None:
+    cli("inbound", "import", str(MAIL_DIR / "new_case__question_about_newsletter.eml"))
+    [case] = json.loads(cli("cases", "list", "--format", "json"))
+    assert {"reference", "requester", "subject", "status", "focus_area", "messages"} <= set(case)
+    assert (case["status"], case["messages"], case["requester"]) == ("ny", 1, "gunilla@teater.example")
+    ref = case["reference"]
+    body = tmp_path / "svar.txt"
+    body.write_text("Hej Gunilla!\n\nJa, skicka en text senast 1 april.", encoding="utf-8")
+    assert ref in cli("cases", "reply", ref, "--body-file", str(body), "--author", "elin")
+    body.write_text("Ringde också upp henne.", encoding="utf-8")
+    cli("cases", "note", ref, "--body-file", str(body), "--author", "elin")
+    cli(
+        "cases",
+        "set",
+        ref,
+        "--focus",
+        "Kontakt",
+        "--actor-type",
+        "förening",
+        "--assignee",
+        "elin",
+        "--tag",
+        "april",
+        "--tag",
+        "tips",
+    )
+    [shown] = json.loads(cli("cases", "show", ref, "--format", "json"))
+    assert (shown["status"], shown["focus_area"], shown["actor_type"], shown["tags"]) == (
+        "väntar",
+        "kontakt",
+        "förening",
+        ["april", "tips"],
+    )
+    assert [m["direction"] for m in shown["thread"]] == ["in", "out", "note"]
+    assert shown["messages"] == 2 and shown["first_response_at"]
+    assert "Ja, skicka en text" in cli("cases", "show", ref)
+    assert len(json.loads(cli("cases", "list", "--focus", "kontakt", "--format", "json"))) == 1
+    assert json.loads(cli("cases", "list", "--status", "ny", "--format", "json")) == []
+    outbox = list((env / "mail" / "outbox" / "new").iterdir())
+    assert any(
+        f"[{ref}]".encode() in p.read_bytes() and b"Ja, skicka en text" in p.read_bytes() for p in outbox
+    )
+
+
+def test_case_errors_are_clear(env: Path) -> None:
+    result = runner.invoke(app, ["cases", "show", "KK-2026-9999"])
+    assert result.exit_code != 0 and "Hittar inget ärende" in str(result.exception)
+    cli("inbound", "import", str(MAIL_DIR / "new_case__question_about_newsletter.eml"))
+    [case] = json.loads(cli("cases", "list", "--format", "json"))
+    result = runner.invoke(app, ["cases", "set", case["reference"], "--focus", "ekonomi"])
+    assert "stöd, kunskap, kontakt" in str(result.exception)

@@ -1,0 +1,182 @@
+"""``kulturkluster cases``: the guidance cases staff work."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cases import service as case_service
+from cases import store as case_store
+from cases.models import Case, CaseMessage
+from kulturkluster import casework
+from kulturkluster.texts import t
+
+from .context import services
+from .output import Format, console, emit
+
+app = typer.Typer(help="Guidance cases (ärenden).", no_args_is_help=True)
+
+LIST_COLUMNS = (
+    "reference",
+    "status",
+    "focus_area",
+    "actor_type",
+    "assignee",
+    "requester",
+    "subject",
+    "messages",
+)
+Author = Annotated[str, typer.Option(help="Who does this (stored with the message); default: your login.")]
+_ME = getpass.getuser()
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else None
+
+
+def _summary(case: Case, messages: int) -> dict[str, object]:
+    return {
+        "reference": case.reference,
+        "status": case.status,
+        "focus_area": case.focus_area,
+        "actor_type": case.actor_type,
+        "assignee": case.assignee,
+        "tags": [tag.tag for tag in case.tags],
+        "requester": case.contact.email,
+        "requester_name": case.contact.name,
+        "subject": case.subject,
+        "messages": messages,
+        "received_at": _iso(case.received_at),
+        "first_response_at": _iso(case.first_response_at),
+        "closed_at": _iso(case.closed_at),
+    }
+
+
+def _message(message: CaseMessage) -> dict[str, object]:
+    return {
+        "direction": message.direction,
+        "at": _iso(message.created_at),
+        "from": message.from_address,
+        "author": message.author,
+        "subject": message.subject,
+        "text": message.text,
+        "attachments": [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "kept": a.sha256 is not None,
+            }
+            for a in message.attachments
+        ],
+    }
+
+
+@app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option(help="ny, pågående, väntar or avslutad.")] = None,
+    focus: Annotated[str | None, typer.Option(help="stöd, kunskap or kontakt.")] = None,
+    actor_type: Annotated[str | None, typer.Option(help="företagare, förening, ...")] = None,
+    assignee: Annotated[str | None, typer.Option()] = None,
+    tag: Annotated[str | None, typer.Option()] = None,
+    limit: Annotated[int, typer.Option(help="Newest first, at most this many.")] = 200,
+    fmt: Annotated[Format, typer.Option("--format", help="json, table or csv.")] = Format.TABLE,
+) -> None:
+    """List cases, newest first."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        query = case_store.list_query(
+            status=status, focus=focus, actor_type=actor_type, assignee=assignee, tag=tag
+        )
+        found = list(session.scalars(query.limit(limit)))
+        counts = case_store.message_counts(session, [c.id for c in found])
+        rows = [_summary(case, counts.get(case.id, 0)) for case in found]
+    emit(rows, fmt, LIST_COLUMNS, title="Ärenden")
+
+
+@app.command()
+def show(
+    reference: Annotated[str, typer.Argument(help="KK-2026-0042")],
+    fmt: Annotated[Format, typer.Option("--format", help="json or text.")] = Format.TEXT,
+) -> None:
+    """One case with its whole thread."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        case = casework.find(session, reference)
+        messages = [_message(m) for m in case.messages]
+        data = _summary(case, sum(1 for m in messages if m["direction"] != "note")) | {"thread": messages}
+    if fmt is Format.JSON:
+        emit([data], Format.JSON, ())
+        return
+    console.print(f"[bold]{data['reference']}[/] {data['subject']}  ({data['status']})")
+    console.print(f"Från: {data['requester_name']} <{data['requester']}>  Inkom: {data['received_at']}")
+    for message in messages:
+        who = message["from"] or message["author"] or ""
+        console.rule(f"{message['direction']} · {message['at']} · {who}")
+        console.print(str(message["text"]), markup=False, highlight=False)
+        for attachment in message["attachments"]:  # type: ignore[attr-defined]
+            console.print(f"📎 {attachment['filename']} ({attachment['size']} byte)")
+
+
+@app.command()
+def reply(
+    reference: Annotated[str, typer.Argument()],
+    body_file: Annotated[Path, typer.Option("--body-file", help="The reply's text (UTF-8); - for stdin.")],
+    close: Annotated[bool, typer.Option("--close", help="Close the case with this reply.")] = False,
+    author: Author = _ME,
+) -> None:
+    """Answer the requester: a threaded mail from the shared address with the case tag in the subject."""
+    body = typer.get_text_stream("stdin").read() if str(body_file) == "-" else body_file.read_text("utf-8")
+    with services() as svc:
+        with svc.db.unit_of_work() as session:
+            case = casework.find(session, reference)
+            casework.reply(svc, session, case, body, author, close=close)
+            ref = case.reference
+        svc.flush_outbox()
+    console.print(t("cli.case_replied", reference=ref))
+
+
+@app.command()
+def note(
+    reference: Annotated[str, typer.Argument()],
+    body_file: Annotated[Path, typer.Option("--body-file", help="The note's text (UTF-8).")],
+    author: Author = _ME,
+) -> None:
+    """Add an internal note (never sent)."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        case = casework.find(session, reference)
+        case_service.add_note(session, case, body_file.read_text("utf-8"), author)
+        console.print(t("cli.case_noted", reference=case.reference))
+
+
+@app.command("set")
+def set_(
+    reference: Annotated[str, typer.Argument()],
+    status: Annotated[str | None, typer.Option(help="ny, pågående, väntar or avslutad.")] = None,
+    focus: Annotated[str | None, typer.Option(help="stöd, kunskap, kontakt; empty clears.")] = None,
+    actor_type: Annotated[str | None, typer.Option(help="företagare, förening, professionell, ...")] = None,
+    assignee: Annotated[str | None, typer.Option(help="Who works the case; empty clears.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option(help="Tags (repeat the option); replaces the tags.")
+    ] = None,
+) -> None:
+    """Change a case's status, focus area, actor type, assignee or tags."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        case = casework.find(session, reference)
+        if status is not None:
+            case_service.set_status(case, status)
+        case_service.set_fields(case, focus=focus, actor_type=actor_type, assignee=assignee, tags=tag)
+        console.print(t("cli.case_updated", reference=case.reference))
+
+
+@app.command()
+def merge(
+    reference: Annotated[str, typer.Argument(help="The case to merge away.")],
+    into: Annotated[str, typer.Argument(help="The case that keeps everything.")],
+) -> None:
+    """Merge one case into another (e.g. the same question sent twice)."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        source, target = casework.find(session, reference), casework.find(session, into)
+        casework.merge(session, source, target)
+        console.print(t("cli.case_merged", source=source.reference, target=target.reference))
