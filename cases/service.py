@@ -49,13 +49,11 @@ def open_case(session: Session, sender: str, name: str, subject: str, received_a
         updated_at=received_at,
     )
     session.add(case)
-    session.flush()
     return case
 
 
 def add_inbound(session: Session, case: Case, inbound: InboundMail, files: AttachmentStore) -> CaseMessage:
     message = CaseMessage(
-        case_id=case.id,
         direction=Direction.IN,
         inbound_message_id=inbound.row_id,
         message_id=inbound.message_id,
@@ -74,6 +72,10 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
                 sha256=files.put(data),
             )
         )
+    if case.id is None:
+        message.case = case  # a case opened in this transaction: inserted together at the next flush
+    else:
+        message.case_id = case.id  # no lazy load of the thread
     session.add(message)
     case.updated_at = message.created_at
     return message

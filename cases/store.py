@@ -30,8 +30,11 @@ def next_reference(session: Session, year: int) -> str:
     The UPDATE ... RETURNING takes the row lock on PostgreSQL (a second worker waits for the first to
     commit); SQLite serialises writers anyway.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(CaseSequence).values(year=year, last_number=0).on_conflict_do_nothing())
+    ready: set[int] = session.info.setdefault("cases.sequence_years", set())
+    if year not in ready:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(CaseSequence).values(year=year, last_number=0).on_conflict_do_nothing())
+        ready.add(year)
     number = session.execute(
         update(CaseSequence)
         .where(CaseSequence.year == year)
@@ -41,13 +44,34 @@ def next_reference(session: Session, year: int) -> str:
     return f"KK-{year}-{number:04d}"
 
 
+_CONTACTS = "cases.contacts"
+
+
+def preload_contacts(session: Session, emails: Iterable[str]) -> None:
+    """Load these contacts in one query; ``contact_for`` then answers from memory for this session."""
+    cache: dict[str, Contact | None] = session.info.setdefault(_CONTACTS, {})
+    wanted = [a for a in {normalize_address(e) for e in emails} if a not in cache]
+    for start in range(0, len(wanted), 500):
+        found = session.scalars(select(Contact).where(Contact.email.in_(wanted[start : start + 500])))
+        cache.update({contact.email: contact for contact in found})
+    for address in wanted:
+        cache.setdefault(address, None)
+
+
+def forget_preloaded(session: Session) -> None:
+    session.info.pop(_CONTACTS, None)
+    session.info.pop("cases.sequence_years", None)
+
+
 def contact_for(session: Session, email: str, name: str) -> Contact:
     address = normalize_address(email)
-    contact = session.scalar(select(Contact).where(Contact.email == address))
+    cache: dict[str, Contact | None] = session.info.setdefault(_CONTACTS, {})
+    if address not in cache:
+        cache[address] = session.scalar(select(Contact).where(Contact.email == address))
+    contact = cache[address]
     if contact is None:
-        contact = Contact(email=address, name=name)
+        contact = cache[address] = Contact(email=address, name=name)
         session.add(contact)
-        session.flush()
     elif name and not contact.name:
         contact.name = name
     return contact
@@ -91,7 +115,12 @@ def match_for(
     """The case a mail threads into, if any (see ``cases.threading``)."""
     if not (token_references or thread_ids or CASE_TAG.search(subject)):
         return None
-    found = candidates(session, token_references=token_references, thread_ids=thread_ids, subject=subject)
+    # Cases opened earlier in the same transaction must be visible: flush before looking.
+    autoflush, session.autoflush = session.autoflush, True
+    try:
+        found = candidates(session, token_references=token_references, thread_ids=thread_ids, subject=subject)
+    finally:
+        session.autoflush = autoflush
     return decide(found, sender, utcnow(), reopen_window)
 
 

@@ -154,13 +154,11 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
         if match.action is Action.REOPEN:
             case_service.reopen(case)
         case_service.add_inbound(session, case, inbound, config.attachments)
-        session.flush()
         return []
     case = case_service.open_case(session, sender, mail.from_name, mail.subject, incoming.received_at)
     if match is not None:
         case.follows_case_id = match.case_id
     case_service.add_inbound(session, case, inbound, config.attachments)
-    session.flush()
     if _NO_REPLY.match(local_part(sender)):
         return []
     receipt = _reply(incoming, AnswerKind.RECEIPT, sender)

@@ -193,12 +193,14 @@ class Pipeline:
             if address
         }
         subscribers_service.preload(session, addresses)
+        case_store.preload_contacts(session, addresses)
         self.responder.prepare(session, addresses)
         try:
             for row, mail, context in new:
                 self._handle(session, row, mail, context, isolate=isolate)
         finally:
             subscribers_service.forget_preloaded(session)
+            case_store.forget_preloaded(session)
             self.responder.finish(session)
         return [
             Outcome(item.ref, row.id, Route(row.route), row.reason, duplicate=dup)
@@ -276,6 +278,10 @@ class Pipeline:
                     self.responder.answer(session, answer)
         except Exception as exc:  # a failing handler quarantines this message, not the batch
             log.exception("handler failed", extra={"id": row.id, "route": route.value})
+            # What the preloaded maps hold may have been rolled back; later handlers ask the database.
+            subscribers_service.forget_preloaded(session)
+            case_store.forget_preloaded(session)
+            self.responder.finish(session)
             row.route, row.rule = Route.QUARANTINE.value, "handler_failed"
             row.reason = f"handling as {route.value} failed: {type(exc).__name__}: {exc}"[:2000]
             row.error = row.reason

@@ -154,6 +154,11 @@ def flush(db: Database, transport: Transport, limit: int = 500) -> FlushResult:
     claimed = _claim(db, limit)
     sent = deferred = failed = 0
     with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql" and claimed:
+            # Each result still gets its own commit, so a killed worker repeats at most the message in
+            # flight; only a crash of PostgreSQL itself could lose the last fraction of a second of them.
+            conn.exec_driver_sql("SET synchronous_commit TO OFF")
+            conn.commit()
         for position, (row_id, sender, to_address, raw, attempts) in enumerate(claimed):
             values: dict[str, object] = {"attempts": attempts + 1}
             relay_unwell = False
@@ -182,6 +187,9 @@ def flush(db: Database, transport: Transport, limit: int = 500) -> FlushResult:
                 _release(conn, [row[0] for row in claimed[position + 1 :]])
                 conn.commit()
                 break
+        if conn.dialect.name == "postgresql" and claimed:
+            conn.exec_driver_sql("RESET synchronous_commit")
+            conn.commit()
     return FlushResult(sent, deferred, failed)
 
 
