@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,6 +15,7 @@ from kulturkluster.db import utcnow
 from subscribers.address import normalize_address
 
 from .models import Case, CaseMessage, CaseSequence, CaseTag, Contact, Direction
+from .reports import CaseRow
 from .threading import Candidates, CaseFacts, Match, decide
 
 CASE_TAG = re.compile(r"\[\s*(KK-\d{4}-\d{3,})\s*\]", re.IGNORECASE)
@@ -189,3 +190,13 @@ def message_counts(session: Session, case_ids: Iterable[int]) -> dict[int, int]:
         .group_by(CaseMessage.case_id)
     )
     return {case_id: count for case_id, count in rows}
+
+
+def report_rows(session: Session, end: datetime) -> list[CaseRow]:
+    """Every case received before ``end`` that was not merged away, as plain rows for the reports."""
+    rows = session.execute(
+        select(
+            Case.received_at, Case.first_response_at, Case.closed_at, Case.focus_area, Case.actor_type
+        ).where(Case.received_at < end, Case.merged_into_id.is_(None))
+    )
+    return [CaseRow(*row) for row in rows]

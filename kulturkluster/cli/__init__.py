@@ -10,7 +10,7 @@ from kulturkluster import logs
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.settings import Settings
 
-from . import cases_cmd, db_cmd, inbound_cmd, serve_cmd, subscribers_cmd
+from . import cases_cmd, db_cmd, inbound_cmd, report_cmd, serve_cmd, subscribers_cmd
 from .output import err_console
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(inbound_cmd.app, name="inbound")
 app.add_typer(subscribers_cmd.app, name="subscribers")
 app.add_typer(cases_cmd.app, name="cases")
+app.add_typer(report_cmd.app, name="report")
 app.command("serve")(serve_cmd.serve)
 app.command("config")(serve_cmd.show_config)
 

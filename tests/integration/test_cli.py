@@ -6,6 +6,7 @@ import json
 import mailbox
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,23 @@ def test_case_errors_are_clear(env: Path) -> None:
     [case] = json.loads(cli("cases", "list", "--format", "json"))
     result = runner.invoke(app, ["cases", "set", case["reference"], "--focus", "ekonomi"])
     assert "stöd, kunskap, kontakt" in str(result.exception)
+
+
+def test_case_report(env: Path) -> None:
+    cli(
+        "inbound",
+        "import",
+        str(MAIL_DIR / "new_case__question_about_newsletter.eml"),
+        str(MAIL_DIR / "new_case__html_question.eml"),
+    )
+    refs = [c["reference"] for c in json.loads(cli("cases", "list", "--format", "json"))]
+    cli("cases", "set", refs[0], "--focus", "stöd", "--status", "avslutad")
+    today = datetime.now(UTC).date().isoformat()
+    report = json.loads(cli("report", "cases", "--from", today, "--to", today, "--format", "json"))
+    [month] = report["months"]
+    assert month["total"] == 2 and month["by_focus"]["stöd"] == 1 and month["by_focus"]["ej satt"] == 1
+    assert report["close"]["count"] == 1 and sum(report["backlog"].values()) == 1
+    assert "ärenden per månad" in cli("report", "cases", "--from", today, "--to", today, "--format", "csv")
+    assert "Svarstider" in cli("report", "cases", "--from", today, "--to", today)
+    bad = runner.invoke(app, ["report", "cases", "--from", "igår", "--to", today])
+    assert bad.exit_code != 0

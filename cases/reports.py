@@ -1,0 +1,128 @@
+"""Reports for the pilot's evaluation: pure functions over plain case rows.
+
+Definitions (also in the README, since people compare these numbers across periods):
+- A case counts in the month it was received; merged-away cases do not count.
+- Time to first response and to close are in hours from receipt; only cases received in the period that
+  have a first response (or were closed) count for each.
+- Median: the middle value, or the mean of the two middle values. 90th percentile: nearest rank, the
+  smallest value that at least 90 % of the values are at or below.
+- Backlog: cases received before the end of the period and not closed by then, by age at the end.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from .models import ActorType, FocusArea
+
+NOT_SET = "ej satt"
+BACKLOG_BUCKETS: tuple[tuple[str, int | None], ...] = (
+    ("0–7 dagar", 7),
+    ("8–30 dagar", 30),
+    ("31–90 dagar", 90),
+    ("över 90 dagar", None),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    received_at: datetime
+    first_response_at: datetime | None
+    closed_at: datetime | None
+    focus_area: str | None
+    actor_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Durations:
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRow:
+    month: str
+    total: int
+    by_focus: dict[str, int]
+    by_actor_type: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseReport:
+    start: date
+    end: date  # exclusive
+    months: list[MonthRow] = field(default_factory=list)
+    first_response: Durations = Durations(0, None, None)
+    close: Durations = Durations(0, None, None)
+    backlog: dict[str, int] = field(default_factory=dict)
+
+
+def percentile_nearest_rank(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    rank = max(math.ceil(share * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+def durations(hours: Sequence[float]) -> Durations:
+    if not hours:
+        return Durations(0, None, None)
+    return Durations(
+        len(hours), round(statistics.median(hours), 1), round(percentile_nearest_rank(hours, 0.9), 1)
+    )
+
+
+def case_report(rows: Sequence[CaseRow], start: date, end: date) -> CaseReport:
+    """Everything for the period [start, end): per month, response and close times, backlog at the end."""
+    begin, finish = _at(start), _at(end)
+    in_period = [row for row in rows if begin <= row.received_at < finish]
+    months = []
+    for month in _months(start, end):
+        cases = [row for row in in_period if row.received_at.strftime("%Y-%m") == month]
+        focus = Counter(row.focus_area or NOT_SET for row in cases)
+        actor = Counter(row.actor_type or NOT_SET for row in cases)
+        months.append(
+            MonthRow(
+                month,
+                len(cases),
+                {key: focus.get(key, 0) for key in [*(f.value for f in FocusArea), NOT_SET]},
+                {key: actor.get(key, 0) for key in [*(a.value for a in ActorType), NOT_SET]},
+            )
+        )
+    first = [_hours(r.received_at, r.first_response_at) for r in in_period if r.first_response_at]
+    closed = [_hours(r.received_at, r.closed_at) for r in in_period if r.closed_at and r.closed_at < finish]
+    return CaseReport(start, end, months, durations(first), durations(closed), _backlog(rows, finish))
+
+
+def _backlog(rows: Sequence[CaseRow], at: datetime) -> dict[str, int]:
+    counts = dict.fromkeys((name for name, _limit in BACKLOG_BUCKETS), 0)
+    for row in rows:
+        if row.received_at >= at or (row.closed_at is not None and row.closed_at <= at):
+            continue
+        age_days = (at - row.received_at).days
+        name = next(name for name, limit in BACKLOG_BUCKETS if limit is None or age_days <= limit)
+        counts[name] += 1
+    return counts
+
+
+def _hours(start: datetime, end: datetime | None) -> float:
+    assert end is not None
+    return (end - start).total_seconds() / 3600
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _months(start: date, end: date) -> list[str]:
+    months = []
+    year, month = start.year, start.month
+    while date(year, month, 1) < end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
