@@ -117,6 +117,8 @@ class CaseMessage(Base):
     subject: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
     html: Mapped[str | None] = mapped_column(Text)  # sanitised (nh3) before it is stored
+    # Stemmed words for SQLite's FTS5 index (cases.search); PostgreSQL indexes subject and text itself.
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="messages", foreign_keys=[case_id])

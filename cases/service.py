@@ -15,7 +15,7 @@ from kulturkluster.db import utcnow
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 
-from . import store
+from . import search, store
 from .attachments import AttachmentStore
 from .models import ActorType, Case, CaseAttachment, CaseMessage, CaseStatus, CaseTag, Direction, FocusArea
 from .sanitize import sanitize_html
@@ -72,6 +72,7 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
                 sha256=files.put(data),
             )
         )
+    _index(session, message)
     if case.id is None:
         message.case = case  # a case opened in this transaction: inserted together at the next flush
     else:
@@ -79,6 +80,11 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
     session.add(message)
     case.updated_at = message.created_at
     return message
+
+
+def _index(session: Session, message: CaseMessage) -> None:
+    if search.needs_search_text(session):
+        message.search_text = search.stemmed(message.subject or "", message.text or "")
 
 
 def reopen(case: Case) -> None:
@@ -108,6 +114,7 @@ def record_reply(
         text=text,
         created_at=now,
     )
+    _index(session, message)
     session.add(message)
     case.first_response_at = case.first_response_at or now
     case.updated_at = now
@@ -119,6 +126,7 @@ def add_note(session: Session, case: Case, text: str, author: str) -> CaseMessag
     note = CaseMessage(
         case_id=case.id, direction=Direction.NOTE, author=author, text=text, created_at=utcnow()
     )
+    _index(session, note)
     session.add(note)
     case.updated_at = note.created_at
     return note

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cases import search as case_search
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import Case, CaseMessage
@@ -94,6 +95,20 @@ def list_(
         counts = case_store.message_counts(session, [c.id for c in found])
         rows = [_summary(case, counts.get(case.id, 0)) for case in found]
     emit(rows, fmt, LIST_COLUMNS, title="Ärenden")
+
+
+@app.command("search")
+def search_(
+    query: Annotated[str, typer.Argument(help="Words to find; Swedish word forms match (bidrag: bidragen).")],
+    limit: Annotated[int, typer.Option()] = 50,
+    fmt: Annotated[Format, typer.Option("--format", help="json, table or csv.")] = Format.TABLE,
+) -> None:
+    """Full-text search in every case's messages and notes."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        found = case_search.search(session, query, limit)
+        counts = case_store.message_counts(session, [c.id for c in found])
+        rows = [_summary(case, counts.get(case.id, 0)) for case in found]
+    emit(rows, fmt, LIST_COLUMNS, title=f"Sökning: {query}")
 
 
 @app.command()

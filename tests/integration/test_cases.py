@@ -12,6 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
+from cases import search as case_search
+from cases import service as case_service
 from cases import store as case_store
 from cases.models import Case, CaseAttachment, CaseMessage, CaseStatus
 from inbound.classify import Route
@@ -241,3 +243,31 @@ def test_merge(svc: Services) -> None:
         casework.merge(session, casework.find(session, second), casework.find(session, first))
     assert the_case(svc, first)[1] == 2
     assert the_case(svc, second)[2] == first  # the old reference leads to the case that kept everything
+
+
+def test_search_finds_swedish_word_forms(svc: Services) -> None:
+    run(
+        svc,
+        make_mail(
+            "Om bidragen till scenkonst", sender="a@x.se", message_id="s1@x", body="Hur söker vi bidragen?"
+        ),
+        make_mail(
+            "Kulturfrukost i Nyköping", sender="b@x.se", message_id="s2@x", body="När är nästa kulturfrukost?"
+        ),
+        make_mail("Lokal", sender="c@x.se", message_id="s3@x", body="Vi behöver en repetitionslokal."),
+    )
+    lokal = references(svc)[2]
+    with svc.db.unit_of_work() as session:
+
+        def subjects(query: str) -> list[str]:
+            return [c.subject for c in case_search.search(session, query)]
+
+        assert subjects("bidrag") == ["Om bidragen till scenkonst"]
+        assert subjects("kulturfrukosten") == ["Kulturfrukost i Nyköping"]
+        assert subjects("bidrag kulturfrukost") == []  # every word must match
+        assert subjects("söka") == subjects("söker") == ["Om bidragen till scenkonst"]
+        assert subjects("!!!") == [] and subjects("saknas") == []
+        case = casework.find(session, lokal)
+        case_service.add_note(session, case, "Tipsade om Kulturhuset", "elin")
+    with svc.db.unit_of_work() as session:
+        assert [c.subject for c in case_search.search(session, "kulturhuset")] == ["Lokal"]

@@ -1,0 +1,74 @@
+"""Full-text search over case threads, with Swedish word forms: "bidrag" finds "bidragen".
+
+PostgreSQL: a generated ``tsvector`` with the ``swedish`` configuration and a GIN index (migration 0003).
+SQLite: FTS5 over ``case_messages.search_text``, which holds the Snowball-stemmed words of the subject
+and text, written when a message is stored; the query is stemmed the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+from sqlalchemy import ColumnElement, Float, Integer, func, literal_column, select, text
+from sqlalchemy.orm import Session
+
+from .models import Case, CaseMessage
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MAX_INDEXED_CHARS = 100_000
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("swedish")
+
+
+def stemmed(*texts: str) -> str:
+    """The texts as lower-case Swedish stems, space-separated."""
+    words = _WORD.findall(" ".join(texts)[:_MAX_INDEXED_CHARS].casefold())
+    return " ".join(_stemmer().stemWords(words))
+
+
+def needs_search_text(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def search(session: Session, query: str, limit: int = 50) -> list[Case]:
+    """Cases whose messages match every word of ``query`` (in any form), best match first."""
+    if not _WORD.search(query):
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        tsquery = func.websearch_to_tsquery("swedish", query)
+        vector: ColumnElement[object] = literal_column("case_messages.search_vector")
+        rank = func.max(func.ts_rank(vector, tsquery))
+        hits = (
+            select(CaseMessage.case_id, rank.label("rank"))
+            .where(vector.op("@@")(tsquery))
+            .group_by(CaseMessage.case_id)
+            .subquery()
+        )
+    else:
+        terms = " ".join(f'"{stem}"' for stem in stemmed(query).split())
+        fts = (
+            text("SELECT rowid AS id, rank FROM case_messages_fts WHERE case_messages_fts MATCH :terms")
+            .bindparams(terms=terms)
+            .columns(id=Integer(), rank=Float())
+            .subquery()
+        )
+        hits = (
+            select(CaseMessage.case_id, func.min(fts.c.rank).label("rank"))
+            .join(fts, fts.c.id == CaseMessage.id)
+            .group_by(CaseMessage.case_id)
+            .subquery()
+        )
+    order = hits.c.rank.desc() if session.get_bind().dialect.name == "postgresql" else hits.c.rank.asc()
+    query_cases = (
+        select(Case)
+        .join(hits, hits.c.case_id == Case.id)
+        .where(Case.merged_into_id.is_(None))
+        .order_by(order, Case.received_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query_cases))
