@@ -154,7 +154,7 @@ def test_cases_from_the_command_line(env: Path, tmp_path: Path) -> None:
     assert "Ja, skicka en text" in cli("cases", "show", ref)
     assert len(json.loads(cli("cases", "list", "--focus", "kontakt", "--format", "json"))) == 1
     assert json.loads(cli("cases", "list", "--status", "ny", "--format", "json")) == []
-    [found] = json.loads(cli("cases", "search", "nyhetsbreven", "--format", "json"))
+    [found] = json.loads(cli("cases", "search", "föreställningen", "--format", "json"))
     assert found["reference"] == ref
     outbox = list((env / "mail" / "outbox" / "new").iterdir())
     assert any(
