@@ -80,6 +80,7 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # content removed; counts remain
 
     contact: Mapped[Contact] = relationship()
     messages: Mapped[list[CaseMessage]] = relationship(

@@ -183,6 +183,12 @@ class CaseSettings(BaseModel):
         30 * 1024 * 1024,
         description="Larger attachments are not kept as files (the raw message still has them).",
     )
+    retention_months: int = Field(
+        0,
+        ge=0,
+        description="`kulturkluster maintenance run` anonymises cases closed more than this many months ago "
+        "(their numbers stay in the reports). 0 keeps everything.",
+    )
 
 
 class AutoAnswerSettings(BaseModel):

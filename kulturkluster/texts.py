@@ -47,6 +47,11 @@ SV: dict[str, str] = {
     "cli.case_noted": "Anteckningen sparades i {reference}.",
     "cli.case_updated": "{reference} uppdaterat.",
     "cli.case_merged": "{source} är ihopslaget med {target}.",
+    "person.erase_confirm": "All data om {address} tas bort eller anonymiseras. Det går inte att ångra. Fortsätta?",
+    "cli.person_erased": "{address}: prenumeration {subscriber}, {cases} ärenden anonymiserade, {inbound} inkomna "
+    "och {outgoing} skickade mejl raderade.",
+    "cli.retention_done": "{count} ärenden som avslutades för mer än {months} månader sedan anonymiserades.",
+    "cli.retention_off": "Ingen gallring: KK_CASES__RETENTION_MONTHS är 0.",
     # CLI summaries
     "cli.imported": "{total} meddelanden lästa: {summary}",
     "cli.subscribers_imported": "{added} nya, {unchanged} fanns redan, {skipped} hoppades över, "

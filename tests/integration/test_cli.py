@@ -189,3 +189,21 @@ def test_case_report(env: Path) -> None:
     assert "Svarstider" in cli("report", "cases", "--from", today, "--to", today)
     bad = runner.invoke(app, ["report", "cases", "--from", "igår", "--to", today])
     assert bad.exit_code != 0
+
+
+def test_person_export_erase_and_maintenance(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli(
+        "inbound",
+        "import",
+        str(MAIL_DIR / "subscribe__plain.eml"),
+        str(MAIL_DIR / "new_case__html_question.eml"),
+    )
+    data = json.loads(cli("person", "export", "anna.andersson@example.se"))
+    assert data["subscriber"]["status"] == "active"
+    refused = runner.invoke(app, ["person", "erase", "anna.andersson@example.se"], input="n\n")
+    assert refused.exit_code != 0
+    assert "borttagen" in cli("person", "erase", "anna.andersson@example.se", "--yes")
+    assert json.loads(cli("person", "export", "anna.andersson@example.se"))["subscriber"] is None
+    assert "KK_CASES__RETENTION_MONTHS är 0" in cli("maintenance", "run")
+    monkeypatch.setenv("KK_CASES__RETENTION_MONTHS", "6")
+    assert "0 ärenden" in cli("maintenance", "run")
