@@ -220,3 +220,34 @@ def test_without_idle_the_source_polls_and_folder_names_are_configurable(
         append(dovecot, make_mail("Nyhetsbrev"))
         _wait_for(lambda: bool(smtp.handler.messages_to("anna@example.se")))
     assert folder_counts(dovecot) == {"Klart/Listan": 1}
+
+
+def test_a_case_conversation_through_the_mailbox(
+    services_factory: Factory, dovecot: DovecotServer, smtp: SmtpServer
+) -> None:
+    from kulturkluster import casework
+
+    svc = services_factory(**imap_overrides(dovecot, smtp))
+    append(dovecot, mail_bytes("new_case__question_about_newsletter.eml"))
+    drain_once(svc)
+    [receipt] = smtp.handler.messages_to("gunilla@teater.example")
+    reference = receipt.message["Subject"].split("]")[0].strip("[")
+    with svc.db.unit_of_work() as session:
+        casework.reply(
+            svc, session, casework.find(session, reference), "Ja, skicka texten senast 1 april.", "elin"
+        )
+    svc.flush_outbox()
+    staff = smtp.handler.messages_to("gunilla@teater.example")[-1].message
+    outlook = (
+        "From: Gunilla Gren <gunilla@teater.example>\r\nSubject: SV: Svar om april\r\n"
+        f"Message-ID: <r1@teater.example>\r\nIn-Reply-To: {staff['Message-ID']}\r\nReferences: {staff['References']} "
+        f"{staff['Message-ID']}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTack, då gör vi så!\r\n"
+    ).encode()
+    append(dovecot, outlook)
+    stats = drain_once(svc)
+    assert dict(stats.routes) == {"case_reply": 1}
+    assert folder_counts(dovecot) == {"Behandlat/Ärenden": 2}
+    with svc.db.unit_of_work() as session:
+        case = casework.find(session, reference)
+        assert [m.direction for m in case.messages] == ["in", "out", "in"]
+    assert len(smtp.handler.messages_to("gunilla@teater.example")) == 2  # no receipt for the reply
