@@ -48,6 +48,8 @@ def _summary(case: Case, messages: int) -> dict[str, object]:
         "tags": [tag.tag for tag in case.tags],
         "requester": case.contact.email,
         "requester_name": case.contact.name,
+        "organisation": case.contact.organisation,
+        "municipality": case.contact.municipality,
         "subject": case.subject,
         "messages": messages,
         "received_at": _iso(case.received_at),
@@ -64,6 +66,7 @@ def _message(message: CaseMessage) -> dict[str, object]:
         "author": message.author,
         "subject": message.subject,
         "text": message.text,
+        "inbound_id": message.inbound_message_id,  # `inbound show ID --raw` prints the mail as received
         "attachments": [
             {
                 "filename": a.filename,
@@ -175,13 +178,19 @@ def set_(
     tag: Annotated[
         list[str] | None, typer.Option(help="Tags (repeat the option); replaces the tags.")
     ] = None,
+    organisation: Annotated[str | None, typer.Option(help="The requester's organisation.")] = None,
+    municipality: Annotated[str | None, typer.Option(help="The requester's municipality.")] = None,
 ) -> None:
-    """Change a case's status, focus area, actor type, assignee or tags."""
+    """Change a case's status, focus area, actor type, assignee, tags, or its requester's details."""
     with services() as svc, svc.db.unit_of_work() as session:
         case = casework.find(session, reference)
         if status is not None:
             case_service.set_status(case, status)
         case_service.set_fields(case, focus=focus, actor_type=actor_type, assignee=assignee, tags=tag)
+        if organisation is not None:
+            case.contact.organisation = organisation.strip()
+        if municipality is not None:
+            case.contact.municipality = municipality.strip()
         console.print(t("cli.case_updated", reference=case.reference))
 
 

@@ -142,6 +142,7 @@ def test_cases_from_the_command_line(env: Path, tmp_path: Path) -> None:
         "--tag",
         "tips",
     )
+    cli("cases", "set", ref, "--organisation", "Teater Gnistan", "--municipality", "Flen")
     [shown] = json.loads(cli("cases", "show", ref, "--format", "json"))
     assert (shown["status"], shown["focus_area"], shown["actor_type"], shown["tags"]) == (
         "väntar",
@@ -150,6 +151,9 @@ def test_cases_from_the_command_line(env: Path, tmp_path: Path) -> None:
         ["april", "tips"],
     )
     assert [m["direction"] for m in shown["thread"]] == ["in", "out", "note"]
+    assert (shown["organisation"], shown["municipality"]) == ("Teater Gnistan", "Flen")
+    raw = runner.invoke(app, ["inbound", "show", str(shown["thread"][0]["inbound_id"]), "--raw"]).stdout_bytes
+    assert raw == (MAIL_DIR / "new_case__question_about_newsletter.eml").read_bytes()
     assert shown["messages"] == 2 and shown["first_response_at"]
     assert "Ja, skicka en text" in cli("cases", "show", ref)
     assert len(json.loads(cli("cases", "list", "--focus", "kontakt", "--format", "json"))) == 1
