@@ -17,25 +17,20 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cases import search as case_search
 from cases import store as case_store
 from cases.models import Case, CaseMessage, CaseSequence, Contact
-from kulturkluster import migrate
 from kulturkluster.db import Database
+from tests.servers.databases import scratch_database
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WORDS = [
     "bidrag",
     "bidragen",
@@ -119,29 +114,6 @@ def _text(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-@contextmanager
-def _database(backend: str, workdir: Path) -> Iterator[Database]:
-    if backend == "sqlite":
-        db = Database(f"sqlite:///{workdir / 'cases.db'}")
-        migrate.upgrade(db)
-        yield db
-        db.dispose()
-        return
-    admin = make_url(PG_ADMIN_URL)
-    name = f"kk_bench_{uuid.uuid4().hex[:8]}"
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    db = Database(admin.set(database=name).render_as_string(hide_password=False))
-    try:
-        migrate.upgrade(db)
-        yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def seed(db: Database, messages: int, rng: random.Random) -> float:
     started = time.perf_counter()
     cases = messages // 5
@@ -206,7 +178,7 @@ def _timed(calls: list[Callable[[], object]]) -> tuple[float, float, float]:
 
 def run(backend: str, messages: int, seed_value: int) -> None:
     rng = random.Random(seed_value)
-    with tempfile.TemporaryDirectory() as tmp, _database(backend, Path(tmp)) as db:
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(backend, Path(tmp)) as db:
         seconds = seed(db, messages, rng)
         cases = messages // 5
         year = datetime.now(UTC).year

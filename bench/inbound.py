@@ -19,22 +19,15 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-import psycopg
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kulturkluster import migrate
-from kulturkluster.db import Database
 from kulturkluster.settings import Settings
 from kulturkluster.wiring import Services
+from tests.servers.databases import scratch_database
 from tests.servers.dovecot import DovecotServer
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ORG = "kulturkluster@kulturkluster.test"
 SUBJECTS_QUESTION = [
     "Hur söker man utvecklingscheckarna?",
@@ -94,29 +87,6 @@ def _message(n: int, rng: random.Random) -> tuple[str, bytes]:
     return kind, (head + body).encode()
 
 
-@contextmanager
-def _database(backend: str, workdir: Path) -> Iterator[Database]:
-    if backend == "sqlite":
-        db = Database(f"sqlite:///{workdir / 'bench.db'}")
-        migrate.upgrade(db)
-        yield db
-        db.dispose()
-        return
-    admin = make_url(PG_ADMIN_URL)
-    name = f"kk_bench_{uuid.uuid4().hex[:8]}"
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    db = Database(admin.set(database=name).render_as_string(hide_password=False))
-    try:
-        migrate.upgrade(db)
-        yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _append(server: DovecotServer, messages: list[bytes]) -> None:
     client = server.client()
     try:
@@ -146,7 +116,7 @@ def run(backend: str, count: int, seed: int) -> dict[str, object]:
     scratch = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         workdir = Path(tmp)
-        with DovecotServer(workdir / "dovecot") as server, _database(backend, workdir) as db:
+        with DovecotServer(workdir / "dovecot") as server, scratch_database(backend, workdir) as db:
             _append(server, [raw for _kind, raw in generated])
             fetched, raw_seconds = _raw_fetch(server)
             settings = Settings(

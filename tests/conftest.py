@@ -8,26 +8,21 @@ only ``KK_TEST_SKIP_POSTGRES=1`` skips it, and CI never sets that.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import delete
-from sqlalchemy.engine import make_url
 
-from kulturkluster import migrate
 from kulturkluster.db import Database
 from kulturkluster.models import metadata
 from kulturkluster.settings import Settings
 from kulturkluster.wiring import Services
+from tests.servers.databases import PostgresUnavailable, scratch_database
 from tests.servers.dovecot import DovecotServer, dovecot_available
 from tests.servers.smtp import SmtpServer
 
 MAIL_DIR = Path(__file__).parent / "mail"
-PG_ADMIN_URL = os.environ.get("KK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ORG_ADDRESS = "kulturkluster@kulturkluster.test"
 
 
@@ -52,40 +47,16 @@ def mail_bytes(name: str) -> bytes:
 # -- databases --------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _pg_database() -> Iterator[str]:
-    if os.environ.get("KK_TEST_SKIP_POSTGRES") == "1":
-        pytest.skip("KK_TEST_SKIP_POSTGRES=1")
-    admin = make_url(PG_ADMIN_URL)
-    name = f"kk_test_{uuid.uuid4().hex[:10]}"
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is needed at {PG_ADMIN_URL} (or set KK_TEST_POSTGRES_URL): {exc}")
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """One migrated database per backend for the whole session (the migrations are tested on both)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
-        db = Database(url)
-        migrate.upgrade(db)
-        yield db
-        db.dispose()
-        return
-    with _pg_database() as url:
-        db = Database(url)
-        migrate.upgrade(db)
-        yield db
-        db.dispose()
+    if request.param == "postgresql" and os.environ.get("KK_TEST_SKIP_POSTGRES") == "1":
+        pytest.skip("KK_TEST_SKIP_POSTGRES=1")
+    try:
+        with scratch_database(request.param, tmp_path_factory.mktemp("db")) as db:
+            yield db
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
