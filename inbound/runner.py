@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import OperationalError
+
 from .pipeline import Pipeline
 from .sources.base import Source, SourceUnavailable
 
@@ -98,13 +100,16 @@ class Runner:
         while not stop.is_set():
             try:
                 self.drain()
+                self.after_batch()  # also when nothing arrived: answers waiting for a retry go out
                 self.backoff.reset()
                 if once:
                     break
                 self.source.wait(stop)
-            except SourceUnavailable as exc:
+            except (SourceUnavailable, OperationalError) as exc:
+                # The mailbox or the database went away: both come back, so wait and try again.
                 self.source.close()
-                self.on_health(self.source, str(exc))
+                if isinstance(exc, SourceUnavailable):
+                    self.on_health(self.source, str(exc))
                 if once:
                     raise
                 delay = self.backoff.next_delay()

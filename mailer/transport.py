@@ -91,16 +91,23 @@ class SmtpTransport:
         return smtp
 
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+        reused = self._smtp is not None
         if self._smtp is None:
             self._smtp = self._connect()
         try:
             refused = self._smtp.sendmail(sender, list(recipients), raw)
+        except smtplib.SMTPServerDisconnected as exc:
+            self._drop()
+            if reused:  # the relay closed an idle connection we kept: one fresh connection, at once
+                self.send(raw, sender, recipients)
+                return
+            raise TemporaryFailure(f"connection lost: {exc}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            raise _failure(code, reply) from exc
+            raise self._failure(code, reply) from exc
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            raise _failure(exc.smtp_code, exc.smtp_error) from exc
-        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise self._failure(exc.smtp_code, exc.smtp_error) from exc
+        except (TimeoutError, OSError) as exc:
             self._drop()
             raise TemporaryFailure(f"connection lost: {exc}") from exc
         except smtplib.SMTPException as exc:
@@ -108,7 +115,12 @@ class SmtpTransport:
             raise TemporaryFailure(str(exc)) from exc
         if refused:
             code, reply = next(iter(refused.values()))
-            raise _failure(code, reply)
+            raise self._failure(code, reply)
+
+    def _failure(self, code: int, reply: bytes | str) -> DeliveryError:
+        if code == 421:  # "closing transmission channel": this connection is finished
+            self._drop()
+        return _failure(code, reply)
 
     def _drop(self) -> None:
         smtp, self._smtp = self._smtp, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from email.message import Message
 from email.utils import parseaddr
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from inbound.classify import Route
 from inbound.models import InboundMessage
 from inbound.pipeline import Item
+from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
 from mailer.models import OutgoingMessage, OutgoingStatus
 from subscribers import service
@@ -288,8 +290,6 @@ def test_import_never_reactivates(services_factory: Factory, smtp: SmtpServer) -
 def test_a_dead_workers_lease_is_taken_over(services_factory: Factory, smtp: SmtpServer) -> None:
     from datetime import timedelta
 
-    from kulturkluster.db import utcnow
-
     svc = services_factory(smtp=smtp_settings(smtp))
     svc.pipeline.process([Item(make_mail("Nyhetsbrev"), "test")])
     with svc.db.unit_of_work() as session:
@@ -299,4 +299,18 @@ def test_a_dead_workers_lease_is_taken_over(services_factory: Factory, smtp: Smt
     with svc.db.unit_of_work() as session:
         session.scalars(select(OutgoingMessage)).one().next_attempt_at = utcnow() - timedelta(seconds=1)
     assert svc.flush_outbox().sent == 1  # ... until the lease ran out
+    assert len(answers(smtp)) == 1
+
+
+def test_the_runner_sends_waiting_answers_even_when_no_mail_arrives(
+    services_factory: Factory, smtp: SmtpServer
+) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    smtp.handler.fail_with = ["421 4.3.2 service shutting down"]
+    run(svc, make_mail("Nyhetsbrev"))
+    assert answers(smtp) == []
+    with svc.db.unit_of_work() as session:
+        session.scalars(select(OutgoingMessage)).one().next_attempt_at = utcnow()
+    runner = svc.make_runner(svc.make_source())  # the (empty) Maildir inbox of the embedded default
+    runner.run(threading.Event(), once=True)
     assert len(answers(smtp)) == 1
