@@ -20,22 +20,17 @@ SV: dict[str, str] = {
     "csv.status_not_allowed": "status {status!r} kan inte importeras; välj active, pending eller unsubscribed",
     "import.kept_unsubscribed": "har avslutat sin prenumeration och aktiveras inte igen av en import",
     "import.kept_bounced": "är spärrad efter studsar och aktiveras inte igen av en import",
-    "import.unchanged": "finns redan",
     # inbound
     "inbound.path_missing": "Hittar inte {path}. Ange en .eml-fil, en Maildir-mapp eller en mbox-fil.",
     "inbound.path_unknown": "{path} är varken en .eml-fil, en Maildir-mapp eller en mbox-fil.",
     "inbound.no_message": "Det finns inget inkommande meddelande med id {id}.",
     "imap.login_failed": "Inloggningen till IMAP-servern {host} misslyckades för {user}. Kontrollera "
     "KK_IMAP__USERNAME och KK_IMAP__PASSWORD.",
-    "imap.unreachable": "IMAP-servern {host}:{port} svarar inte ({error}). Försöker igen om {delay:.0f} s.",
-    "imap.folder_missing": "Mappen {folder!r} finns inte i brevlådan. Kontrollera KK_IMAP__FOLDER.",
     "imap.oauth_failed": "Kunde inte hämta en OAuth-token från Microsoft: {error}",
     "smtp.unreachable": "SMTP-servern {host}:{port} svarar inte: {error}",
     "smtp.auth_failed": "Inloggningen till SMTP-servern {host} misslyckades. Kontrollera KK_SMTP__USERNAME "
     "och KK_SMTP__PASSWORD.",
     "db.not_current": "Databasen har inte den senaste strukturen. Kör först: kulturkluster db upgrade",
-    "settings.default_secret": "KK_SECRET_KEY har standardvärdet. Sätt ett långt slumpvärde innan tjänsten "
-    "används på riktigt.",
     "settings.imap_incomplete": "KK_INBOUND__SOURCE=imap behöver KK_IMAP__HOST och KK_IMAP__USERNAME.",
     "settings.secret_required": "Sätt KK_SECRET_KEY till ett långt slumpvärde (t.ex. från `openssl rand -hex 32`) "
     "innan tjänsten läser en riktig brevlåda: länkar och svar signeras med den.",
@@ -61,7 +56,6 @@ SV: dict[str, str] = {
     "cli.reprocessed": "{count} meddelanden kördes igen: {summary}",
     "cli.cases_backfilled": "{count} tidigare inkomna mejl fick sina ärenden.",
     "cli.db_upgraded": "Databasen är uppdaterad ({url}).",
-    "cli.nothing_waiting": "Inga nya meddelanden.",
 }
 
 

@@ -7,7 +7,6 @@ import logging
 import threading
 
 from kulturkluster.settings import Settings
-from kulturkluster.texts import t
 
 from .context import services
 from .inbound_cmd import install_stop_handlers
@@ -20,7 +19,7 @@ def serve() -> None:
     """Run the service: read the mailbox, handle and answer mail, until stopped (Ctrl-C, SIGTERM)."""
     with services() as svc:
         if svc.settings.uses_default_secret:
-            log.warning(t("settings.default_secret"))
+            log.warning("KK_SECRET_KEY is the insecure default: set a long random value before real use")
         source = svc.make_source()
         log.info("service started", extra={"source": source.name, "database": svc.db.dialect})
         stop = threading.Event()
