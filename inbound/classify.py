@@ -110,18 +110,14 @@ def _new_case(mail: ParsedMail, _ctx: ClassifyContext) -> str:
 RULES: tuple[Rule, ...] = (
     Rule("our_marker", Route.AUTO_REPLY, _sig(signals.our_marker), "mail we sent ourselves, come back"),
     Rule("from_ourselves", Route.AUTO_REPLY, _from_ourselves, "From is the shared mailbox itself"),
+    Rule("bounce_detected", Route.BOUNCE, _sig(signals.detected_failures), "flufl.bounce found failed addresses"),
     Rule(
         "delivery_report", Route.BOUNCE, _sig(signals.delivery_report), "RFC 3464 DSN or X-Failed-Recipients"
     ),
     Rule(
         "mailer_daemon", Route.BOUNCE, _sig(signals.from_mailer_daemon), "failure notice from MAILER-DAEMON"
     ),
-    Rule(
-        "null_sender_failure",
-        Route.BOUNCE,
-        _sig(signals.bounce_subject_with_null_sender),
-        "null sender with a failed-delivery subject",
-    ),
+    Rule("failure_subject", Route.BOUNCE, _sig(signals.failure_subject), "a failed-delivery subject"),
     # Before the automatic-mail rules: some mail programs send the mailto unsubscribe as automatic mail.
     Rule("unsubscribe_token", Route.UNSUBSCRIBE, _unsubscribe_token, "our List-Unsubscribe mailto link"),
     Rule("auto_submitted", Route.AUTO_REPLY, _sig(signals.auto_submitted), "RFC 3834 Auto-Submitted"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .bounce import Failures
+
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
@@ -41,6 +43,7 @@ class ParsedMail:
     headers: dict[str, str] = field(default_factory=dict)
     defects: tuple[str, ...] = ()
     size: int = 0
+    bounce: Failures = field(default_factory=Failures)  # what the bounce detectors found (often nothing)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

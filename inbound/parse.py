@@ -23,6 +23,7 @@ from email.parser import BytesParser
 from kulturkluster.errors import KulturklusterError
 from subscribers.address import try_normalize
 
+from . import bounce
 from .message import Attachment, ParsedMail
 
 # Headers kept verbatim (decoded) for the loop, bounce and list rules.
@@ -64,18 +65,21 @@ def parse(raw: bytes) -> ParsedMail:
     from_name, from_address = _first_address(headers.get("from", [""])[0])
     text, html, attachments = _bodies(msg)
     content_type = msg.get_content_type()
+    subject = _unfold(headers.get("subject", [""])[0])
+    return_path = _return_path(headers.get("return-path"))
+    suspect = bounce.looks_like_bounce(from_address, return_path, subject, content_type, text)
     return ParsedMail(
         message_id=_first_msgid(headers.get("message-id", [""])[0]),
         from_address=from_address,
         from_name=from_name,
-        subject=_unfold(headers.get("subject", [""])[0]),
+        subject=subject,
         date=_date(headers.get("date", [""])[0]),
         reply_to=_addresses(headers.get("reply-to", [])),
         to=_addresses(headers.get("to", [])),
         cc=_addresses(headers.get("cc", [])),
         in_reply_to=tuple(_MSGID.findall(" ".join(headers.get("in-reply-to", [])))),
         references=tuple(_MSGID.findall(" ".join(headers.get("references", [])))),
-        return_path=_return_path(headers.get("return-path")),
+        return_path=return_path,
         content_type=content_type,
         report_type=_report_type(msg) if content_type == "multipart/report" else None,
         text=text,
@@ -85,6 +89,7 @@ def parse(raw: bytes) -> ParsedMail:
         headers={name: values[0] for name, values in headers.items() if name in KEPT_HEADERS},
         defects=tuple(type(d).__name__ for d in msg.defects),
         size=len(raw),
+        bounce=bounce.detect(raw) if suspect else bounce.Failures(),
     )
 
 

@@ -10,6 +10,7 @@ import re
 
 from subscribers.address import local_part
 
+from .bounce import DAEMON_LOCALS, FAILURE_SUBJECT
 from .message import ParsedMail
 
 OUR_MARKER_HEADER = "X-Kulturkluster"
@@ -22,14 +23,6 @@ _OUT_OF_OFFICE = re.compile(
 )
 _OUT_OF_OFFICE_ANYWHERE = re.compile(
     r"\b(?:out of (?:the )?office|automatiskt svar|automatic reply|autoreply|frånvaromeddelande)\b",
-    re.IGNORECASE,
-)
-_DAEMON_LOCALS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mdaemon"})
-_BOUNCE_SUBJECT = re.compile(
-    r"undeliver|undelivered|delivery status notification|delivery failure|failure notice|"
-    r"returned mail|mail delivery (?:failed|failure|system)|returned to sender|non[- ]?delivery|"
-    r"olevererbar|kunde inte levereras|det gick inte att leverera|leveransfel|leveransrapport|"
-    r"unzustellbar|delivery has failed|could not be delivered|message not delivered",
     re.IGNORECASE,
 )
 
@@ -77,6 +70,15 @@ def out_of_office_subject(mail: ParsedMail) -> str | None:
     return None
 
 
+def detected_failures(mail: ParsedMail) -> str | None:
+    found = mail.bounce
+    if not found:
+        return None
+    kinds = [f"permanent: {', '.join(sorted(found.permanent)[:3])}"] if found.permanent else []
+    kinds += [f"temporary: {', '.join(sorted(found.temporary)[:3])}"] if found.temporary else []
+    return "bounce detectors found failed deliveries (" + "; ".join(kinds) + ")"
+
+
 def delivery_report(mail: ParsedMail) -> str | None:
     if mail.content_type == "multipart/report" and (mail.report_type or "").lower() == "delivery-status":
         return "delivery status notification (multipart/report; report-type=delivery-status)"
@@ -87,14 +89,12 @@ def delivery_report(mail: ParsedMail) -> str | None:
 
 def from_mailer_daemon(mail: ParsedMail) -> str | None:
     sender = mail.from_address or ""
-    if local_part(sender).lower() not in _DAEMON_LOCALS:
-        return None
-    if mail.return_path == "" or _BOUNCE_SUBJECT.search(mail.subject):
-        return f"sent by {sender} about a failed delivery"
+    if sender and DAEMON_LOCALS.match(local_part(sender)):
+        return f"sent by the mail system ({sender})"
     return None
 
 
-def bounce_subject_with_null_sender(mail: ParsedMail) -> str | None:
-    if mail.return_path == "" and _BOUNCE_SUBJECT.search(mail.subject):
-        return f"null sender and a failed-delivery subject: {mail.subject[:60]!r}"
+def failure_subject(mail: ParsedMail) -> str | None:
+    if FAILURE_SUBJECT.search(mail.subject):
+        return f"a failed-delivery subject: {mail.subject[:60]!r}"
     return None

@@ -1,0 +1,94 @@
+"""Bounce detection: flufl.bounce's detectors (RFC 3464 DSN, Postfix, Exim, Qmail, Exchange, GroupWise,
+Yahoo, SMTP32, SimpleMatch, SimpleWarning, ...) behind one function.
+
+The detectors scan bodies with many patterns (about 5 ms a message), so they run only on mail that shows
+a sign of being a bounce: a null sender, a MAILER-DAEMON-like From, a delivery report, or a failure
+subject. Their failures are permanent or temporary (delay warnings).
+"""
+
+from __future__ import annotations
+
+import email
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email import policy
+
+from flufl.bounce import all_failures
+
+from subscribers.address import local_part, try_normalize
+
+# flufl.bounce logs a traceback for every detector that trips over an odd message; we handle that here.
+logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
+
+DAEMON_LOCALS = re.compile(
+    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|postmaster|mdaemon|mail[-_.]delivery[-_.]system|ndr|"
+    r"e500_smtp_mail_service|bounces?|mail[-_.]?router|mailadmin|imss|smtp[-_.]?gateway)$",
+    re.IGNORECASE,
+)
+FAILURE_SUBJECT = re.compile(
+    r"undeliver|not (?:been )?delivered|delivery (?:status|report|failure|problem|notification|has failed)|"
+    r"failure (?:notice|delivery)|failed mail|returned mail|returning (?:message )?to sender|"
+    r"mail (?:delivery )?(?:failed|failure|error|system|problem)|non[- ]?delivery|delayed mail|"
+    r"mail could not be delivered|could not be delivered|processing error|automatically rejected|"
+    r"user unknown|olevererbar|kunde inte levereras|det gick inte att leverera|leveransfel|"
+    r"unzustellbar|mail delivery warning|delivery failure|warning: message .* delayed|"
+    r"message .* has not yet been delivered",
+    re.IGNORECASE,
+)
+
+
+FAILURE_BODY = re.compile(
+    r"could not be delivered|undeliverable|user unknown|unknown user|no such user|mailbox unavailable|"
+    r"delivery to the following recipients? failed|permanent(?:ly)? (?:error|fatal|failure)|"
+    r"message could not be delivered|returned to sender|delivery has failed|recipient address rejected|"
+    r"\b5\.\d{1,3}\.\d{1,3}\b|\b550\b|quota exceeded|mailbox (?:is )?full|delivery status notification",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Failures:
+    permanent: frozenset[str] = frozenset()
+    temporary: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.permanent or self.temporary)
+
+
+def looks_like_bounce(
+    sender: str | None, return_path: str | None, subject: str, content_type: str, text: str
+) -> bool:
+    """Cheap signs that a message may be a bounce (then the detectors run)."""
+    return (
+        return_path == ""
+        or sender is None
+        or content_type == "multipart/report"
+        or bool(DAEMON_LOCALS.match(local_part(sender)))
+        or bool(FAILURE_SUBJECT.search(subject))
+        or bool(FAILURE_BODY.search(text[:20000]))
+    )
+
+
+def detect(raw: bytes) -> Failures:
+    """Permanent and temporary failures flufl.bounce finds; empty when none (or when it cannot tell)."""
+    # The detectors expect compat32 messages but trip over raw 8-bit headers there; then try the modern
+    # policy, whose header values are plain strings.
+    for message_policy in (policy.compat32, policy.default):
+        try:
+            temporary, permanent = all_failures(email.message_from_bytes(raw, policy=message_policy))
+        except Exception:  # noqa: S112 - a detector's bug must not stop the pipeline
+            continue
+        return Failures(_addresses(permanent), _addresses(temporary))
+    return Failures()
+
+
+def _addresses(found: Iterable[bytes | str]) -> frozenset[str]:
+    addresses = set()
+    for value in found:
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        address = try_normalize(text)
+        if address:
+            addresses.add(address)
+    return frozenset(addresses)
