@@ -110,7 +110,18 @@ def _new_case(mail: ParsedMail, _ctx: ClassifyContext) -> str:
 RULES: tuple[Rule, ...] = (
     Rule("our_marker", Route.AUTO_REPLY, _sig(signals.our_marker), "mail we sent ourselves, come back"),
     Rule("from_ourselves", Route.AUTO_REPLY, _from_ourselves, "From is the shared mailbox itself"),
-    Rule("bounce_detected", Route.BOUNCE, _sig(signals.detected_failures), "flufl.bounce found failed addresses"),
+    Rule(
+        "spam_complaint",
+        Route.BOUNCE,
+        _sig(signals.spam_complaint),
+        "ARF feedback report from a mailbox provider",
+    ),
+    Rule(
+        "bounce_detected",
+        Route.BOUNCE,
+        _sig(signals.detected_failures),
+        "flufl.bounce found failed addresses",
+    ),
     Rule(
         "delivery_report", Route.BOUNCE, _sig(signals.delivery_report), "RFC 3464 DSN or X-Failed-Recipients"
     ),

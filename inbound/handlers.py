@@ -24,6 +24,7 @@ from subscribers import service
 from subscribers.address import local_part
 from subscribers.models import Channel
 from subscribers.service import ConfirmOutcome, Evidence, SubscribeOutcome, UnsubscribeOutcome
+from subscribers.tokens import Purpose, TokenSigner
 
 from . import signals
 from .answers import Answer, AnswerKind
@@ -38,7 +39,9 @@ class HandlerConfig:
     confirm_policy: ConfirmPolicy
     trusted_authserv_id: str
     attachments: AttachmentStore
+    tokens: TokenSigner
     reopen_window: timedelta = timedelta(days=30)
+    bounce_threshold: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,37 @@ def handle_unsubscribe(session: Session, incoming: Incoming, _config: HandlerCon
     return [_reply(incoming, AnswerKind.GOODBYE, address)]
 
 
+def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
+    """Complaints unsubscribe at once; failures are scored against the address they concern.
+
+    The address comes first from our own signed tokens in the returned message (nobody can forge those),
+    then from what the detectors found; addresses not on the list change nothing.
+    """
+    mail = incoming.mail
+    evidence = _evidence(incoming, Channel.SYSTEM)
+    if mail.complaint_addresses or (mail.report_type or "").lower() == "feedback-report":
+        for address in mail.complaint_addresses:
+            service.complain(session, address, evidence)
+        return []
+    tokened = {
+        claim.address
+        for claim in config.tokens.find([incoming.raw.decode("latin-1")])
+        if claim.purpose in {Purpose.CONFIRM, Purpose.UNSUBSCRIBE}
+    }
+    permanent, temporary = set(mail.bounce.permanent), set(mail.bounce.temporary) - mail.bounce.permanent
+    # A token names the address for sure; a failure of unknown kind counts as permanent.
+    (temporary if temporary and not permanent else permanent).update(tokened)
+    for address in sorted(permanent):
+        service.record_bounce(
+            session, address, permanent=True, evidence=evidence, threshold=config.bounce_threshold
+        )
+    for address in sorted(temporary):
+        service.record_bounce(
+            session, address, permanent=False, evidence=evidence, threshold=config.bounce_threshold
+        )
+    return []
+
+
 _NO_REPLY = re.compile(
     r"^(no-?reply|do-?not-?reply|noreply[.+_-].*|no-?reply[.+_-].*|bounces?([.+_-].*)?)$", re.I
 )
@@ -170,5 +204,6 @@ HANDLERS: dict[Route, Handler] = {
     Route.CONFIRM: handle_confirm,
     Route.UNSUBSCRIBE: handle_unsubscribe,
     Route.NEW_CASE: handle_case,
+    Route.BOUNCE: handle_bounce,
     Route.CASE_REPLY: handle_case,
 }

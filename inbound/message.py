@@ -44,6 +44,7 @@ class ParsedMail:
     defects: tuple[str, ...] = ()
     size: int = 0
     bounce: Failures = field(default_factory=Failures)  # what the bounce detectors found (often nothing)
+    complaint_addresses: tuple[str, ...] = ()  # recipients named by an ARF spam complaint
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

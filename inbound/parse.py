@@ -90,6 +90,7 @@ def parse(raw: bytes) -> ParsedMail:
         defects=tuple(type(d).__name__ for d in msg.defects),
         size=len(raw),
         bounce=bounce.detect(raw) if suspect else bounce.Failures(),
+        complaint_addresses=_complaint_addresses(msg) if content_type == "multipart/report" else (),
     )
 
 
@@ -234,6 +235,31 @@ def extract_attachments(raw: bytes) -> list[tuple[Attachment, bytes]]:
         data = payload if isinstance(payload, bytes) else _serialized(part)
         found.append((Attachment(attachment.filename, attachment.content_type, len(data)), data))
     return found
+
+
+def _complaint_addresses(msg: Message) -> tuple[str, ...]:
+    """Recipients named by an ARF spam complaint (RFC 5965): Original-Rcpt-To, else the original's To."""
+    if (_report_type(msg) or "").lower() != "feedback-report":
+        return ()
+    found: list[str] = []
+    originals: list[str] = []
+    for part in _leaf_parts(msg):
+        payload = part.get_payload()
+        inner = (
+            payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
+        )
+        ctype = part.get_content_type()
+        if ctype == "message/feedback-report" and inner is not None:
+            found += [v for v in (inner.get_all("Original-Rcpt-To") or []) if isinstance(v, str)]
+        elif ctype in {"message/rfc822", "text/rfc822-headers"}:
+            source = inner if inner is not None else _PARSER.parsebytes(_part_bytes(part))
+            originals += [v for v in (source.get_all("To") or []) if isinstance(v, str)]
+    return _addresses(found) or _addresses(originals)
+
+
+def _part_bytes(part: Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _report_type(msg: Message) -> str | None:

@@ -70,6 +70,13 @@ def out_of_office_subject(mail: ParsedMail) -> str | None:
     return None
 
 
+def spam_complaint(mail: ParsedMail) -> str | None:
+    if (mail.report_type or "").lower() == "feedback-report":
+        named = ", ".join(mail.complaint_addresses[:3]) or "no address named"
+        return f"spam complaint (RFC 5965 feedback report; {named})"
+    return None
+
+
 def detected_failures(mail: ParsedMail) -> str | None:
     found = mail.bounce
     if not found:

@@ -167,6 +167,12 @@ class SubscribeSettings(BaseModel):
         "(e.g. `mx.example.se`). Empty: no header is believed, so `auto` always asks for confirmation.",
     )
     confirm_max_age_days: int = Field(14, ge=1, description="How long a confirmation request stays valid.")
+    bounce_threshold: float = Field(
+        3.0,
+        gt=0,
+        description="Bounce score at which an address gets no more newsletters (permanent failure +1, "
+        "temporary +0.5 at most once a day, reset after a quiet week).",
+    )
 
 
 class CaseSettings(BaseModel):

@@ -73,7 +73,9 @@ class Services:
                 cfg.subscribe.confirm,
                 cfg.subscribe.trusted_authserv_id,
                 self.attachments,
+                self.tokens,
                 timedelta(days=cfg.cases.reopen_days),
+                cfg.subscribe.bounce_threshold,
             ),
             max_message_bytes=cfg.inbound.max_message_bytes,
         )

@@ -7,7 +7,7 @@ an address gets mail (GDPR art. 7(1)).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import func, select
@@ -17,7 +17,9 @@ from kulturkluster.db import utcnow
 from kulturkluster.settings import ConfirmPolicy
 from kulturkluster.texts import t
 
+from . import bounces
 from .address import normalize_address
+from .bounces import BounceState
 from .models import Channel, ConsentEvent, Status, Subscriber
 
 
@@ -254,3 +256,37 @@ def _existing_statuses(session: Session, emails: list[str]) -> dict[str, str]:
         rows = session.execute(select(Subscriber.email, Subscriber.status).where(Subscriber.email.in_(chunk)))
         found.update(dict(rows.all()))
     return found
+
+
+def record_bounce(
+    session: Session, email: str, *, permanent: bool, evidence: Evidence, threshold: float = 3.0
+) -> str | None:
+    """Score a failed delivery to ``email``; returns the new status when the address is disabled.
+
+    An address that is not on the list (or no longer gets mail) changes nothing.
+    """
+    subscriber = get(session, email)
+    if subscriber is None or subscriber.status not in {Status.ACTIVE, Status.PENDING}:
+        return None
+    state = BounceState(
+        subscriber.bounce_score or 0.0, subscriber.last_bounce_at, subscriber.last_temporary_bounce_at
+    )
+    result = bounces.score(state, permanent=permanent, now=utcnow(), threshold=threshold)
+    subscriber.bounce_score = result.state.score
+    subscriber.last_bounce_at = result.state.last_bounce_at
+    subscriber.last_temporary_bounce_at = result.state.last_temporary_at
+    noted = replace(evidence, detail=f"{result.note}. {evidence.detail or ''}"[:2000])
+    if result.disable:
+        _change(session, subscriber, Status.BOUNCED, "bounced", noted, subscriber.status)
+        return Status.BOUNCED
+    _append_event(session, subscriber, "bounce_scored", subscriber.status, subscriber.status, noted)
+    return None
+
+
+def complain(session: Session, email: str, evidence: Evidence) -> bool:
+    """A spam complaint (ARF): the address gets nothing more from the list, at once."""
+    subscriber = get(session, email)
+    if subscriber is None or subscriber.status == Status.COMPLAINED:
+        return False
+    _change(session, subscriber, Status.COMPLAINED, "complained", evidence, subscriber.status)
+    return True

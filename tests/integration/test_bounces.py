@@ -1,0 +1,111 @@
+"""Bounces and complaints change the list, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from inbound.classify import Route
+from inbound.pipeline import Item
+from kulturkluster.wiring import Services
+from subscribers import service
+from subscribers.models import ConsentEvent, Status, Subscriber
+from tests.integration.test_pipeline import make_mail, smtp_settings
+from tests.servers.smtp import SmtpServer
+
+Factory = Callable[..., Services]
+ANNA = "anna@example.se"
+
+
+def dsn(n: int, recipient: str, status: str = "5.1.1", action: str = "failed", returned: str = "") -> bytes:
+    return (
+        "Return-Path: <>\r\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example.se>\r\n"
+        f"To: kulturkluster@kulturkluster.test\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn{n}@mx>\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+        "--r\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+        "--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.se\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
+        f"--r\r\nContent-Type: text/rfc822-headers\r\n\r\n{returned or 'Subject: x'}\r\n--r--\r\n"
+    ).encode()
+
+
+def subscribe(svc: Services, address: str = ANNA) -> None:
+    svc.pipeline.process([Item(make_mail("Nyhetsbrev", sender=address, message_id=f"s-{address}"), "t")])
+
+
+def status(svc: Services, address: str = ANNA) -> tuple[str, float]:
+    with svc.db.unit_of_work() as session:
+        sub = service.get(session, address)
+        assert sub is not None
+        return sub.status, sub.bounce_score
+
+
+def test_three_permanent_bounces_disable_the_address(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    subscribe(svc)
+    for n in range(2):
+        assert [o.route for o in svc.pipeline.process([Item(dsn(n, ANNA), "t")])] == [Route.BOUNCE]
+        with svc.db.unit_of_work() as session:  # a day apart
+            sub = session.scalars(select(Subscriber)).one()
+            assert sub.last_bounce_at is not None
+            sub.last_bounce_at -= timedelta(days=1)
+    assert status(svc) == (Status.ACTIVE, 2.0)
+    svc.pipeline.process([Item(dsn(3, ANNA), "t")])
+    assert status(svc) == (Status.BOUNCED, 3.0)
+    with svc.db.unit_of_work() as session:
+        actions = [e.action for e in session.scalars(select(ConsentEvent).order_by(ConsentEvent.id))]
+    assert actions == ["subscribed", "bounce_scored", "bounce_scored", "bounced"]
+
+
+def test_delay_warnings_count_half_once_a_day(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    subscribe(svc)
+    svc.pipeline.process([Item(dsn(n, ANNA, "4.4.7", "delayed"), "t") for n in range(3)])
+    assert status(svc) == (Status.ACTIVE, 0.5)
+
+
+def test_a_bounce_for_someone_not_on_the_list_changes_nothing(
+    services_factory: Factory, smtp: SmtpServer
+) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    subscribe(svc)
+    assert [o.route for o in svc.pipeline.process([Item(dsn(1, "stranger@else.example"), "t")])] == [
+        Route.BOUNCE
+    ]
+    assert status(svc) == (Status.ACTIVE, 0.0)
+    assert smtp.handler.messages_to("stranger@else.example") == []
+
+
+def test_our_token_in_the_returned_message_names_the_address(
+    services_factory: Factory, smtp: SmtpServer
+) -> None:
+    from subscribers.tokens import Purpose
+
+    svc = services_factory(smtp=smtp_settings(smtp), subscribe={"confirm": "always"})
+    subscribe(svc)
+    token = svc.tokens.make(Purpose.CONFIRM, ANNA)
+    returned = f"From: kulturkluster@kulturkluster.test\r\nMessage-ID: <{token}@kulturkluster.test>"
+    # The remote server names a forwarding address we never wrote to; our token says who it was.
+    svc.pipeline.process([Item(dsn(1, "anna.forward@elsewhere.example", returned=returned), "t")])
+    assert status(svc) == (Status.PENDING, 1.0)
+
+
+def test_a_spam_complaint_unsubscribes_at_once(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp))
+    subscribe(svc)
+    arf = (
+        "From: staff@abuse.example\r\nTo: kulturkluster@kulturkluster.test\r\nSubject: Complaint\r\nMessage-ID: <arf1@abuse>\r\n"
+        "Content-Type: multipart/report; report-type=feedback-report; boundary=f\r\n\r\n"
+        "--f\r\nContent-Type: text/plain\r\n\r\nThis is an email abuse report.\r\n"
+        "--f\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: JMRP/1.0\r\nVersion: 1\r\n"
+        f"Original-Rcpt-To: <{ANNA}>\r\n"
+        "--f\r\nContent-Type: message/rfc822\r\n\r\nFrom: kulturkluster@kulturkluster.test\r\n"
+        f"To: {ANNA}\r\nSubject: Nyhetsbrev november\r\n\r\nHej\r\n--f--\r\n"
+    ).encode()
+    [outcome] = svc.pipeline.process([Item(arf, "t")])
+    assert (outcome.route, "spam complaint" in outcome.reason) == (Route.BOUNCE, True)
+    assert status(svc)[0] == Status.COMPLAINED
+    svc.flush_outbox()
+    assert [r.message["Subject"].split()[0] for r in smtp.handler.received] == ["Välkommen"]  # no goodbye
