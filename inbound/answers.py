@@ -13,6 +13,14 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+# Message-IDs of our automatic answers start like this (confirmation requests carry "kkc-" tokens), so
+# a reply to one of them is recognised without a lookup, and never gets an automatic answer itself.
+AUTOMATIC_PREFIX = "kkauto."
+
+
+def answers_our_automatic_mail(in_reply_to: tuple[str, ...]) -> bool:
+    return any(mid.startswith((AUTOMATIC_PREFIX, "kkc-")) for mid in in_reply_to)
+
 
 class AnswerKind(StrEnum):
     WELCOME = "welcome"

@@ -27,7 +27,7 @@ from subscribers.service import ConfirmOutcome, Evidence, SubscribeOutcome, Unsu
 from subscribers.tokens import Purpose, TokenSigner
 
 from . import signals
-from .answers import Answer, AnswerKind
+from .answers import Answer, AnswerKind, answers_our_automatic_mail
 from .authres import dmarc_pass
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
@@ -193,8 +193,8 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
     if match is not None:
         case.follows_case_id = match.case_id
     case_service.add_inbound(session, case, inbound, config.attachments)
-    if _NO_REPLY.match(local_part(sender)):
-        return []
+    if _NO_REPLY.match(local_part(sender)) or answers_our_automatic_mail(mail.in_reply_to):
+        return []  # a reply to our own automatic answer gets none: that is how mail loops start
     receipt = _reply(incoming, AnswerKind.RECEIPT, sender)
     return [replace(receipt, case_reference=case.reference, case_subject=mail.subject or "(inget ämne)")]
 

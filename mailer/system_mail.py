@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from inbound.answers import Answer, AnswerKind
+from inbound.answers import AUTOMATIC_PREFIX, Answer, AnswerKind
 from kulturkluster.settings import OrgSettings
 from subscribers.tokens import Purpose, TokenSigner
 
@@ -51,6 +52,8 @@ class SystemMailer:
             message_id = new_message_id(
                 self.org.domain, self.tokens.make(Purpose.CASE, answer.case_reference)
             )
+        else:
+            message_id = new_message_id(self.org.domain, f"{AUTOMATIC_PREFIX}{uuid.uuid4().hex}")
         rendered = self._compiled(answer).personalise(
             {
                 "recipient.email": answer.to_address,

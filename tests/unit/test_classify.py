@@ -106,3 +106,14 @@ def test_known_thread_is_a_case_reply_even_with_a_list_word() -> None:
 def test_a_case_tag_alone_decides_nothing_here() -> None:
     """Whether a tag counts depends on the case's participants: the pipeline's case_match says so."""
     assert classify(parse(_mail("Re: [KK-2026-0042] Hej")), CONTEXT).route is Route.NEW_CASE
+
+
+def test_replies_to_our_automatic_answers_are_recognised() -> None:
+    from inbound.answers import answers_our_automatic_mail
+
+    assert answers_our_automatic_mail(("kkauto.0f3a@kulturkluster.test",))
+    assert answers_our_automatic_mail(("kkc-abc.def.ghi@kulturkluster.test",))
+    assert not answers_our_automatic_mail(
+        ("kka-abc.def.ghi@kulturkluster.test",)
+    )  # a case mail: a person's reply
+    assert not answers_our_automatic_mail(("CAF=x@mail.gmail.com",))
