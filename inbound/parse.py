@@ -282,7 +282,7 @@ def _decoded_size(part: Message) -> int:
     payload = part.get_payload()
     if not isinstance(payload, str):
         return _serialized_size(part)
-    if part.get("content-transfer-encoding", "").strip().lower() == "base64":
+    if str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
         return len("".join(payload.split())) * 3 // 4
     return len(payload)
 

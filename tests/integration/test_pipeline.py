@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from inbound.classify import Route
 from inbound.models import InboundMessage
 from inbound.pipeline import Item
+from inbound.store import digests
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
 from mailer.models import OutgoingMessage, OutgoingStatus
@@ -314,3 +315,28 @@ def test_the_runner_sends_waiting_answers_even_when_no_mail_arrives(
     runner = svc.make_runner(svc.make_source())  # the (empty) Maildir inbox of the embedded default
     runner.run(threading.Event(), once=True)
     assert len(answers(smtp)) == 1
+
+
+def test_odd_mail_is_stored_and_routed_or_quarantined(services_factory: Factory, smtp: SmtpServer) -> None:
+    """CPython's email test corpus and a 30 MB message through the real pipeline: nothing is lost."""
+    import sysconfig
+    from pathlib import Path
+
+    corpus = Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data"
+    if not corpus.is_dir():
+        pytest.skip(f"this Python has no email test corpus at {corpus}")
+    svc = services_factory(smtp=smtp_settings(smtp))
+    raws = [p.read_bytes() for p in sorted(corpus.iterdir()) if p.is_file()]
+    big = b"From: a@b.se\r\nSubject: stor\r\n\r\n" + (b"x" * 76 + b"\r\n") * 400_000
+    outcomes = svc.pipeline.process([Item(raw, "test") for raw in [*raws, big]])
+    assert len(outcomes) == len(raws) + 1
+    with svc.db.unit_of_work() as session:
+        stored = session.scalar(select(func.count()).select_from(InboundMessage))
+        for outcome, raw in zip(outcomes, [*raws, big], strict=True):
+            row = session.get(InboundMessage, outcome.row_id)
+            assert row is not None and row.route in {r.value for r in Route}
+            if outcome.duplicate:  # the corpus has the same message (Message-ID and body) with other headers
+                assert row.body_sha256 == digests(raw)[1]
+            else:
+                assert row.raw == raw
+    assert stored == sum(not o.duplicate for o in outcomes)
