@@ -159,15 +159,17 @@ class ImapSource:
                 return
             deadline = time.monotonic() + self.idle_timeout
             client.idle()
-            try:
-                while not stop.is_set() and time.monotonic() < deadline:
-                    responses = client.idle_check(
-                        timeout=min(_IDLE_SLICE, max(deadline - time.monotonic(), 0.1))
-                    )
-                    if any(_is_news(response) for response in responses):
-                        break
-            finally:
-                client.idle_done()
+            # No idle_done() after an error: on a broken connection it would wait for the socket timeout.
+            while not stop.is_set() and time.monotonic() < deadline:
+                slice_seconds = min(_IDLE_SLICE, max(deadline - time.monotonic(), 0.1))
+                started = time.monotonic()
+                responses = client.idle_check(timeout=slice_seconds)
+                if any(_is_news(response) for response in responses):
+                    break
+                if not responses and time.monotonic() - started < slice_seconds / 2:
+                    # idle_check() answers "nothing" at once when the server has closed the connection.
+                    raise SourceUnavailable(f"IMAP {self.settings.host}: the server closed the connection")
+            client.idle_done()
 
     # -- helpers ----------------------------------------------------------------------------------------
 
