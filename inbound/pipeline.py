@@ -27,9 +27,10 @@ from . import store
 from .answers import Responder
 from .classify import ClassifyContext, Decision, Route, classify
 from .handlers import HANDLERS, HandlerConfig, Incoming, handle_case
+from .isolation import IsolatedParser, ParseTimeout
 from .message import ParsedMail
 from .models import InboundMessage
-from .parse import UnparseableMail, parse
+from .parse import UnparseableMail
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ class PipelineConfig:
     own_addresses: frozenset[str]
     handlers: HandlerConfig
     max_message_bytes: int
+    isolate_bytes: int = 2 * 1024 * 1024
+    parse_timeout: float = 60.0
 
 
 class Pipeline:
@@ -67,6 +70,7 @@ class Pipeline:
         self.responder = responder
         self.tokens = tokens
         self.config = config
+        self.parser = IsolatedParser(config.isolate_bytes, config.parse_timeout)
 
     def process(self, items: Sequence[Item]) -> list[Outcome]:
         """Handle a batch in one transaction; returns one outcome per item, in order, after the commit."""
@@ -218,9 +222,11 @@ class Pipeline:
         if len(raw) > self.config.max_message_bytes:
             return None, f"message of {len(raw)} bytes is over the limit of {self.config.max_message_bytes}"
         try:
-            return parse(raw), None
+            return self.parser.parse(raw), None
         except UnparseableMail as exc:
             return None, f"not an email message: {exc}"
+        except ParseTimeout as exc:
+            return None, str(exc)
         except Exception as exc:  # the parser must never stop the pipeline
             log.exception("parser failed")
             return None, f"parser failed: {type(exc).__name__}: {exc}"

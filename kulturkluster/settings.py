@@ -91,6 +91,12 @@ class InboundSettings(BaseModel):
         600.0, description="Seconds an IMAP IDLE waits before it is renewed (servers drop it after 30 min)."
     )
     batch_size: int = Field(200, ge=1, description="Messages fetched and committed together.")
+    isolate_bytes: int = Field(
+        2 * 1024 * 1024, description="Messages at least this large are parsed in a separate process."
+    )
+    parse_timeout: float = Field(
+        60.0, description="Seconds a message parsed in a separate process may take before it is quarantined."
+    )
     max_message_bytes: int = Field(
         50 * 1024 * 1024,
         description="Larger messages are stored and quarantined instead of being parsed.",

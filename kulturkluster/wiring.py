@@ -78,6 +78,8 @@ class Services:
                 cfg.subscribe.bounce_threshold,
             ),
             max_message_bytes=cfg.inbound.max_message_bytes,
+            isolate_bytes=cfg.inbound.isolate_bytes,
+            parse_timeout=cfg.inbound.parse_timeout,
         )
         return Pipeline(self.db, self.system_mailer, self.tokens, config)
 
@@ -139,6 +141,8 @@ class Services:
                 state.last_error, state.last_error_at = error[:2000], utcnow()
 
     def close(self) -> None:
+        if "pipeline" in self.__dict__:
+            self.pipeline.parser.close()
         if self._transport is not None:
             self._transport.close()
         self.db.dispose()

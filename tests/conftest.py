@@ -130,5 +130,7 @@ def services_factory(db: Database, tmp_path: Path) -> Iterator[Callable[..., Ser
 
     yield factory
     for svc in built:
+        if "pipeline" in svc.__dict__:
+            svc.pipeline.parser.close()
         if svc._transport is not None:
             svc._transport.close()

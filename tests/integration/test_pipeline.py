@@ -340,3 +340,23 @@ def test_odd_mail_is_stored_and_routed_or_quarantined(services_factory: Factory,
             else:
                 assert row.raw == raw
     assert stored == sum(not o.duplicate for o in outcomes)
+
+
+def test_large_messages_are_parsed_in_a_worker_and_a_slow_one_cannot_hold_up_the_rest(
+    services_factory: Factory, smtp: SmtpServer
+) -> None:
+    big = make_mail("Nyhetsbrev", sender="big@example.se", message_id="big@x", body="x" * 5000)
+    small = make_mail("Nyhetsbrev", sender="small@example.se", message_id="small@x")
+    svc = services_factory(smtp=smtp_settings(smtp), inbound={"isolate_bytes": 2000, "parse_timeout": 60})
+    assert run(svc, big, small) == [Route.SUBSCRIBE, Route.SUBSCRIBE]  # same result from the worker
+    # A limit no worker can meet (starting one takes longer): the big one is quarantined, the rest flows.
+    strict = services_factory(
+        smtp=smtp_settings(smtp), inbound={"isolate_bytes": 2000, "parse_timeout": 0.001}
+    )
+    big2 = big.replace(b"big@x", b"big2@x")
+    small2 = small.replace(b"small@x", b"small2@x")
+    outcomes = strict.pipeline.process(
+        [Item(big2, "t"), Item(small2, "t"), Item(big2.replace(b"big2@", b"big3@"), "t")]
+    )
+    assert [o.route for o in outcomes] == [Route.QUARANTINE, Route.SUBSCRIBE, Route.QUARANTINE]
+    assert "took more than" in outcomes[0].reason
