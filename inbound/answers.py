@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 # Message-IDs of our automatic answers start like this (confirmation requests carry "kkc-" tokens), so
 # a reply to one of them is recognised without a lookup, and never gets an automatic answer itself.
 AUTOMATIC_PREFIX = "kkauto."
+# Every mail we send carries this header; mail that comes back with it is never answered.
+OUR_MARKER_HEADER = "X-Kulturkluster"
 
 
 def answers_our_automatic_mail(in_reply_to: tuple[str, ...]) -> bool:

@@ -10,10 +10,10 @@ import re
 
 from subscribers.address import local_part
 
+from .answers import OUR_MARKER_HEADER
 from .bounce import DAEMON_LOCALS, FAILURE_SUBJECT
 from .message import ParsedMail
 
-OUR_MARKER_HEADER = "X-Kulturkluster"
 _AUTO_PRECEDENCE = frozenset({"auto_reply", "bulk", "junk", "list"})
 _OUT_OF_OFFICE = re.compile(
     r"^\s*(?:automatiskt svar|autosvar|automatisk svar|automatic reply|auto[- ]?reply|autoreply|"
