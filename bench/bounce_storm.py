@@ -13,8 +13,6 @@ import argparse
 import random
 import sys
 import tempfile
-import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -23,13 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select
 
 from cases.models import Case
-from kulturkluster.settings import Settings
-from kulturkluster.wiring import Services
 from mailer.models import OutgoingMessage
 from subscribers import service
 from subscribers.models import Channel, Status
 from tests.servers.databases import scratch_database
 from tests.servers.dovecot import DovecotServer
+from tests.servers.service import drain_mailbox
 
 ORG = "kulturkluster@kulturkluster.test"
 
@@ -87,31 +84,11 @@ def run(backend: str, count: int, subscribers: int, seed: int) -> None:
         for start in range(0, len(messages), 500):
             client.multiappend("INBOX", messages[start : start + 500])
         client.logout()
-        settings = Settings(
-            data_dir=Path(tmp) / "var",
-            database_url=db.url,
-            secret_key="bench-secret",
-            org={"address": ORG},
-            inbound={"source": "imap"},
-            imap={
-                "host": server.host,
-                "port": server.port,
-                "username": "kulturkluster",
-                "password": "secret",
-                "security": "none",
-            },
-        )
-        svc = Services(settings=settings, db=db)
-        runner = svc.make_runner(svc.make_source())
-        started = time.perf_counter()
-        stats = runner.run(threading.Event(), once=True)
-        seconds = time.perf_counter() - started
-        runner.source.close()
+        stats, seconds = drain_mailbox(server, db, Path(tmp) / "var")
         with db.unit_of_work() as session:
             state = service.count_by_status(session)
             cases = session.scalar(select(func.count()).select_from(Case))
             answers = session.scalar(select(func.count()).select_from(OutgoingMessage))
-        svc.close()
     handled = sum(stats.routes.values())
     print(
         f"{backend:<10} {handled:,} messages in {seconds:.2f} s: {handled / seconds:,.0f} msg/s; "

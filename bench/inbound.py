@@ -15,7 +15,6 @@ import argparse
 import random
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -23,10 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kulturkluster.settings import Settings
-from kulturkluster.wiring import Services
 from tests.servers.databases import scratch_database
 from tests.servers.dovecot import DovecotServer
+from tests.servers.service import drain_mailbox
 
 ORG = "kulturkluster@kulturkluster.test"
 SUBJECTS_QUESTION = [
@@ -119,29 +117,13 @@ def run(backend: str, count: int, seed: int) -> dict[str, object]:
         with DovecotServer(workdir / "dovecot") as server, scratch_database(backend, workdir) as db:
             _append(server, [raw for _kind, raw in generated])
             fetched, raw_seconds = _raw_fetch(server)
-            settings = Settings(
-                data_dir=workdir / "var",
-                database_url=db.url,
-                secret_key="bench-secret",
-                org={"address": ORG},
+            stats, seconds = drain_mailbox(
+                server,
+                db,
+                workdir / "var",
                 subscribe={"confirm": "never"},
                 auto_answers={"per_address_per_day": 3, "per_hour": 100_000},
-                inbound={"source": "imap"},
-                imap={
-                    "host": server.host,
-                    "port": server.port,
-                    "username": "kulturkluster",
-                    "password": "secret",
-                    "security": "none",
-                },
             )
-            svc = Services(settings=settings, db=db)
-            runner = svc.make_runner(svc.make_source())
-            started = time.perf_counter()
-            stats = runner.run(threading.Event(), once=True)
-            seconds = time.perf_counter() - started
-            runner.source.close()
-            svc.close()
             left = server.client()
             try:
                 remaining = left.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"]
