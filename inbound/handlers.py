@@ -32,6 +32,7 @@ from .authres import dmarc_pass
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
 from .parse import extract_attachments
+from .subject_rules import strip_prefixes
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class HandlerConfig:
     tokens: TokenSigner
     reopen_window: timedelta = timedelta(days=30)
     bounce_threshold: float = 3.0
+    automatic_subjects: frozenset[str] = frozenset()  # subjects of our automatic answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +195,10 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
     if match is not None:
         case.follows_case_id = match.case_id
     case_service.add_inbound(session, case, inbound, config.attachments)
-    if _NO_REPLY.match(local_part(sender)) or answers_our_automatic_mail(mail.in_reply_to):
+    replies_to_us = answers_our_automatic_mail(mail.in_reply_to) or (
+        strip_prefixes(mail.subject) in config.automatic_subjects
+    )
+    if _NO_REPLY.match(local_part(sender)) or replies_to_us:
         return []  # a reply to our own automatic answer gets none: that is how mail loops start
     receipt = _reply(incoming, AnswerKind.RECEIPT, sender)
     return [replace(receipt, case_reference=case.reference, case_subject=mail.subject or "(inget ämne)")]

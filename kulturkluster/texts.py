@@ -47,6 +47,10 @@ SV: dict[str, str] = {
     "och {outgoing} skickade mejl raderade.",
     "cli.retention_done": "{count} ärenden som avslutades för mer än {months} månader sedan anonymiserades.",
     "cli.retention_off": "Ingen gallring: KK_CASES__RETENTION_MONTHS är 0.",
+    "subscribers.already_on_list": "{email} finns redan i listan; se `kulturkluster subscribers show {email}`.",
+    "cli.subscriber_added": "{email} är tillagd i listan.",
+    "cli.subscriber_unsubscribed": "{email} är borttagen ur listan.",
+    "cli.subscriber_not_subscribed": "{email} fick inga nyhetsbrev; inget ändrades.",
     # CLI summaries
     "cli.imported": "{total} meddelanden lästa: {summary}",
     "cli.subscribers_imported": "{added} nya, {unchanged} fanns redan, {skipped} hoppades över, "

@@ -76,6 +76,7 @@ class Services:
                 self.tokens,
                 timedelta(days=cfg.cases.reopen_days),
                 cfg.subscribe.bounce_threshold,
+                self.system_mailer.subjects(),
             ),
             max_message_bytes=cfg.inbound.max_message_bytes,
             isolate_bytes=cfg.inbound.isolate_bytes,

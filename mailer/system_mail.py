@@ -37,6 +37,11 @@ class SystemMailer:
             self._cache[key] = self.renderer.compile(f"system/{answer.kind.value}.mjml.j2", context)
         return self._cache[key]
 
+    def subjects(self) -> frozenset[str]:
+        """The subjects of our answers that do not name a case (a reply to one of them is a reply to us)."""
+        kinds = (AnswerKind.WELCOME, AnswerKind.CONFIRM, AnswerKind.ALREADY_SUBSCRIBED, AnswerKind.GOODBYE)
+        return frozenset(self._compiled(Answer(kind, to_address="")).subject for kind in kinds)
+
     def prepare(self, session: Session, addresses: Iterable[str]) -> None:
         self.outbox.preload_counts(session, addresses)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +26,13 @@ IMPORTABLE = (Status.ACTIVE, Status.PENDING, Status.UNSUBSCRIBED)
 
 class StatusNotImportable(KulturklusterError):
     """``--status`` names a status an import cannot give."""
+
+
+class AlreadyOnList(KulturklusterError):
+    """``subscribers add`` was given an address that is already on the list."""
+
+
+_ME = getpass.getuser()
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -116,3 +124,36 @@ def show(email: Annotated[str, typer.Argument(help="The address.")]) -> None:
             for e in sub.events
         ]
         emit([_row(sub) | {"events": events}], Format.JSON, ())
+
+
+@app.command()
+def add(
+    email: Annotated[str, typer.Argument(help="The address.")],
+    evidence: Annotated[
+        str, typer.Option(help="How the person asked to join, e.g. 'anmälan på Kulturfrukost 12/3'.")
+    ],
+    name: Annotated[str, typer.Option(help="The person's name.")] = "",
+    actor: Annotated[str, typer.Option(help="Who adds the address (stored in the consent log).")] = _ME,
+) -> None:
+    """Add an address by hand. The consent log keeps who added it and on what evidence."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        if service.get(session, email) is not None:
+            raise AlreadyOnList(t("subscribers.already_on_list", email=email))
+        service.add(
+            session, email, name, Status.ACTIVE, Evidence(channel=Channel.STAFF, detail=evidence, actor=actor)
+        )
+    console.print(t("cli.subscriber_added", email=email))
+
+
+@app.command()
+def unsubscribe(
+    email: Annotated[str, typer.Argument(help="The address.")],
+    evidence: Annotated[str, typer.Option(help="How the person asked to leave, e.g. 'telefon 12/3'.")],
+    actor: Annotated[str, typer.Option(help="Who does it (stored in the consent log).")] = _ME,
+) -> None:
+    """Take an address off the list by hand, e.g. after a phone call."""
+    with services() as svc, svc.db.unit_of_work() as session:
+        outcome = service.unsubscribe(
+            session, email, Evidence(channel=Channel.STAFF, detail=evidence, actor=actor)
+        )
+    console.print(t(f"cli.subscriber_{outcome.value}", email=email))

@@ -211,3 +211,28 @@ def test_person_export_erase_and_maintenance(env: Path, monkeypatch: pytest.Monk
     assert "KK_CASES__RETENTION_MONTHS är 0" in cli("maintenance", "run")
     monkeypatch.setenv("KK_CASES__RETENTION_MONTHS", "6")
     assert "0 ärenden" in cli("maintenance", "run")
+
+
+def test_staff_add_and_remove_addresses_with_evidence(env: Path) -> None:
+    assert "tillagd" in cli(
+        "subscribers",
+        "add",
+        "Asa@Example.se",
+        "--name",
+        "Åsa",
+        "--evidence",
+        "anmälan på Kulturfrukost",
+        "--actor",
+        "elin",
+    )
+    again = runner.invoke(app, ["subscribers", "add", "Asa@example.se", "--evidence", "x"])
+    assert again.exit_code != 0 and "finns redan" in str(again.exception)
+    assert "borttagen" in cli(
+        "subscribers", "unsubscribe", "Asa@example.se", "--evidence", "telefon", "--actor", "marie"
+    )
+    [shown] = json.loads(cli("subscribers", "show", "Asa@example.se"))
+    assert [(e["action"], e["channel"], e["evidence"]) for e in shown["events"]] == [
+        ("added", "staff", "anmälan på Kulturfrukost"),
+        ("unsubscribed", "staff", "telefon"),
+    ]
+    assert "inget ändrades" in cli("subscribers", "unsubscribe", "nobody@example.se", "--evidence", "x")

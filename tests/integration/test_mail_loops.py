@@ -24,8 +24,9 @@ BOT = "auto@rude.example"
 class RudeResponder:
     """Answers every message it gets by mailing our mailbox (through Dovecot) like a person would."""
 
-    def __init__(self, dovecot: DovecotServer) -> None:
+    def __init__(self, dovecot: DovecotServer, *, threads: bool) -> None:
         self.dovecot = dovecot
+        self.threads = threads  # whether its answers carry In-Reply-To (most do; the rudest do not)
         self.received: list[Received] = []
         self.sent = 0
         self.lock = threading.Lock()
@@ -42,17 +43,18 @@ class RudeResponder:
             sender=BOT,
             message_id=f"rude{n}@rude.example",
             body="Tack för ditt mejl! Vi återkommer.",
-            headers={"In-Reply-To": str(original["Message-ID"])},
+            headers={"In-Reply-To": str(original["Message-ID"])} if self.threads else {},
         )
         append(self.dovecot, reply)
         return "250 OK"
 
 
+@pytest.mark.parametrize("threads", [True, False], ids=["with-in-reply-to", "without-threading-headers"])
 @pytest.mark.parametrize("first_subject", ["Hej, en fråga om era kurser", "Nyhetsbrev"])
 def test_a_rude_autoresponder_is_not_a_conversation(
-    services_factory: Factory, dovecot: DovecotServer, smtp: SmtpServer, first_subject: str
+    services_factory: Factory, dovecot: DovecotServer, smtp: SmtpServer, first_subject: str, threads: bool
 ) -> None:
-    responder = RudeResponder(dovecot)
+    responder = RudeResponder(dovecot, threads=threads)
     controller = Controller(responder, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
