@@ -107,8 +107,8 @@ class Runner:
                 self.source.wait(stop)
             except (SourceUnavailable, OperationalError) as exc:
                 # The mailbox or the database went away: both come back, so wait and try again.
-                self.source.close()
-                if isinstance(exc, SourceUnavailable):
+                if isinstance(exc, SourceUnavailable):  # a database outage leaves the mailbox connection be
+                    self.source.close()
                     self.on_health(self.source, str(exc))
                 if once:
                     raise

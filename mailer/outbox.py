@@ -97,8 +97,7 @@ class Outbox:
                 .group_by(OutgoingMessage.to_address)
             )
             per_address.update({address: count for address, count in rows})
-        last_hour = session.scalar(select(func.count()).where(*self._recent(timedelta(hours=1)))) or 0
-        session.info[_COUNTS] = _Counts(per_address, last_hour)
+        session.info[_COUNTS] = _Counts(per_address, self._count(session, None))
 
     @staticmethod
     def _recent(window: timedelta) -> tuple[ColumnElement[bool], ...]:
