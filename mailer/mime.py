@@ -79,15 +79,53 @@ def _qp(text: str) -> bytes:
 
 def build_alternative(headers: Sequence[tuple[str, str]], text: str, html: str) -> bytes:
     """A complete message: ``headers`` (in order), then a text and an HTML alternative."""
+    return build_alternative_encoded(headers, _qp(text), _qp(html))
+
+
+def build_alternative_encoded(headers: Sequence[tuple[str, str]], text_qp: bytes, html_qp: bytes) -> bytes:
+    """``build_alternative`` with bodies that are already quoted-printable (see ``EncodedTemplate``)."""
     boundary = f"=_kk_{secrets.token_hex(12)}".encode("ascii")
     out = bytearray()
     for name, value in headers:
         out += fold_header(name, value)
     out += b'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="' + boundary + b'"\r\n\r\n'
-    for subtype, body in (("plain", text), ("html", html)):
-        out += b"--" + boundary + b"\r\n"
-        out += f"Content-Type: text/{subtype}; charset=utf-8\r\n".encode("ascii")
+    for subtype, body in ((b"plain", text_qp), (b"html", html_qp)):
+        out += b"--" + boundary + b"\r\nContent-Type: text/" + subtype + b"; charset=utf-8\r\n"
         out += b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-        out += _qp(body) + b"\r\n"
+        out += body + b"\r\n"
     out += b"--" + boundary + b"--\r\n"
     return bytes(out)
+
+
+_SOFT_BREAK = b"=\r\n"
+
+
+def _qp_piece(text: str) -> bytes:
+    """Quoted-printable for a piece of a body that more pieces follow: its last line leaves room for the
+    soft line break ("=" + CRLF, which decodes to nothing) that joins it to the next piece."""
+    head, sep, last = _qp(text).rpartition(b"\r\n")
+    if len(last) > 74:  # cut where no "=XX" escape is split
+        cut = 70
+        while b"=" in last[cut - 2 : cut]:
+            cut -= 1
+        last = last[:cut] + _SOFT_BREAK + last[cut:]
+    return head + sep + last
+
+
+class EncodedTemplate:
+    """A body cut at its personal values, the fixed parts encoded once.
+
+    Quoted-printable encoding is most of the cost of building a long mail; this way each message only
+    encodes its own few values and joins bytes. Pieces are joined with soft line breaks, so the decoded
+    body is exactly the literal parts and values in order.
+    """
+
+    def __init__(self, literals: Sequence[str], keys: Sequence[str]) -> None:
+        self.keys = tuple(keys)
+        self.literals = (*(_qp_piece(lit) for lit in literals[:-1]), _qp(literals[-1]))
+
+    def fill(self, values: dict[str, str]) -> bytes:
+        out = [self.literals[0]]
+        for key, literal in zip(self.keys, self.literals[1:], strict=True):
+            out += (_SOFT_BREAK, _qp_piece(values.get(key, "")), _SOFT_BREAK, literal)
+        return b"".join(out)

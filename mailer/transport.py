@@ -95,7 +95,7 @@ class SmtpTransport:
         if self._smtp is None:
             self._smtp = self._connect()
         try:
-            refused = self._smtp.sendmail(sender, list(recipients), raw)
+            refused = _transaction(self._smtp, raw, sender, list(recipients))
         except smtplib.SMTPServerDisconnected as exc:
             self._drop()
             if reused:  # the relay closed an idle connection we kept: one fresh connection, at once
@@ -131,6 +131,47 @@ class SmtpTransport:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._smtp.quit()
         self._drop()
+
+
+def _transaction(
+    smtp: smtplib.SMTP, raw: bytes, sender: str, recipients: list[str]
+) -> dict[str, tuple[int, bytes]]:
+    """One mail transaction; with PIPELINING (RFC 2920) MAIL, RCPT and DATA go in one write.
+
+    smtplib waits for each reply in turn: four round trips per message. Pipelined it is two, which is
+    most of the difference to Postfix's own tools on a fast relay. Returns the refused recipients as
+    ``sendmail`` does, and raises the same smtplib exceptions.
+    """
+    if not smtp.has_extn("pipelining") or not (sender + "".join(recipients)).isascii():
+        return smtp.sendmail(sender, recipients, raw)
+    commands = f"MAIL FROM:<{sender}>\r\n" + "".join(f"RCPT TO:<{r}>\r\n" for r in recipients) + "DATA\r\n"
+    smtp.send(commands.encode("ascii"))
+    mail_reply = smtp.getreply()
+    rcpt_replies = [smtp.getreply() for _ in recipients]
+    data_code, data_message = smtp.getreply()
+    refused = {
+        r: reply for r, reply in zip(recipients, rcpt_replies, strict=True) if reply[0] not in (250, 251)
+    }
+    accepted = mail_reply[0] == 250 and len(refused) < len(recipients)
+    if data_code == 354 and not accepted:  # a server that took DATA anyway: end it empty
+        smtp.send(b".\r\n")
+        smtp.getreply()
+    if mail_reply[0] != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(mail_reply[0], mail_reply[1], sender)
+    if not accepted:
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    if data_code != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(data_code, data_message)
+    body = raw.replace(b"\r\n.", b"\r\n..")  # dot-stuffing (RFC 5321 4.5.2); headers never start with "."
+    smtp.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
+    code, message = smtp.getreply()
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, message)
+    return refused
 
 
 def _close(smtp: smtplib.SMTP | None) -> None:

@@ -28,11 +28,32 @@ class Received:
 
 @dataclass
 class RecordingHandler:
-    """Stores what arrives; ``fail_with`` makes the next DATA answers fail (e.g. ["451 later", "550 no"])."""
+    """Stores what arrives; ``fail_with`` makes the next DATA answers fail (e.g. ["451 later", "550 no"]),
+    ``refuse_rcpt`` the next RCPT answers. It advertises PIPELINING (RFC 2920) unless ``pipelining`` is
+    off: aiosmtpd reads commands one line at a time, so pipelined commands work without more."""
 
     received: list[Received] = field(default_factory=list)
     fail_with: list[str] = field(default_factory=list)
+    refuse_rcpt: list[str] = field(default_factory=list)
+    pipelining: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname  # with this hook, aiosmtpd leaves that to us
+        if not self.pipelining:
+            return responses
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        with self.lock:
+            if self.refuse_rcpt:
+                return self.refuse_rcpt.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
@@ -98,3 +119,5 @@ class SmtpServer:
         with self.handler.lock:
             self.handler.received.clear()
             self.handler.fail_with.clear()
+            self.handler.refuse_rcpt.clear()
+            self.handler.pipelining = True
