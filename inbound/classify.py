@@ -39,6 +39,7 @@ class ClassifyContext:
     unsubscribe_address: str | None = None  # address named by a valid unsubscribe token in the subject
     case_match: Match | None = None  # the case this mail threads into (cases.threading decided it)
     case_references: tuple[str, ...] = ()  # case references named by our signed tokens in the thread
+    return_path_ids: tuple[int, ...] = ()  # subscribers named by our VERP return path it was delivered to
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,12 @@ def _from_ourselves(mail: ParsedMail, ctx: ClassifyContext) -> str | None:
 
 def _no_sender(mail: ParsedMail, _ctx: ClassifyContext) -> str | None:
     return None if mail.from_address else "no usable From address"
+
+
+def _verp(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    if ctx.return_path_ids:
+        return f"delivered to the return path of subscriber {ctx.return_path_ids[0]}"
+    return None
 
 
 def _confirm_token(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
@@ -148,6 +155,9 @@ RULES: tuple[Rule, ...] = (
         _sig(signals.out_of_office_subject),
         "out-of-office subject (Swedish, English, German, Norwegian)",
     ),
+    # Only bounces (and automatic replies, caught above) go to a newsletter's envelope sender; people
+    # answer From. A failure report no detector understood is still a bounce.
+    Rule("verp_return_path", Route.BOUNCE, _verp, "sent to a newsletter's return path (VERP)"),
     Rule("null_sender", Route.AUTO_REPLY, _sig(signals.empty_return_path), "empty Return-Path"),
     Rule("no_sender", Route.QUARANTINE, _no_sender, "no From address to act on"),
     Rule("confirm_token", Route.CONFIRM, _confirm_token, "reply to a confirmation request"),

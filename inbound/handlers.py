@@ -24,7 +24,7 @@ from subscribers import service
 from subscribers.address import local_part
 from subscribers.models import Channel
 from subscribers.service import ConfirmOutcome, Evidence, SubscribeOutcome, UnsubscribeOutcome
-from subscribers.tokens import Purpose, TokenSigner
+from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
 
 from . import signals
 from .answers import Answer, AnswerKind, answers_our_automatic_mail
@@ -44,6 +44,7 @@ class HandlerConfig:
     reopen_window: timedelta = timedelta(days=30)
     bounce_threshold: float = 3.0
     automatic_subjects: frozenset[str] = frozenset()  # subjects of our automatic answers
+    return_paths: ReturnPaths | None = None  # VERP: bounces to these name their subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,7 @@ def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -
         for claim in config.tokens.find([incoming.raw.decode("latin-1")])
         if claim.purpose in {Purpose.CONFIRM, Purpose.UNSUBSCRIBE}
     }
+    tokened.update(service.emails_by_id(session, incoming.context.return_path_ids).values())
     permanent, temporary = set(mail.bounce.permanent), set(mail.bounce.temporary) - mail.bounce.permanent
     # A token names the address for sure; a failure of unknown kind counts as permanent.
     (temporary if temporary and not permanent else permanent).update(tokened)

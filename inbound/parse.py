@@ -29,6 +29,12 @@ from .message import Attachment, ParsedMail
 # Headers kept verbatim (decoded) for the loop, bounce and list rules.
 KEPT_HEADERS = frozenset(
     {
+        # where the mail was delivered: a bounce to our VERP return path names its subscriber there
+        "to",
+        "delivered-to",
+        "x-original-to",
+        "envelope-to",
+        "x-envelope-to",
         "auto-submitted",
         "x-autoreply",
         "x-autorespond",

@@ -53,6 +53,9 @@ class Outcome:
     duplicate: bool = False
 
 
+DELIVERY_HEADERS = ("to", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
+
+
 @dataclass(frozen=True, slots=True)
 class PipelineConfig:
     own_addresses: frozenset[str]
@@ -313,7 +316,10 @@ class Pipeline:
             if case_match is None and any(tid in batch_case_ids for tid in mail.thread_ids):
                 # Its case is opened by the handler of an earlier message in this batch.
                 case_match = Match(0, "", Action.APPEND, "answers a message earlier in this batch")
+        return_paths = self.config.handlers.return_paths
+        delivered_to = " ".join(mail.headers.get(h, "") for h in DELIVERY_HEADERS)
         return ClassifyContext(
+            return_path_ids=tuple(return_paths.find(delivered_to)) if return_paths else (),
             own_addresses=self.config.own_addresses,
             confirm_address=confirm,
             unsubscribe_address=unsubscribe,

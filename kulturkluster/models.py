@@ -2,6 +2,7 @@
 
 from cases import models as cases_models  # noqa: F401
 from inbound import models as inbound_models  # noqa: F401
+from mailer import campaign_models  # noqa: F401
 from mailer import models as mailer_models  # noqa: F401
 from subscribers import models as subscribers_models  # noqa: F401
 

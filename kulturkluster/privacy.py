@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from cases.attachments import AttachmentStore
 from cases.models import Case, CaseAttachment, CaseMessage, CaseStatus, Contact
 from inbound.models import InboundMessage
+from mailer.campaign_models import Delivery, Newsletter
 from mailer.models import OutgoingMessage
 from subscribers.address import normalize_address
 from subscribers.models import Subscriber
@@ -48,6 +49,12 @@ def export_person(session: Session, address: str) -> dict[str, Any]:
     cases += list(session.scalars(select(Case).where(Case.id.in_(other_cases)))) if other_cases else []
     inbound = session.scalars(select(InboundMessage).where(func.lower(InboundMessage.from_address) == email))
     outgoing = session.scalars(select(OutgoingMessage).where(func.lower(OutgoingMessage.to_address) == email))
+    deliveries = session.execute(
+        select(Delivery, Newsletter.subject)
+        .join(Newsletter, Newsletter.id == Delivery.newsletter_id)
+        .where(func.lower(Delivery.email) == email)
+        .order_by(Delivery.id)
+    )
     return {
         "address": email,
         "subscriber": _subscriber(subscriber) if subscriber else None,
@@ -66,6 +73,10 @@ def export_person(session: Session, address: str) -> dict[str, Any]:
         "outgoing_messages": [
             {"created_at": _iso(m.created_at), "kind": m.kind, "subject": m.subject, "status": m.status}
             for m in outgoing
+        ],
+        "newsletters": [
+            {"newsletter": subject, "status": d.status, "sent_at": _iso(d.sent_at), "error": d.last_error}
+            for d, subject in deliveries
         ],
     }
 
@@ -93,6 +104,8 @@ def erase_person(session: Session, address: str, files: AttachmentStore) -> Eras
     outgoing = _delete(
         session, delete(OutgoingMessage).where(func.lower(OutgoingMessage.to_address) == email)
     )
+    # Which newsletters went to the address; the campaign's total stays as it was.
+    _delete(session, delete(Delivery).where(func.lower(Delivery.email) == email))
     return ErasureResult(subscriber is not None, len(case_ids), inbound, outgoing)
 
 

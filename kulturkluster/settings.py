@@ -210,6 +210,55 @@ class AutoAnswerSettings(BaseModel):
     per_hour: int = Field(200, ge=0, description="Automatic answers sent in total per hour, at most.")
 
 
+class MailerSettings(BaseModel):
+    """The newsletter sender and the relay's limits (Microsoft 365 allows 30 a minute, 10,000 a day)."""
+
+    per_minute: int = Field(
+        30, ge=0, description="Messages handed to the relay per minute, at most (all workers). 0: no limit."
+    )
+    per_day: int = Field(
+        10000,
+        ge=0,
+        description="Recipients per rolling 24 hours, at most (all workers, answers included). 0: no limit.",
+    )
+    concurrency: int = Field(
+        2, ge=1, le=32, description="SMTP connections one `mailer run` process uses at once."
+    )
+    batch_size: int = Field(100, ge=1, description="Deliveries one worker claims at a time.")
+    lease_seconds: int = Field(
+        300, ge=1, description="A claimed batch that is not finished by then (a dead worker) is taken over."
+    )
+    max_attempts: int = Field(
+        10,
+        ge=1,
+        description="Temporary refusals (4xx) of one recipient before the delivery counts as failed "
+        "(a relay that is away costs no attempts).",
+    )
+    poll_interval: float = Field(
+        10.0, gt=0, description="Seconds `mailer run` waits when there is nothing to send."
+    )
+    verp: bool = Field(
+        False,
+        description="Use a per-recipient return path (`local+b…@domain`, plus addressing) so a bounce names "
+        "its recipient. The mailbox must accept plus addresses.",
+    )
+    list_id: str = Field("", description="List-Id header value. Default `nyhetsbrev.<org domain>`.")
+
+
+class DkimSettings(BaseModel):
+    """DKIM signing of outgoing mail (dkimpy). Signing is on when all three are set."""
+
+    selector: str = Field("", description="DKIM selector, e.g. `kk2026` (DNS: `kk2026._domainkey.<domain>`).")
+    private_key_file: Path | None = Field(
+        None, description="The private key: RSA in PEM, or an Ed25519 key file from dkimpy's `dknewkey`."
+    )
+    domain: str = Field("", description="The signing domain (d=), normally the From domain.")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.selector and self.private_key_file and self.domain)
+
+
 class Settings(BaseSettings):
     """All settings of the service. Environment: ``KK_<KEY>`` or ``KK_<GROUP>__<KEY>``."""
 
@@ -245,6 +294,8 @@ class Settings(BaseSettings):
     subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
     auto_answers: AutoAnswerSettings = Field(default_factory=AutoAnswerSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
+    mailer: MailerSettings = Field(default_factory=MailerSettings)
+    dkim: DkimSettings = Field(default_factory=DkimSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -7,9 +7,12 @@ a whole.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+
+from sqlalchemy.orm import Session
 
 from cases.attachments import AttachmentStore
 from inbound.handlers import HandlerConfig
@@ -20,11 +23,22 @@ from inbound.sources.base import Source
 from inbound.sources.imap import ImapSource
 from inbound.sources.maildir import MaildirSource
 from inbound.sources.oauth import MicrosoftTokenProvider
+from mailer import campaigns
+from mailer.campaign_models import Newsletter
+from mailer.campaigns import Composer
+from mailer.dkim_sign import DkimSigner
+from mailer.limits import Limits
+from mailer.links import PublicLinks
+from mailer.newsletter_mail import MailIdentity, NewsletterMessages
 from mailer.outbox import FlushResult, Outbox, flush
 from mailer.render import Renderer
+from mailer.sender import CampaignSender, SenderConfig
 from mailer.system_mail import SystemMailer
 from mailer.transport import Transport, make_transport
-from subscribers.tokens import TokenSigner
+from subscribers import service as subscriber_service
+from subscribers.models import Channel
+from subscribers.service import Evidence
+from subscribers.tokens import ReturnPaths, TokenSigner
 
 from .db import Database, utcnow
 from .errors import ConfigurationError
@@ -59,6 +73,63 @@ class Services:
         return Outbox(self.settings.auto_answers)
 
     @cached_property
+    def links(self) -> PublicLinks:
+        return PublicLinks(self.settings.public_url)
+
+    @cached_property
+    def return_paths(self) -> ReturnPaths:
+        return ReturnPaths(self.settings.secret_key.get_secret_value(), self.settings.org.address)
+
+    @cached_property
+    def mail_identity(self) -> MailIdentity:
+        cfg = self.settings
+        return MailIdentity(
+            org=cfg.org,
+            links=self.links,
+            tokens=self.tokens,
+            list_id=cfg.mailer.list_id or f"nyhetsbrev.{cfg.org.domain}",
+            return_paths=self.return_paths if cfg.mailer.verp else None,
+            dkim=DkimSigner.from_settings(cfg.dkim),
+        )
+
+    @cached_property
+    def composer(self) -> Composer:
+        return Composer(self.renderer, self.settings.org, self.links, self.tokens)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.settings.mailer.per_minute, self.settings.mailer.per_day)
+
+    def newsletter_messages(self, newsletter: Newsletter, *, test: bool = False) -> NewsletterMessages:
+        compiled = campaigns.frozen(newsletter) if not test else self.composer.render(newsletter).compiled
+        return NewsletterMessages(newsletter.id, compiled, self.mail_identity, test=test)
+
+    def make_sender(self, transport_factory: Callable[[], Transport] | None = None) -> CampaignSender:
+        cfg = self.settings.mailer
+        threshold = self.settings.subscribe.bounce_threshold
+
+        def refused(session: Session, email: str, reply: str) -> None:
+            # The relay refused the address for good (5xx, or retries gave up): a permanent bounce.
+            evidence = Evidence(Channel.SYSTEM, detail=f"refused while sending a newsletter: {reply}"[:500])
+            subscriber_service.record_bounce(
+                session, email, permanent=True, evidence=evidence, threshold=threshold
+            )
+
+        return CampaignSender(
+            self.db,
+            transport_factory or (lambda: make_transport(self.settings.smtp)),
+            self.newsletter_messages,
+            SenderConfig(
+                limits=self.limits,
+                concurrency=cfg.concurrency,
+                batch_size=cfg.batch_size,
+                lease=timedelta(seconds=cfg.lease_seconds),
+                max_attempts=cfg.max_attempts,
+            ),
+            on_refused=refused,
+        )
+
+    @cached_property
     def system_mailer(self) -> SystemMailer:
         return SystemMailer(
             self.settings.org, self.settings.public_url, self.renderer, self.outbox, self.tokens
@@ -77,6 +148,7 @@ class Services:
                 timedelta(days=cfg.cases.reopen_days),
                 cfg.subscribe.bounce_threshold,
                 self.system_mailer.subjects(),
+                self.return_paths,
             ),
             max_message_bytes=cfg.inbound.max_message_bytes,
             isolate_bytes=cfg.inbound.isolate_bytes,
@@ -91,7 +163,8 @@ class Services:
         return self._transport
 
     def flush_outbox(self) -> FlushResult:
-        return flush(self.db, self.transport)
+        signer = self.mail_identity.dkim
+        return flush(self.db, self.transport, sign=signer.sign if signer else None)
 
     def make_source(self) -> Source:
         cfg = self.settings

@@ -7,7 +7,7 @@ Automatic answers are capped per address per day and in total per hour; over a c
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -146,7 +146,9 @@ class _Counts:
     last_hour: int
 
 
-def flush(db: Database, transport: Transport, limit: int = 500) -> FlushResult:
+def flush(
+    db: Database, transport: Transport, limit: int = 500, sign: Callable[[bytes], bytes] | None = None
+) -> FlushResult:
     """Send what is due. Rows are claimed with a lease (status ``sending``), so several workers can share
     the outbox and no lock is held while talking to the relay; each result is committed on its own, so a
     crash repeats at most the message in flight. A lease that runs out (a dead worker) is taken over."""
@@ -162,7 +164,8 @@ def flush(db: Database, transport: Transport, limit: int = 500) -> FlushResult:
             values: dict[str, object] = {"attempts": attempts + 1}
             relay_unwell = False
             try:
-                transport.send(raw, sender, [to_address])
+                # Signed as it leaves (DKIM covers the Date, which is set at enqueue: minutes apart at most)
+                transport.send(sign(raw) if sign else raw, sender, [to_address])
             except PermanentFailure as exc:
                 values |= {"status": OutgoingStatus.FAILED, "last_error": str(exc)}
                 failed += 1

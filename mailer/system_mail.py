@@ -12,6 +12,7 @@ from kulturkluster.settings import OrgSettings
 from subscribers.tokens import Purpose, TokenSigner
 
 from .compose import Envelope, compose, new_message_id
+from .links import PublicLinks
 from .outbox import Outbox
 from .render import Compiled, Renderer, greeting_name
 
@@ -24,6 +25,7 @@ class SystemMailer:
     ):
         self.org = org
         self.public_url = public_url.rstrip("/")
+        self.links = PublicLinks(self.public_url)
         self.renderer = renderer
         self.outbox = outbox
         self.tokens = tokens
@@ -33,7 +35,7 @@ class SystemMailer:
         """Jinja2 and MJML run once per kind of answer; recipients only get string substitutions."""
         key = (answer.kind.value, tuple(sorted(answer.extra.items())))
         if key not in self._cache:
-            context = {"org": self.org, "public_url": self.public_url, "confirm_url": None, **answer.extra}
+            context = {"org": self.org, "public_url": self.public_url, **answer.extra}
             self._cache[key] = self.renderer.compile(f"system/{answer.kind.value}.mjml.j2", context)
         return self._cache[key]
 
@@ -50,9 +52,11 @@ class SystemMailer:
 
     def answer(self, session: Session, answer: Answer) -> None:
         # Tokens ride in our Message-ID: a plain reply brings them back in In-Reply-To.
-        message_id = None
+        message_id, confirm_url = None, ""
         if answer.kind is AnswerKind.CONFIRM:
-            message_id = new_message_id(self.org.domain, self.tokens.make(Purpose.CONFIRM, answer.to_address))
+            token = self.tokens.make(Purpose.CONFIRM, answer.to_address)
+            message_id = new_message_id(self.org.domain, token)
+            confirm_url = self.links.confirm(token)
         elif answer.case_reference:
             message_id = new_message_id(
                 self.org.domain, self.tokens.make(Purpose.CASE, answer.case_reference)
@@ -65,6 +69,7 @@ class SystemMailer:
                 "recipient.greeting_name": greeting_name(answer.to_name),
                 "case.reference": answer.case_reference or "",
                 "case.subject": answer.case_subject,
+                "links.confirm": confirm_url,
             }
         )
         envelope = Envelope(

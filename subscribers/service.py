@@ -258,6 +258,14 @@ def _existing_statuses(session: Session, emails: list[str]) -> dict[str, str]:
     return found
 
 
+def emails_by_id(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Subscriber.id, Subscriber.email).where(Subscriber.id.in_(wanted)))
+    return {subscriber_id: email for subscriber_id, email in rows}
+
+
 def record_bounce(
     session: Session, email: str, *, permanent: bool, evidence: Evidence, threshold: float = 3.0
 ) -> str | None:

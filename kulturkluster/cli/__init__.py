@@ -10,7 +10,18 @@ from kulturkluster import logs
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.settings import Settings
 
-from . import cases_cmd, db_cmd, inbound_cmd, person_cmd, report_cmd, serve_cmd, subscribers_cmd
+from . import (
+    cases_cmd,
+    db_cmd,
+    inbound_cmd,
+    mailer_cmd,
+    newsletter_cmd,
+    person_cmd,
+    report_cmd,
+    serve_cmd,
+    subscribers_cmd,
+    web_cmd,
+)
 from .output import err_console
 
 app = typer.Typer(
@@ -25,10 +36,13 @@ app.add_typer(inbound_cmd.app, name="inbound")
 app.add_typer(subscribers_cmd.app, name="subscribers")
 app.add_typer(cases_cmd.app, name="cases")
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(newsletter_cmd.app, name="newsletter")
+app.add_typer(mailer_cmd.app, name="mailer")
 app.add_typer(person_cmd.app, name="person")
 app.add_typer(person_cmd.maintenance, name="maintenance")
 app.command("serve")(serve_cmd.serve)
 app.command("config")(serve_cmd.show_config)
+app.command("web")(web_cmd.web)
 
 
 def main() -> None:

@@ -5,8 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from typing import Annotated
+
+import typer
+import uvicorn
 
 from kulturkluster.settings import Settings
+from kulturkluster.web import create_app
+from mailer import worker
 
 from .context import services
 from .inbound_cmd import install_stop_handlers
@@ -15,8 +21,13 @@ from .output import console
 log = logging.getLogger(__name__)
 
 
-def serve() -> None:
-    """Run the service: read the mailbox, handle and answer mail, until stopped (Ctrl-C, SIGTERM)."""
+def serve(
+    host: Annotated[str, typer.Option(help="Address the web pages listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the web pages.")] = 8000,
+    web: Annotated[bool, typer.Option("--web/--no-web", help="Serve the web pages too.")] = True,
+) -> None:
+    """Run the whole service in one process until stopped (Ctrl-C, SIGTERM): read the mailbox, handle and
+    answer mail, send newsletters within the relay's limits, and serve the web pages."""
     with services() as svc:
         if svc.settings.uses_default_secret:
             log.warning("KK_SECRET_KEY is the insecure default: set a long random value before real use")
@@ -25,9 +36,32 @@ def serve() -> None:
         stop = threading.Event()
         install_stop_handlers(stop)
         runner = svc.make_runner(source)
+        sender = svc.make_sender()
+        mailer = threading.Thread(
+            target=worker.run,
+            args=(sender, stop),
+            kwargs={"poll_interval": svc.settings.mailer.poll_interval},
+            name="mailer",
+            daemon=True,
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(svc), host=host, port=port, log_config=None, access_log=False, server_header=False
+            )
+        )
+        pages = threading.Thread(target=server.run, name="web", daemon=True)
+        mailer.start()
+        if web:
+            pages.start()
         try:
             runner.run(stop)
         finally:
+            stop.set()
+            server.should_exit = True
+            mailer.join(timeout=60)
+            if web:
+                pages.join(timeout=10)
+            sender.close()
             source.close()
             svc.flush_outbox()
         log.info("service stopped")

@@ -109,3 +109,35 @@ def test_a_spam_complaint_unsubscribes_at_once(services_factory: Factory, smtp: 
     assert status(svc)[0] == Status.COMPLAINED
     svc.flush_outbox()
     assert [r.message["Subject"].split()[0] for r in smtp.handler.received] == ["Välkommen"]  # no goodbye
+
+
+def test_the_verp_return_path_names_the_subscriber(services_factory: Factory, smtp: SmtpServer) -> None:
+    svc = services_factory(smtp=smtp_settings(smtp), mailer={"verp": True})
+    subscribe(svc)
+    with svc.db.unit_of_work() as session:
+        sub = service.get(session, ANNA)
+        assert sub is not None
+        verp = svc.return_paths.make(sub.id)
+
+    def to_verp(n: int, body: str, extra: str = "", address: str = verp) -> bytes:
+        return (
+            f"Return-Path: <>\r\nFrom: Leveranssystem <system@mx.example.se>\r\nTo: {address}\r\n"
+            f"Subject: Meddelande {n}\r\nMessage-ID: <verp{n}@mx>\r\n{extra}"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+        ).encode()
+
+    # A report no detector understands, naming a forwarding address we never wrote to
+    [odd] = svc.pipeline.process(
+        [Item(to_verp(1, "Kunde inte leverera till anna.forward@elsewhere.example"), "t")]
+    )
+    assert odd.route == Route.BOUNCE and "return path" in odd.reason
+    assert status(svc) == (Status.ACTIVE, 1.0)
+    # An out-of-office reply sent to the return path is still only an automatic reply
+    [away] = svc.pipeline.process(
+        [Item(to_verp(2, "Jag är ledig.", "Auto-Submitted: auto-replied\r\n"), "t")]
+    )
+    assert away.route == Route.AUTO_REPLY and status(svc) == (Status.ACTIVE, 1.0)
+    # A forged return path names nobody
+    forged = verp.replace(f"+b{sub.id}-", f"+b{sub.id + 1}-")
+    [fake] = svc.pipeline.process([Item(to_verp(3, "Hej", address=forged), "t")])
+    assert "return path" not in fake.reason and status(svc) == (Status.ACTIVE, 1.0)

@@ -15,9 +15,11 @@ from inbound.pipeline import Item
 from kulturkluster import casework, privacy
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
+from mailer.campaign_models import Delivery, Newsletter
 from mailer.models import OutgoingMessage
 from subscribers.models import ConsentEvent, Subscriber
 from tests.conftest import mail_bytes
+from tests.integration.newsletter_helpers import draft, start
 from tests.integration.test_pipeline import make_mail, smtp_settings
 from tests.servers.smtp import SmtpServer
 
@@ -52,6 +54,7 @@ def _setup(svc: Services) -> None:
         case = session.scalars(select(Case).where(Case.subject == "Fråga om bidrag")).one()
         casework.reply(svc, session, case, "Hej Anna, ring oss gärna.", "elin", close=True)
         case.focus_area = "stöd"
+    start(svc, draft(svc))  # a newsletter to the list
 
 
 def test_export_has_everything_about_one_address(services_factory: Factory, smtp: SmtpServer) -> None:
@@ -69,6 +72,7 @@ def test_export_has_everything_about_one_address(services_factory: Factory, smtp
     ]
     assert any("070-1234567" in m["text"] for c in data["cases"] for m in c["messages"])
     assert len(data["inbound_messages"]) == 3 and data["outgoing_messages"]
+    assert [n["status"] for n in data["newsletters"]] == ["queued"]
     assert "bo@example.se" not in str(data)
 
 
@@ -86,7 +90,10 @@ def test_erase_removes_the_person_but_keeps_the_counts(services_factory: Factory
         result = privacy.erase_person(session, ANNA, svc.attachments)
     assert result.subscriber_deleted and result.cases_anonymised == 2 and result.inbound_deleted == 1
     with svc.db.unit_of_work() as session:
+        assert session.scalars(select(Newsletter.total)).one() == 1  # the campaign's numbers stay
+    with svc.db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Subscriber)) == 0
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 0
         assert session.scalar(select(func.count()).select_from(ConsentEvent)) == 0
         assert (
             session.scalar(

@@ -17,7 +17,6 @@ CONTEXT = {
         "postal_address": "Nyköping",
     },
     "public_url": "https://kk.example",
-    "confirm_url": None,
 }
 
 
@@ -123,3 +122,35 @@ def test_non_ascii_display_names_round_trip() -> None:
         "Åsa Öberg, Kulturföreningen",
         "asa@x.se",
     )
+
+
+def test_prepared_personaliser_fills_like_personalise() -> None:
+    compiled = Renderer().compile("system/confirm.mjml.j2", CONTEXT)
+    values = {
+        "recipient.email": "anna&co@example.se",
+        "recipient.greeting_name": " Anna <b>",
+        "links.confirm": "https://kk.example/bekrafta/kkc-a.b.c?x=1&y=2",
+    }
+    prepared = compiled.prepare()
+    assert prepared.uses("links.confirm") and not prepared.uses("case.reference")
+    assert prepared.fill(values) == compiled.personalise(values)
+    assert "https://kk.example/bekrafta/kkc-a.b.c?x=1&amp;y=2" in prepared.fill(values).html
+
+
+@pytest.mark.parametrize("width", [0, 1, 2, 60, 73, 74, 75, 76, 77, 150])
+def test_encoded_template_decodes_to_the_personalised_text(width: int) -> None:
+    import quopri
+
+    from mailer.mime import EncodedTemplate
+
+    literals = [
+        "Hej " + "å" * width,
+        " x" * width + " \n",
+        "=" * width + "\n\nslut. ",
+    ]
+    values = {"a": "anna@example.se", "b": "https://kk.example/avsluta/kku-" + "Q" * width + "?x=1&y=2 "}
+    encoded = EncodedTemplate(literals, ["a", "b"]).fill(values)
+    # 76 is quoted-printable's limit; binascii itself goes to 78 when a line ends in an encoded space.
+    assert all(len(line) <= 78 for line in encoded.split(b"\r\n"))
+    expected = literals[0] + values["a"] + literals[1] + values["b"] + literals[2]
+    assert quopri.decodestring(encoded).decode("utf-8") == expected.replace("\n", "\r\n")

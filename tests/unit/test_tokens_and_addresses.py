@@ -57,3 +57,17 @@ def test_normalize(raw: str, expected: str) -> None:
 def test_invalid_addresses(raw: str) -> None:
     with pytest.raises(InvalidAddress):
         normalize_address(raw)
+
+
+def test_return_paths_name_their_subscriber_and_cannot_be_forged() -> None:
+    from subscribers.tokens import ReturnPaths
+
+    paths = ReturnPaths("secret", "kulturkluster@kk.test")
+    path = paths.make(42)
+    local = path.partition("@")[0]
+    assert path.startswith("kulturkluster+b42-") and len(local) <= 64
+    assert paths.find(f"To: <{path}>\r\nX-Original-To: {path.upper()}") == [42]
+    forged = path.replace("+b42-", "+b43-")
+    assert paths.find(forged) == []
+    assert ReturnPaths("other secret", "kulturkluster@kk.test").find(path) == []
+    assert paths.find(path.replace("@kk.test", "@elsewhere.test")) == []

@@ -1,0 +1,221 @@
+"""The public pages that mails link to: unsubscribe, confirm, view in browser; and the health check.
+
+Every page is reached by a signed token (``subscribers.tokens``), never by a database id. GET and HEAD
+only show what the page's button would do: mail filters and link scanners fetch every link they see, and
+that must never unsubscribe anyone or confirm a subscription.
+
+The POSTs carry no CSRF token, on purpose: the signed token in the URL is the credential, it acts only on
+the address it names, and RFC 8058 one-click requests come from the mail provider's servers, with no
+cookie and no page of ours before them. A cross-site POST would need the token, and whoever holds the
+token may use it anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from inbound.answers import Answer, AnswerKind
+from kulturkluster.wiring import Services
+from mailer.campaign_models import Newsletter, NewsletterStatus
+from mailer.links import CONFIRM_PATH, UNSUBSCRIBE_PATH, VIEW_PATH, PublicLinks
+from mailer.render import Compiled
+from subscribers import service
+from subscribers.models import Channel, Status
+from subscribers.service import ConfirmOutcome, Evidence
+from subscribers.tokens import Purpose, TokenClaim, TokenSigner
+
+from .headers import NEWSLETTER_POLICY
+from .pages import HELP_PATH, Pages
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+HEALTH_PATH = "/healthz"
+_GETS_MAIL = frozenset({Status.ACTIVE, Status.PENDING})
+_NEWSLETTER_ID = re.compile(r"[0-9]{1,9}")
+# Only to tell an expired confirmation link from a broken one, so the page says the right thing.
+_NO_EXPIRY = 100 * 365 * 86400
+
+
+def _by_method(get: Endpoint, post: Endpoint) -> Endpoint:
+    """One route per path, so a wrong method gets a 405 that names both allowed ones."""
+
+    async def endpoint(request: Request) -> Response:
+        return await (post if request.method == "POST" else get)(request)
+
+    return endpoint
+
+
+def _token(request: Request) -> str:
+    return str(request.path_params["token"])
+
+
+async def _is_one_click(request: Request) -> bool:
+    """RFC 8058: the mail provider POSTs ``List-Unsubscribe=One-Click``, form-encoded (either kind)."""
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await request.form(max_files=0, max_fields=20)
+        return form.get("List-Unsubscribe") == "One-Click"
+    # A sender that leaves out the content type still sends the same bytes.
+    return (await request.body()).strip() == b"List-Unsubscribe=One-Click"
+
+
+async def healthz(_request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+class PublicPages:
+    """The routes, bound to the services; database work runs in Starlette's thread pool."""
+
+    def __init__(self, services: Services, pages: Pages) -> None:
+        self.services = services
+        self.pages = pages
+        self.links = PublicLinks(services.settings.public_url)
+        self._ignoring_expiry = TokenSigner(services.settings.secret_key.get_secret_value(), _NO_EXPIRY)
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route(
+                UNSUBSCRIBE_PATH, _by_method(self.unsubscribe_page, self.unsubscribe), methods=["GET", "POST"]
+            ),
+            Route(HELP_PATH, self.unsubscribe_help, methods=["GET"]),
+            Route(CONFIRM_PATH, _by_method(self.confirm_page, self.confirm), methods=["GET", "POST"]),
+            Route(VIEW_PATH, self.view, methods=["GET"]),
+            Route(HEALTH_PATH, healthz, methods=["GET"]),
+        ]
+
+    # -- unsubscribe --------------------------------------------------------------------------------------
+
+    async def unsubscribe_page(self, request: Request) -> Response:
+        claim = self._claim(_token(request), Purpose.UNSUBSCRIBE)
+        if claim is None:
+            return self._bad_link(request, "unsubscribe")
+        status = await run_in_threadpool(self._status, claim.address)
+        name = "unsubscribe_ask" if status in _GETS_MAIL else "unsubscribe_not_subscribed"
+        return self.pages.render(request, f"public/{name}", {"address": claim.address})
+
+    async def unsubscribe(self, request: Request) -> Response:
+        claim = self._claim(_token(request), Purpose.UNSUBSCRIBE)
+        if claim is None:
+            return self._bad_link(request, "unsubscribe")
+        channel = Channel.LIST_UNSUBSCRIBE if await _is_one_click(request) else Channel.LINK
+        await run_in_threadpool(self._unsubscribe, claim, channel)
+        return self.pages.render(request, "public/unsubscribe_done", {"address": claim.address})
+
+    def _unsubscribe(self, claim: TokenClaim, channel: Channel) -> None:
+        how = (
+            "one-click POST (RFC 8058) from the mail program"
+            if channel is Channel.LIST_UNSUBSCRIBE
+            else "button on the unsubscribe page"
+        )
+        # The signed link is the evidence; the visitor's IP address and user agent are not kept.
+        evidence = Evidence(
+            channel=channel,
+            detail=f"{how}; signed unsubscribe link issued {claim.issued_at:%Y-%m-%d %H:%M} UTC",
+        )
+        with self.services.db.unit_of_work() as session:
+            service.unsubscribe(session, claim.address, evidence)
+        # No goodbye mail, unlike an "Avsluta" email: in the spirit of RFC 8058 one click is the whole
+        # exchange, and the page itself already says it is done.
+
+    async def unsubscribe_help(self, request: Request) -> Response:
+        return self.pages.render(request, "public/unsubscribe_help")
+
+    # -- confirm ------------------------------------------------------------------------------------------
+
+    async def confirm_page(self, request: Request) -> Response:
+        token = _token(request)
+        claim = self._claim(token, Purpose.CONFIRM)
+        if claim is None:
+            return await self._unusable_confirm_link(request, token)
+        status = await run_in_threadpool(self._status, claim.address)
+        if status == Status.PENDING:
+            name = "confirm_ask"
+        elif status == Status.ACTIVE:
+            name = "confirm_done"
+        else:
+            name = "confirm_not_pending"
+        return self.pages.render(request, f"public/{name}", {"address": claim.address})
+
+    async def confirm(self, request: Request) -> Response:
+        token = _token(request)
+        claim = self._claim(token, Purpose.CONFIRM)
+        if claim is None:
+            return await self._unusable_confirm_link(request, token)
+        outcome = await run_in_threadpool(self._confirm, claim)
+        name = "confirm_not_pending" if outcome is ConfirmOutcome.NOT_PENDING else "confirm_done"
+        return self.pages.render(request, f"public/{name}", {"address": claim.address})
+
+    def _confirm(self, claim: TokenClaim) -> ConfirmOutcome:
+        """A confirmation token proves receipt for its own address only, so it activates only that one."""
+        evidence = Evidence(
+            channel=Channel.LINK,
+            detail=f"button on the confirmation page; signed link issued {claim.issued_at:%Y-%m-%d %H:%M} UTC",
+            policy="token in link",
+        )
+        with self.services.db.unit_of_work() as session:
+            outcome = service.confirm(session, claim.address, evidence)
+            subscriber = service.get(session, claim.address)
+            if outcome is ConfirmOutcome.ACTIVATED and subscriber is not None:
+                # The same welcome as a confirmation by reply; queued in this transaction, sent by the
+                # worker that flushes the outbox.
+                welcome = Answer(AnswerKind.WELCOME, to_address=subscriber.email, to_name=subscriber.name)
+                self.services.system_mailer.answer(session, welcome)
+        return outcome
+
+    async def _unusable_confirm_link(self, request: Request, token: str) -> Response:
+        expired = self._ignoring_expiry.check(token)
+        if expired is None or expired.purpose is not Purpose.CONFIRM:
+            return self._bad_link(request, "confirm")
+        # People often click an old link after confirming by reply: then all is well, say so.
+        if await run_in_threadpool(self._status, expired.address) == Status.ACTIVE:
+            return self.pages.render(request, "public/confirm_done", {"address": expired.address})
+        days = self.services.settings.subscribe.confirm_max_age_days
+        return self.pages.render(request, "public/confirm_expired", {"days": days}, status_code=410)
+
+    # -- view in browser ----------------------------------------------------------------------------------
+
+    async def view(self, request: Request) -> Response:
+        claim = self._claim(_token(request), Purpose.VIEW)
+        letter = None if claim is None else await run_in_threadpool(self._frozen_letter, claim.address)
+        if letter is None:
+            return self.pages.render(request, "public/not_found", status_code=404)
+        # Whoever opens this page is anonymous (a forwarded link, a shared post): nothing personal in it.
+        page = letter.personalise(
+            {
+                "recipient.email": "",
+                "recipient.greeting_name": "",
+                "links.unsubscribe": self.links.unsubscribe_help(),
+            }
+        )
+        headers = {"Content-Security-Policy": NEWSLETTER_POLICY, "Cache-Control": "no-store"}
+        return HTMLResponse(page.html, headers=headers)
+
+    def _frozen_letter(self, newsletter_id: str) -> Compiled | None:
+        """The letter exactly as it was sent (frozen when sending started); None before that."""
+        if not _NEWSLETTER_ID.fullmatch(newsletter_id):
+            return None
+        with self.services.db.unit_of_work() as session:
+            newsletter = session.get(Newsletter, int(newsletter_id))
+            if newsletter is None or newsletter.html is None or newsletter.status == NewsletterStatus.DRAFT:
+                return None
+            return Compiled(newsletter.subject, newsletter.html, newsletter.text or "")
+
+    # -- shared -------------------------------------------------------------------------------------------
+
+    def _claim(self, token: str, purpose: Purpose) -> TokenClaim | None:
+        claim = self.services.tokens.check(token)
+        return claim if claim is not None and claim.purpose is purpose else None
+
+    def _status(self, address: str) -> str | None:
+        with self.services.db.unit_of_work() as session:
+            subscriber = service.get(session, address)
+            return None if subscriber is None else subscriber.status
+
+    def _bad_link(self, request: Request, action: str) -> Response:
+        return self.pages.render(request, "public/bad_link", {"action": action}, status_code=400)

@@ -1,0 +1,79 @@
+"""Tables of the newsletter sender: newsletters (campaigns) and one delivery row per recipient."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kulturkluster.db import Base, UtcDateTime, utcnow
+
+
+class NewsletterStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"  # waits for scheduled_at; the recipients are taken when sending starts
+    SENDING = "sending"
+    PAUSED = "paused"
+    SENT = "sent"  # every delivery has an outcome
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a worker until lease_until
+    SENT = "sent"
+    FAILED = "failed"  # refused (5xx) or retries exhausted; last_error has the server's reply
+    SKIPPED = "skipped"  # left the list after the snapshot, before their turn
+    CANCELLED = "cancelled"
+
+
+class Newsletter(Base):
+    __tablename__ = "newsletters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(Text)
+    preheader: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[str] = mapped_column(Text)  # the Markdown source with its front matter
+    status: Mapped[str] = mapped_column(String(16), default=NewsletterStatus.DRAFT, index=True)
+    created_by: Mapped[str] = mapped_column(String(120), default="staff")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Frozen when sending starts (markers where each recipient's values go), so a campaign that spans days
+    # sends the same letter to everyone, and the "view in browser" page shows exactly what was sent.
+    html: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delivery(Base):
+    """One recipient of one newsletter: the snapshot taken when sending started, and the outcome."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletters.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the message was last handed to the relay: the rate limits count these.
+    attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    smtp_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        UniqueConstraint("newsletter_id", "email", name="uq_deliveries_newsletter_email"),
+        Index("ix_deliveries_claim", "newsletter_id", "status", "next_attempt_at"),
+    )

@@ -1,0 +1,258 @@
+"""Newsletters as campaigns: create, freeze and check, snapshot the recipients, pause, resume, cancel.
+
+Functions take the caller's session and never commit. The CLI and the staff web app both call these.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from kulturkluster.db import utcnow
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.settings import OrgSettings
+from kulturkluster.texts import t
+from subscribers.models import Status, Subscriber
+from subscribers.tokens import Purpose, TokenSigner
+
+from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
+from .check import CheckReport, check_newsletter
+from .content import parse_content
+from .links import PublicLinks
+from .newsletter_render import RenderedNewsletter, render_newsletter
+from .render import Compiled, Renderer
+
+log = logging.getLogger(__name__)
+
+
+class NewsletterError(KulturklusterError):
+    """A newsletter command that cannot be carried out; the message says why and what to do."""
+
+
+class CheckFailed(NewsletterError):
+    def __init__(self, message: str, report: CheckReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True, slots=True)
+class Composer:
+    """Everything needed to turn a newsletter's content into its rendering."""
+
+    renderer: Renderer
+    org: OrgSettings
+    links: PublicLinks
+    tokens: TokenSigner
+
+    def view_url(self, newsletter_id: int) -> str:
+        return self.links.view(self.tokens.make(Purpose.VIEW, str(newsletter_id)))
+
+    def render(self, newsletter: Newsletter) -> RenderedNewsletter:
+        content = parse_content(newsletter.content)
+        return render_newsletter(
+            self.renderer, newsletter.template, content, self.org, self.view_url(newsletter.id)
+        )
+
+    def check(self, newsletter: Newsletter) -> tuple[RenderedNewsletter, CheckReport]:
+        rendered = self.render(newsletter)
+        report = check_newsletter(
+            rendered.compiled, newsletter.preheader, rendered.mjml_warnings, self.links.base_url
+        )
+        return rendered, report
+
+
+def frozen(newsletter: Newsletter) -> Compiled:
+    """The rendering taken when sending started (what every recipient gets)."""
+    if newsletter.html is None or newsletter.text is None:
+        raise NewsletterError(t("newsletter.not_started", id=newsletter.id))
+    return Compiled(subject=newsletter.subject, html=newsletter.html, text=newsletter.text)
+
+
+def create(
+    session: Session, composer: Composer, *, template: str, source: str, created_by: str
+) -> Newsletter:
+    """A new draft; the content is parsed and rendered once now, so mistakes show at once."""
+    content = parse_content(source)
+    newsletter = Newsletter(
+        template=template,
+        subject=content.subject,
+        preheader=content.preheader,
+        content=source,
+        status=NewsletterStatus.DRAFT,
+        created_by=created_by,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+        forced=False,
+        total=0,
+    )
+    session.add(newsletter)
+    session.flush()
+    composer.render(newsletter)
+    return newsletter
+
+
+def update_content(session: Session, composer: Composer, newsletter: Newsletter, source: str) -> None:
+    _expect(newsletter, NewsletterStatus.DRAFT)
+    content = parse_content(source)
+    newsletter.content, newsletter.subject, newsletter.preheader = source, content.subject, content.preheader
+    newsletter.updated_at = utcnow()
+    composer.render(newsletter)
+
+
+def get(session: Session, newsletter_id: int) -> Newsletter:
+    newsletter = session.get(Newsletter, newsletter_id)
+    if newsletter is None:
+        raise NewsletterError(t("newsletter.not_found", id=newsletter_id))
+    return newsletter
+
+
+def all_newsletters(session: Session) -> list[Newsletter]:
+    return list(session.scalars(select(Newsletter).order_by(Newsletter.id.desc())))
+
+
+def send(
+    session: Session,
+    composer: Composer,
+    newsletter: Newsletter,
+    *,
+    at: datetime | None = None,
+    force: bool = False,
+    actor: str = "staff",
+) -> CheckReport:
+    """Check, freeze the rendering, and start sending now or at ``at``.
+
+    Errors in the check stop here unless ``force``. Recipients are taken when sending starts: the active
+    subscribers at that moment, one delivery row each.
+    """
+    _expect(newsletter, NewsletterStatus.DRAFT)
+    rendered, report = composer.check(newsletter)
+    if not report.ok and not force:
+        raise CheckFailed(t("newsletter.check_failed", id=newsletter.id), report)
+    compiled = rendered.compiled
+    newsletter.subject, newsletter.html, newsletter.text = compiled.subject, compiled.html, compiled.text
+    newsletter.forced = force and not report.ok
+    newsletter.updated_at = utcnow()
+    if at is not None and at > utcnow():
+        newsletter.status, newsletter.scheduled_at = NewsletterStatus.SCHEDULED, at
+        log.info(
+            "newsletter scheduled", extra={"newsletter": newsletter.id, "at": at.isoformat(), "by": actor}
+        )
+    else:
+        snapshot(session, newsletter)
+        log.info(
+            "newsletter sending", extra={"newsletter": newsletter.id, "total": newsletter.total, "by": actor}
+        )
+    return report
+
+
+def snapshot(session: Session, newsletter: Newsletter) -> int:
+    """One delivery row per active subscriber, in one statement (no list in memory, 1,000,000 or ten)."""
+    now = utcnow()
+    chosen = select(
+        literal(newsletter.id),
+        Subscriber.id,
+        Subscriber.email,
+        Subscriber.name,
+        literal(DeliveryStatus.QUEUED.value),
+        literal(0),
+        literal(now, type_=Delivery.__table__.c.next_attempt_at.type),
+    ).where(Subscriber.status == Status.ACTIVE)
+    columns = ["newsletter_id", "subscriber_id", "email", "name", "status", "attempts", "next_attempt_at"]
+    session.execute(insert(Delivery).from_select(columns, chosen))
+    # (rowcount of INSERT ... SELECT is not reported by every driver)
+    newsletter.total = (
+        session.scalar(select(func.count()).where(Delivery.newsletter_id == newsletter.id)) or 0
+    )
+    newsletter.status, newsletter.started_at = NewsletterStatus.SENDING, now
+    return newsletter.total
+
+
+def start_due(session: Session) -> list[int]:
+    """Scheduled newsletters whose time has come start sending (their recipients are taken now)."""
+    due = session.scalars(
+        select(Newsletter)
+        .where(Newsletter.status == NewsletterStatus.SCHEDULED, Newsletter.scheduled_at <= utcnow())
+        .with_for_update(skip_locked=True)
+    ).all()
+    for newsletter in due:
+        snapshot(session, newsletter)
+        log.info(
+            "scheduled newsletter started", extra={"newsletter": newsletter.id, "total": newsletter.total}
+        )
+    return [n.id for n in due]
+
+
+def pause(session: Session, newsletter: Newsletter) -> None:
+    _expect(newsletter, NewsletterStatus.SENDING, NewsletterStatus.SCHEDULED)
+    newsletter.status, newsletter.updated_at = NewsletterStatus.PAUSED, utcnow()
+
+
+def resume(session: Session, newsletter: Newsletter) -> None:
+    _expect(newsletter, NewsletterStatus.PAUSED)
+    if newsletter.started_at is None:  # paused before its time came: back to waiting for it
+        newsletter.status = NewsletterStatus.SCHEDULED
+    else:
+        newsletter.status = NewsletterStatus.SENDING
+    newsletter.updated_at = utcnow()
+
+
+def cancel(session: Session, newsletter: Newsletter) -> int:
+    """Stop for good; deliveries not yet handed to the relay are marked cancelled. Returns how many."""
+    _expect(newsletter, NewsletterStatus.SENDING, NewsletterStatus.SCHEDULED, NewsletterStatus.PAUSED)
+    newsletter.status, newsletter.updated_at = NewsletterStatus.CANCELLED, utcnow()
+    newsletter.finished_at = utcnow()
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.newsletter_id == newsletter.id, Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.CANCELLED)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def finish_completed(session: Session) -> list[int]:
+    """Newsletters that are sending but have nothing left in the queue are sent."""
+    pending = (
+        select(Delivery.id)
+        .where(
+            Delivery.newsletter_id == Newsletter.id,
+            Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.SENDING)),
+        )
+        .exists()
+    )
+    done = list(
+        session.scalars(select(Newsletter.id).where(Newsletter.status == NewsletterStatus.SENDING, ~pending))
+    )
+    if done:
+        session.execute(
+            update(Newsletter)
+            .where(Newsletter.id.in_(done))
+            .values(status=NewsletterStatus.SENT, finished_at=utcnow(), updated_at=utcnow())
+        )
+    return done
+
+
+def counts(session: Session, newsletter_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.newsletter_id == newsletter_id)
+        .group_by(Delivery.status)
+    )
+    found = {status: 0 for status in DeliveryStatus}
+    found.update({DeliveryStatus(status): n for status, n in rows})
+    return {str(k): v for k, v in found.items()}
+
+
+def _expect(newsletter: Newsletter, *allowed: NewsletterStatus) -> None:
+    if newsletter.status not in allowed:
+        raise NewsletterError(
+            t(
+                "newsletter.wrong_state",
+                id=newsletter.id,
+                status=t(f"newsletter.status.{newsletter.status}"),
+                allowed=", ".join(t(f"newsletter.status.{s.value}") for s in allowed),
+            )
+        )

@@ -1,0 +1,39 @@
+"""Addresses of the public pages that mails link to. The web app serves exactly these paths.
+
+Every link carries a signed token (``subscribers.tokens``) and nothing else: no database id to guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+UNSUBSCRIBE_PATH = "/avsluta/{token}"
+CONFIRM_PATH = "/bekrafta/{token}"
+VIEW_PATH = "/nyhetsbrev/{token}"
+
+
+@dataclass(frozen=True, slots=True)
+class PublicLinks:
+    base_url: str  # settings.public_url, e.g. "https://post.kulturkluster.se"
+
+    def _url(self, path: str, token: str) -> str:
+        return self.base_url.rstrip("/") + path.format(token=quote(token, safe=""))
+
+    def unsubscribe(self, token: str) -> str:
+        return self._url(UNSUBSCRIBE_PATH, token)
+
+    def confirm(self, token: str) -> str:
+        return self._url(CONFIRM_PATH, token)
+
+    def unsubscribe_help(self) -> str:
+        """The page that explains how to leave the list (the unsubscribe link of a page shown to anyone)."""
+        return self.base_url.rstrip("/") + UNSUBSCRIBE_PATH.partition("/{")[0]
+
+    def view(self, token: str) -> str:
+        return self._url(VIEW_PATH, token)
+
+
+def unsubscribe_mailto(address: str, token: str) -> str:
+    """The List-Unsubscribe mailto: a mail with this subject unsubscribes through the inbound pipeline."""
+    return f"mailto:{address}?subject={quote('Avsluta ' + token)}"

@@ -1,0 +1,100 @@
+"""One newsletter, many recipients: each message is the frozen rendering plus cheap substitutions.
+
+Per recipient this signs one unsubscribe token, fills the markers (a join, see ``Personaliser``), writes
+the headers and encodes the body; Jinja2 and MJML ran once, when sending started.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from email.utils import format_datetime
+from html import escape
+
+from inbound.answers import OUR_MARKER_HEADER
+from kulturkluster.db import utcnow
+from kulturkluster.settings import OrgSettings
+from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
+
+from .dkim_sign import DkimSigner
+from .links import PublicLinks, unsubscribe_mailto
+from .mime import EncodedTemplate, build_alternative_encoded, format_address
+from .render import Compiled, greeting_name
+
+NEWSLETTER_KIND = "newsletter"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    email: str
+    name: str = ""
+    subscriber_id: int | None = None
+    delivery_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    envelope_sender: str
+    message_id: str  # without <>
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MailIdentity:
+    """What every message of the service says about where it comes from."""
+
+    org: OrgSettings
+    links: PublicLinks
+    tokens: TokenSigner
+    list_id: str  # e.g. "nyhetsbrev.kulturkluster.se"
+    return_paths: ReturnPaths | None = None  # VERP when set
+    dkim: DkimSigner | None = None
+
+
+class NewsletterMessages:
+    def __init__(self, newsletter_id: int, compiled: Compiled, identity: MailIdentity, *, test: bool = False):
+        self.newsletter_id = newsletter_id
+        self.identity = identity
+        self.prepared = compiled.prepare()
+        self._html = EncodedTemplate(self.prepared.html.literals, self.prepared.html.keys)
+        self._text = EncodedTemplate(self.prepared.text.literals, self.prepared.text.keys)
+        self.test = test
+        org = identity.org
+        self._from = format_address(org.name, org.address)
+        self._list_id = f"{org.name} <{identity.list_id}>"
+
+    def build(self, recipient: Recipient) -> OutgoingMail:
+        ident = self.identity
+        token = ident.tokens.make(Purpose.UNSUBSCRIBE, recipient.email)
+        unsubscribe_url = ident.links.unsubscribe(token)
+        values = {
+            "recipient.email": recipient.email,
+            "recipient.greeting_name": greeting_name(recipient.name),
+            "links.unsubscribe": unsubscribe_url,
+        }
+        subject = self.prepared.subject.fill(values)
+        subject = f"[Test] {subject}" if self.test else subject
+        message_id = (
+            f"kkn{self.newsletter_id}.{recipient.delivery_id or 0}.{secrets.token_hex(6)}@{ident.org.domain}"
+        )
+        headers = [
+            ("From", self._from),
+            ("To", format_address(recipient.name, recipient.email)),
+            ("Subject", subject),
+            ("Date", format_datetime(utcnow())),
+            ("Message-ID", f"<{message_id}>"),
+            ("List-Id", self._list_id),
+            ("List-Unsubscribe", f"<{unsubscribe_url}>, <{unsubscribe_mailto(ident.org.address, token)}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ("Precedence", "bulk"),  # out-of-office responders stay quiet
+            ("X-Auto-Response-Suppress", "OOF, AutoReply"),
+            (OUR_MARKER_HEADER, NEWSLETTER_KIND),
+        ]
+        html = self._html.fill({key: escape(value) for key, value in values.items()})
+        raw = build_alternative_encoded(headers, self._text.fill(values), html)
+        if ident.dkim is not None:
+            raw = ident.dkim.sign(raw)
+        sender = ident.org.address
+        if ident.return_paths is not None and recipient.subscriber_id is not None:
+            sender = ident.return_paths.make(recipient.subscriber_id)
+        return OutgoingMail(sender, message_id, raw)

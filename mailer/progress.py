@@ -1,0 +1,91 @@
+"""Where a newsletter stands: counts by outcome, the pace, and an honest estimate of when it is done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kulturkluster.db import utcnow
+from subscribers.models import Status, Subscriber
+
+from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
+from .campaigns import counts
+from .limits import Limits, estimate_finish
+from .sender import read_usage
+
+_PACE_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    id: int
+    subject: str
+    status: str
+    total: int
+    sent: int
+    failed: int
+    skipped: int
+    cancelled: int
+    remaining: int
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    per_minute: float | None  # measured over the last ten minutes
+    estimated_finish: datetime | None
+
+    @property
+    def done_fraction(self) -> float:
+        return 1.0 if not self.total else (self.total - self.remaining) / self.total
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            data[name] = value.isoformat() if isinstance(value, datetime) else value
+        return data
+
+
+def progress(session: Session, newsletter: Newsletter, limits: Limits) -> Progress:
+    by_status = counts(session, newsletter.id)
+    remaining = by_status[DeliveryStatus.QUEUED] + by_status[DeliveryStatus.SENDING]
+    now = utcnow()
+    recent = session.scalar(
+        select(func.count()).where(
+            Delivery.attempted_at > now - _PACE_WINDOW,
+            Delivery.newsletter_id == newsletter.id,
+            Delivery.status == DeliveryStatus.SENT,
+        )
+    )
+    pace = (recent or 0) / (_PACE_WINDOW.total_seconds() / 60) or None
+    eta = None
+    if newsletter.status in {NewsletterStatus.SENDING, NewsletterStatus.SCHEDULED}:
+        start = max(newsletter.scheduled_at or now, now)
+        if newsletter.status == NewsletterStatus.SCHEDULED:
+            # Recipients are taken when sending starts; today's list is the best guess.
+            remaining_for_eta = (
+                session.scalar(select(func.count()).where(Subscriber.status == Status.ACTIVE)) or 0
+            )
+        else:
+            remaining_for_eta = remaining
+        eta = estimate_finish(limits, read_usage(session, now), remaining_for_eta, start, pace)
+    elif remaining == 0 and newsletter.finished_at:
+        eta = newsletter.finished_at
+    return Progress(
+        id=newsletter.id,
+        subject=newsletter.subject,
+        status=newsletter.status,
+        total=newsletter.total,
+        sent=by_status[DeliveryStatus.SENT],
+        failed=by_status[DeliveryStatus.FAILED],
+        skipped=by_status[DeliveryStatus.SKIPPED],
+        cancelled=by_status[DeliveryStatus.CANCELLED],
+        remaining=remaining,
+        scheduled_at=newsletter.scheduled_at,
+        started_at=newsletter.started_at,
+        finished_at=newsletter.finished_at,
+        per_minute=pace,
+        estimated_finish=eta,
+    )

@@ -1,0 +1,59 @@
+"""The loop of ``kulturkluster mailer run``: send rounds as the limits allow, sleep when there is nothing.
+
+Waits are interruptible (SIGTERM/Ctrl-C set ``stop``); a relay that is away is retried with a growing
+pause instead of at full speed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from kulturkluster.db import utcnow
+
+from .sender import CampaignSender, Round
+
+log = logging.getLogger(__name__)
+
+
+def run(
+    sender: CampaignSender,
+    stop: threading.Event,
+    *,
+    poll_interval: float,
+    once: bool = False,
+    before_round: Callable[[], object] | None = None,
+    after_round: Callable[[Round], None] | None = None,
+    max_backoff: float = 300.0,
+) -> None:
+    """Until ``stop`` (or, with ``once``, until nothing more can go right now)."""
+    backoff = 0.0
+    sender.stopping = stop
+    while not stop.is_set():
+        if before_round is not None:
+            before_round()
+        result = sender.run_round()
+        if after_round is not None:
+            after_round(result)
+        if result.relay_error:
+            backoff = min(max(backoff * 2, 5.0), max_backoff)
+            log.warning("relay unavailable, pausing", extra={"error": result.relay_error, "seconds": backoff})
+            if once:
+                return
+            stop.wait(backoff)
+            continue
+        backoff = 0.0
+        wait = _seconds_until(result.wait_until, poll_interval)
+        if wait <= 0:
+            continue
+        if once:
+            return
+        stop.wait(wait)
+
+
+def _seconds_until(moment: datetime | None, poll_interval: float) -> float:
+    if moment is None:
+        return poll_interval
+    return min(max((moment - utcnow()).total_seconds(), 0.0), poll_interval)

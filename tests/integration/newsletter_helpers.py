@@ -1,0 +1,41 @@
+"""Shared set-up for newsletter tests: a list of subscribers and a ready newsletter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kulturkluster.wiring import Services
+from mailer import campaigns
+from subscribers import service
+from subscribers.models import Channel, Status
+from subscribers.service import Evidence
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "templates" / "newsletter" / "exempel.md"
+
+
+def add_subscribers(
+    svc: Services, count: int, *, status: Status = Status.ACTIVE, prefix: str = "p"
+) -> list[str]:
+    emails = [f"{prefix}{i:05d}@mottagare.test" for i in range(count)]
+    with svc.db.unit_of_work() as session:
+        for i, email in enumerate(emails):
+            service.add(session, email, f"Person {i}", status, Evidence(Channel.STAFF, detail="test"))
+    return emails
+
+
+def draft(svc: Services, source: str | None = None) -> int:
+    with svc.db.unit_of_work() as session:
+        newsletter = campaigns.create(
+            session,
+            svc.composer,
+            template="default",
+            source=source or EXAMPLE.read_text(encoding="utf-8"),
+            created_by="test",
+        )
+        return newsletter.id
+
+
+def start(svc: Services, newsletter_id: int, **kwargs: object) -> None:
+    with svc.db.unit_of_work() as session:
+        campaigns.send(session, svc.composer, campaigns.get(session, newsletter_id), **kwargs)  # type: ignore[arg-type]
