@@ -6,6 +6,7 @@ from mailer import campaign_models  # noqa: F401
 from mailer import models as mailer_models  # noqa: F401
 from subscribers import models as subscribers_models  # noqa: F401
 
+from . import accounts  # noqa: F401
 from .db import Base
 
 metadata = Base.metadata

@@ -193,6 +193,25 @@ SV: dict[str, str] = {
     "{url} utan https. Sätt KK_PUBLIC_URL till en https-adress.",
     "newsletter.spam_score": "SpamAssassin (utan nätverkstester): {points} poäng. Målet är under 1,0; "
     "från 5,0 räknas brevet som spam.",
+    # staff accounts
+    "accounts.password_short": "Lösenordet är för kort: minst {n} tecken (en mening går bra).",
+    "accounts.unknown": "Det finns inget konto som heter {username!r} (se `kulturkluster users list`).",
+    "accounts.bad_username": "Användarnamnet {username!r} går inte: använd små bokstäver a–z, siffror, punkt, "
+    "bindestreck eller understreck, 2–63 tecken.",
+    "accounts.exists": "Det finns redan ett konto som heter {username!r}.",
+    "accounts.prompt": "Lösenord: ",
+    "accounts.prompt_again": "Samma lösenord igen: ",
+    "accounts.mismatch": "Lösenorden var inte lika; inget har ändrats.",
+    "accounts.added": "Kontot {username} ({role}) är skapat.",
+    "accounts.password_set": "{username} har fått nytt lösenord; gamla inloggningar är avslutade.",
+    "accounts.disabled": "{username} kan inte längre logga in; öppna inloggningar är avslutade.",
+    "accounts.enabled": "{username} kan logga in igen.",
+    # the staff web app
+    "web.login_needed": "Logga in först.",
+    "web.csrf_failed": "Formuläret hade gått ut eller kom inte från den här sidan. Ladda om sidan och försök igen.",
+    "web.login_failed": "Fel användarnamn eller lösenord.",
+    "web.login_throttled": "För många misslyckade försök. Vänta en kvart och försök igen, eller be en "
+    "administratör om ett nytt lösenord.",
 }
 
 

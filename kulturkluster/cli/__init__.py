@@ -20,6 +20,7 @@ from . import (
     report_cmd,
     serve_cmd,
     subscribers_cmd,
+    users_cmd,
     web_cmd,
 )
 from .output import err_console
@@ -38,6 +39,7 @@ app.add_typer(cases_cmd.app, name="cases")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(newsletter_cmd.app, name="newsletter")
 app.add_typer(mailer_cmd.app, name="mailer")
+app.add_typer(users_cmd.app, name="users")
 app.add_typer(person_cmd.app, name="person")
 app.add_typer(person_cmd.maintenance, name="maintenance")
 app.command("serve")(serve_cmd.serve)

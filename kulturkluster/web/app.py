@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -13,18 +14,37 @@ from kulturkluster.wiring import Services
 from .headers import SecurityHeadersMiddleware
 from .pages import STATIC_DIR, STATIC_PATH, Pages
 from .public import PublicPages
+from .staff import staff_routes
+from .staff.auth import LoginLimiter
 
-# The public pages take at most a one-line form; anything bigger is not for us.
-MAX_BODY_BYTES = 64 * 1024
+# The largest form is a CSV import in the staff app.
+MAX_BODY_BYTES = 25 * 1024 * 1024
+SESSION_HOURS = 12
 
 
-def create_app(services: Services) -> Starlette:
+def create_app(services: Services, limiter: LoginLimiter | None = None) -> Starlette:
     """The web app on ``services``; the caller owns them (and closes them after the server stops)."""
     pages = Pages(services.settings.org)
     public = PublicPages(services, pages)
+    settings = services.settings
     return Starlette(
-        routes=[*public.routes(), Mount(STATIC_PATH, app=StaticFiles(directory=STATIC_DIR), name="static")],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        routes=[
+            *public.routes(),
+            *staff_routes(services, pages, limiter),
+            Mount(STATIC_PATH, app=StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            # Signed (itsdangerous), HttpOnly, SameSite=Lax; Secure when the app is served over https.
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key.get_secret_value(),
+                session_cookie="kk_session",
+                max_age=SESSION_HOURS * 3600,
+                same_site="lax",
+                https_only=settings.public_url.lower().startswith("https://"),
+            ),
+        ],
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
         max_body_size=MAX_BODY_BYTES,
     )

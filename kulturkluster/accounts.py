@@ -1,0 +1,133 @@
+"""Staff accounts: local users with argon2 password hashes and a role (``admin`` or ``staff``).
+
+A session remembers the account's ``session_version``; changing the password or disabling the account
+bumps it, so every session made before ends at once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Base, UtcDateTime, utcnow
+from .errors import KulturklusterError
+from .texts import t
+
+MIN_PASSWORD_LENGTH = 12
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
+_HASHER = PasswordHasher()
+# Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # also manages accounts and settings, exports and erases people
+    STAFF = "staff"
+
+
+class AccountError(KulturklusterError):
+    """An account command that cannot be carried out; the message says why."""
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    role: Mapped[str] = mapped_column(String(16), default=Role.STAFF)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(t("accounts.password_short", n=MIN_PASSWORD_LENGTH))
+
+
+def find(session: Session, username: str) -> StaffUser | None:
+    return session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+
+
+def get(session: Session, username: str) -> StaffUser:
+    user = find(session, username)
+    if user is None:
+        raise AccountError(t("accounts.unknown", username=username))
+    return user
+
+
+def add(
+    session: Session, username: str, password: str, *, role: Role, name: str = "", email: str = ""
+) -> StaffUser:
+    username = username.strip().lower()
+    if not _USERNAME.fullmatch(username):
+        raise AccountError(t("accounts.bad_username", username=username))
+    if find(session, username) is not None:
+        raise AccountError(t("accounts.exists", username=username))
+    _check_password(password)
+    user = StaffUser(
+        username=username,
+        name=name.strip(),
+        email=email.strip(),
+        role=role,
+        password_hash=_HASHER.hash(password),
+        active=True,
+        session_version=1,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: StaffUser, password: str) -> None:
+    _check_password(password)
+    user.password_hash = _HASHER.hash(password)
+    user.session_version += 1
+
+
+def set_active(session: Session, user: StaffUser, active: bool) -> None:
+    user.active = active
+    user.session_version += 1
+
+
+def set_role(session: Session, user: StaffUser, role: Role) -> None:
+    user.role = role
+    user.session_version += 1
+
+
+def all_users(session: Session) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
+    """The active account with this name and password, or None; takes as long either way."""
+    user = find(session, username)
+    try:
+        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+    user.last_login_at = utcnow()
+    return user

@@ -1,0 +1,186 @@
+"""What every staff page shares: who is logged in, CSRF, rendering, flash messages, access rules.
+
+Handlers are plain functions ``handler(req: StaffRequest) -> Response``; ``staff_page``/``admin_page``
+wrap them into Starlette endpoints that refuse anonymous users (a redirect to the login page, or 401 for
+htmx), refuse staff on admin pages (403), check the CSRF token of every POST (form field ``csrf_token`` or
+header ``X-CSRF-Token``, which htmx sends from ``hx-headers`` on <body>), and run the handler in a worker
+thread (the database calls are synchronous).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from kulturkluster.accounts import Role, StaffUser
+from kulturkluster.texts import t
+from kulturkluster.wiring import Services
+
+from ..pages import Pages
+
+APP_PREFIX = "/app"
+LOGIN_PATH = f"{APP_PREFIX}/login"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Staff pages: our own script (htmx) and styles only; frames only of our own pages (previews).
+STAFF_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    """The logged-in account, detached from any database session."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @classmethod
+    def of(cls, user: StaffUser) -> CurrentUser:
+        return cls(user.id, user.username, user.display_name, user.email, user.role)
+
+
+@dataclass
+class StaffRequest:
+    request: Request
+    user: CurrentUser
+    services: Services
+    pages: Pages
+    form: FormData | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def htmx(self) -> bool:
+        return self.request.headers.get("hx-request") == "true"
+
+    def param(self, name: str) -> str:
+        return str(self.request.path_params[name])
+
+    def query(self, name: str, default: str = "") -> str:
+        return self.request.query_params.get(name, default)
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name, default) if self.form is not None else default
+        return value if isinstance(value, str) else default
+
+    def fields(self, name: str) -> list[str]:
+        return [v for v in self.form.getlist(name) if isinstance(v, str)] if self.form is not None else []
+
+    def flash(self, message: str, kind: str = "ok") -> None:
+        self.request.session.setdefault("flash", []).append([kind, message])
+
+    def render(self, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+        """``templates/web/staff/<name>.html`` with the user, CSRF token and flash messages."""
+        shared = {
+            "user": self.user,
+            "csrf_token": csrf_token(self.request),
+            "flashes": self.request.session.pop("flash", []),
+            "path": self.request.url.path,
+            "htmx": self.htmx,
+        }
+        return self.pages.render(
+            self.request,
+            f"staff/{name}",
+            {**shared, **(context or {})},
+            status_code=status_code,
+            headers={"Content-Security-Policy": STAFF_POLICY, **self.headers},
+        )
+
+    def redirect(self, url: str, message: str | None = None, kind: str = "ok") -> Response:
+        if message:
+            self.flash(message, kind)
+        if self.htmx:  # htmx follows this header with a full page load
+            return Response(status_code=204, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+
+
+Handler = Callable[[StaffRequest], Response]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def csrf_ok(request: Request, form: FormData | None) -> bool:
+    expected = request.session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER) or (form.get(CSRF_FIELD) if form is not None else None)
+    return isinstance(expected, str) and isinstance(sent, str) and secrets.compare_digest(expected, sent)
+
+
+def _load_user(services: Services, request: Request) -> CurrentUser | None:
+    from kulturkluster import accounts  # noqa: PLC0415 - keeps this module importable without the models
+
+    uid, version = request.session.get("uid"), request.session.get("v")
+    if not isinstance(uid, int):
+        return None
+    with services.db.unit_of_work() as session:
+        user = session.get(accounts.StaffUser, uid)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        return CurrentUser.of(user)
+
+
+def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        user = await run_in_threadpool(_load_user, services, request)
+        if user is None:
+            request.session.pop("uid", None)
+            target = f"{LOGIN_PATH}?next={quote(request.url.path)}"
+            if request.headers.get("hx-request") == "true" or request.method not in SAFE_METHODS:
+                return Response(t("web.login_needed"), status_code=401, headers={"HX-Redirect": target})
+            return RedirectResponse(target, status_code=303)
+        if role is Role.ADMIN and not user.is_admin:
+            return pages.render(
+                request,
+                "staff/forbidden",
+                {"user": user},
+                status_code=403,
+                headers={"Content-Security-Policy": STAFF_POLICY},
+            )
+        form = None
+        if request.method not in SAFE_METHODS:
+            form = await request.form(max_files=5, max_fields=2000, max_part_size=20 * 1024 * 1024)
+            if not await csrf_ok(request, form):
+                return Response(t("web.csrf_failed"), status_code=403)
+        return await run_in_threadpool(handler, StaffRequest(request, user, services, pages, form))
+
+    endpoint.__name__ = handler.__name__
+    endpoint.kk_role = role.value  # type: ignore[attr-defined]  # read by the access-control tests
+    return endpoint
+
+
+@dataclass(frozen=True)
+class Pagebuilder:
+    """Turns handlers into endpoints for one app (``staff_page(handler)`` / ``admin_page(handler)``)."""
+
+    services: Services
+    pages: Pages
+
+    def staff(self, handler: Handler) -> Endpoint:
+        return _page(handler, Role.STAFF, self.services, self.pages)
+
+    def admin(self, handler: Handler) -> Endpoint:
+        return _page(handler, Role.ADMIN, self.services, self.pages)

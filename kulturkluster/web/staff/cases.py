@@ -1,0 +1,11 @@
+"""Staff section: cases (see templates/web/staff/cases/)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from .base import Pagebuilder
+
+
+def routes(build: Pagebuilder) -> list[BaseRoute]:
+    return []

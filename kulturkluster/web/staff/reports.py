@@ -1,0 +1,11 @@
+"""Staff section: reports (see templates/web/staff/reports/)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from .base import Pagebuilder
+
+
+def routes(build: Pagebuilder) -> list[BaseRoute]:
+    return []

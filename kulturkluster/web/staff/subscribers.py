@@ -1,0 +1,11 @@
+"""Staff section: subscribers (see templates/web/staff/subscribers/)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from .base import Pagebuilder
+
+
+def routes(build: Pagebuilder) -> list[BaseRoute]:
+    return []
