@@ -9,11 +9,13 @@ thread (the database calls are synchronous).
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -21,10 +23,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kulturkluster.accounts import Role, StaffUser
+from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 from kulturkluster.wiring import Services
 
 from ..pages import Pages
+
+log = logging.getLogger(__name__)
 
 APP_PREFIX = "/app"
 LOGIN_PATH = f"{APP_PREFIX}/login"
@@ -116,6 +121,20 @@ Handler = Callable[[StaffRequest], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+def refused(req: StaffRequest, message: str) -> Response:
+    """A refused action: an error fragment for htmx, else a flash message on the page the form was on."""
+    if req.htmx:
+        return Response(
+            f'<p class="flash flash-error" role="alert">{escape(message)}</p>',
+            media_type="text/html",
+            headers={"HX-Reswap": "innerHTML"},
+        )
+    referer = urlsplit(req.request.headers.get("referer", ""))
+    same_site = referer.netloc in {"", req.request.url.netloc}
+    back = referer.path if same_site and referer.path.startswith(APP_PREFIX) else f"{APP_PREFIX}/"
+    return req.redirect(back + (f"?{referer.query}" if same_site and referer.query else ""), message, "error")
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not isinstance(token, str):
@@ -165,7 +184,12 @@ def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> End
             form = await request.form(max_files=5, max_fields=2000, max_part_size=20 * 1024 * 1024)
             if not await csrf_ok(request, form):
                 return Response(t("web.csrf_failed"), status_code=403)
-        return await run_in_threadpool(handler, StaffRequest(request, user, services, pages, form))
+        req = StaffRequest(request, user, services, pages, form)
+        try:
+            return await run_in_threadpool(handler, req)
+        except KulturklusterError as exc:  # a domain error's message says what to do; show it, log it
+            log.info("staff action refused", extra={"path": request.url.path, "error": type(exc).__name__})
+            return refused(req, str(exc))
 
     endpoint.__name__ = handler.__name__
     endpoint.kk_role = role.value  # type: ignore[attr-defined]  # read by the access-control tests
