@@ -52,6 +52,7 @@ KEPT_HEADERS = frozenset(
 )
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _WS = re.compile(r"\s+")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 _PARSER = BytesParser(policy=policy.compat32)
 
 
@@ -107,7 +108,8 @@ def decode_text(value: str) -> str:
     if "=?" not in value:
         return value
     try:
-        parts = decode_header(value)
+        # Unfold first: decode_header drops the space that starts a folded line ("vår\n keramik").
+        parts = decode_header(_FOLD.sub("", value))
     except Exception:
         return value
     out: list[str] = []

@@ -84,6 +84,9 @@ def test_threading_headers() -> None:
         ("=?utf-8?B?broken", "=?utf-8?B?broken"),
         ("=?bogus-charset?q?Nyhetsbrev?=", "Nyhetsbrev"),
         ("=?utf-8?q?=FF=FEbad?=", "ÿþbad"),
+        # A fold after an encoded word keeps its space; a fold between encoded words does not
+        ("=?utf-8?q?f=C3=B6r_v=C3=A5r?=\r\n keramikverkstad", "för vår keramikverkstad"),
+        ("=?utf-8?q?Nyhets?=\r\n =?utf-8?q?brev?=", "Nyhetsbrev"),
     ],
 )
 def test_decode_text_tolerates_odd_encodings(raw: str, expected: str) -> None:
