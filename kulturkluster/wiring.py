@@ -7,6 +7,7 @@ a whole.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -53,6 +54,8 @@ class Services:
     settings: Settings
     db: Database
     _transport: Transport | None = field(default=None, init=False)
+    # One SMTP connection is shared by the inbound runner and the web app's worker threads
+    _flush_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @cached_property
     def tokens(self) -> TokenSigner:
@@ -164,7 +167,8 @@ class Services:
 
     def flush_outbox(self) -> FlushResult:
         signer = self.mail_identity.dkim
-        return flush(self.db, self.transport, sign=signer.sign if signer else None)
+        with self._flush_lock:
+            return flush(self.db, self.transport, sign=signer.sign if signer else None)
 
     def make_source(self) -> Source:
         cfg = self.settings

@@ -90,7 +90,8 @@ class StaffRequest:
         return [v for v in self.form.getlist(name) if isinstance(v, str)] if self.form is not None else []
 
     def flash(self, message: str, kind: str = "ok") -> None:
-        self.request.session.setdefault("flash", []).append([kind, message])
+        # Assign a new list: Starlette only saves a session whose keys were set (not one mutated in place).
+        self.request.session["flash"] = [*self.request.session.get("flash", []), [kind, message]]
 
     def render(self, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
         """``templates/web/staff/<name>.html`` with the user, CSRF token and flash messages."""
@@ -106,7 +107,12 @@ class StaffRequest:
             f"staff/{name}",
             {**shared, **(context or {})},
             status_code=status_code,
-            headers={"Content-Security-Policy": STAFF_POLICY, **self.headers},
+            # same-origin: a refused form can go back to the page it came from; nothing leaves the site
+            headers={
+                "Content-Security-Policy": STAFF_POLICY,
+                "Referrer-Policy": "same-origin",
+                **self.headers,
+            },
         )
 
     def redirect(self, url: str, message: str | None = None, kind: str = "ok") -> Response:
@@ -175,7 +181,7 @@ def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> End
             return pages.render(
                 request,
                 "staff/forbidden",
-                {"user": user},
+                {"user": user, "csrf_token": csrf_token(request)},
                 status_code=403,
                 headers={"Content-Security-Policy": STAFF_POLICY},
             )
@@ -183,6 +189,7 @@ def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> End
         if request.method not in SAFE_METHODS:
             form = await request.form(max_files=5, max_fields=2000, max_part_size=20 * 1024 * 1024)
             if not await csrf_ok(request, form):
+                await form.close()
                 return Response(t("web.csrf_failed"), status_code=403)
         req = StaffRequest(request, user, services, pages, form)
         try:
@@ -190,6 +197,9 @@ def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> End
         except KulturklusterError as exc:  # a domain error's message says what to do; show it, log it
             log.info("staff action refused", extra={"path": request.url.path, "error": type(exc).__name__})
             return refused(req, str(exc))
+        finally:
+            if form is not None:  # uploads are spooled to temp files: close them now, not at GC
+                await form.close()
 
     endpoint.__name__ = handler.__name__
     endpoint.kk_role = role.value  # type: ignore[attr-defined]  # read by the access-control tests
