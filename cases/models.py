@@ -35,6 +35,10 @@ class ActorType(StrEnum):
     OTHER = "annan"
 
 
+# The tag of a case that staff found to be a newsletter sign-up: the reports leave it out.
+SUBSCRIPTION_TAG = "prenumeration"
+
+
 class Direction(StrEnum):
     IN = "in"
     OUT = "out"

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, Float, Integer, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Float, Integer, Select, false, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from .models import Case, CaseMessage
@@ -39,7 +39,20 @@ def search(session: Session, query: str, limit: int = 50) -> list[Case]:
     """Cases whose messages match every word of ``query`` (in any form), best match first."""
     if not _WORD.search(query):
         return []
-    if session.get_bind().dialect.name == "postgresql":
+    found = matching(session, select(Case).where(Case.merged_into_id.is_(None)), query)
+    return list(session.scalars(found.limit(limit)))
+
+
+def matching(session: Session, cases: Select[Case], query: str) -> Select[Case]:
+    """``cases`` narrowed to those whose messages match every word of ``query``, best match first.
+
+    The staff inbox combines this with its filters; ``search`` is the same on every case. A query
+    without any word matches nothing.
+    """
+    if not _WORD.search(query):
+        return cases.where(false())
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
         tsquery = func.websearch_to_tsquery("swedish", query)
         vector: ColumnElement[object] = literal_column("case_messages.search_vector")
         rank = func.max(func.ts_rank(vector, tsquery))
@@ -63,12 +76,9 @@ def search(session: Session, query: str, limit: int = 50) -> list[Case]:
             .group_by(CaseMessage.case_id)
             .subquery()
         )
-    order = hits.c.rank.desc() if session.get_bind().dialect.name == "postgresql" else hits.c.rank.asc()
-    query_cases = (
-        select(Case)
-        .join(hits, hits.c.case_id == Case.id)
-        .where(Case.merged_into_id.is_(None))
-        .order_by(order, Case.received_at.desc())
-        .limit(limit)
+    order = hits.c.rank.desc() if postgres else hits.c.rank.asc()
+    return (
+        cases.join(hits, hits.c.case_id == Case.id)
+        .order_by(None)
+        .order_by(order, Case.received_at.desc(), Case.id.desc())
     )
-    return list(session.scalars(query_cases))

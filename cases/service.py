@@ -25,6 +25,10 @@ class InvalidCaseField(KulturklusterError):
     """A value given for a case field is not one of the allowed ones."""
 
 
+class EmptyNote(KulturklusterError):
+    """An internal note without any text."""
+
+
 @dataclass(frozen=True, slots=True)
 class InboundMail:
     """A stored inbound message as the case store takes it (plain data: cases does not import inbound)."""
@@ -123,6 +127,8 @@ def record_reply(
 
 
 def add_note(session: Session, case: Case, text: str, author: str) -> CaseMessage:
+    if not text.strip():
+        raise EmptyNote(t("cases.empty_note"))
     note = CaseMessage(
         case_id=case.id, direction=Direction.NOTE, author=author, text=text, created_at=utcnow()
     )
@@ -149,9 +155,9 @@ def set_fields(
 ) -> None:
     """Set what is given; an empty string clears a field."""
     if focus is not None:
-        case.focus_area = _member(FocusArea, focus, "focus") if focus else None
+        case.focus_area = _member(FocusArea, focus, "fokusområde") if focus else None
     if actor_type is not None:
-        case.actor_type = _member(ActorType, actor_type, "actor_type") if actor_type else None
+        case.actor_type = _member(ActorType, actor_type, "aktörstyp") if actor_type else None
     if assignee is not None:
         case.assignee = assignee or None
     if tags is not None:

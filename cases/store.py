@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 from kulturkluster.db import utcnow
 from subscribers.address import normalize_address
 
-from .models import Case, CaseMessage, CaseSequence, CaseTag, Contact, Direction
+from .models import (
+    SUBSCRIPTION_TAG,
+    Case,
+    CaseMessage,
+    CaseSequence,
+    CaseStatus,
+    CaseTag,
+    Contact,
+    Direction,
+)
 from .reports import CaseRow
 from .threading import Candidates, CaseFacts, Match, decide
 
@@ -169,12 +178,16 @@ def list_query(
     actor_type: str | None = None,
     assignee: str | None = None,
     tag: str | None = None,
+    open_only: bool = False,
+    by_activity: bool = False,
 ) -> Select[Case]:
-    query = (
-        select(Case).where(Case.merged_into_id.is_(None)).order_by(Case.received_at.desc(), Case.id.desc())
-    )
+    """Cases that were not merged away, newest first (by receipt, or by last activity)."""
+    newest = Case.updated_at if by_activity else Case.received_at
+    query = select(Case).where(Case.merged_into_id.is_(None)).order_by(newest.desc(), Case.id.desc())
     if status:
         query = query.where(Case.status == status)
+    if open_only:
+        query = query.where(Case.status != CaseStatus.CLOSED)
     if focus:
         query = query.where(Case.focus_area == focus)
     if actor_type:
@@ -184,6 +197,20 @@ def list_query(
     if tag:
         query = query.where(Case.id.in_(select(CaseTag.case_id).where(CaseTag.tag == tag)))
     return query
+
+
+def count(session: Session, query: Select[Case]) -> int:
+    """How many cases ``query`` finds (without its order or limits)."""
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def known_tags(session: Session) -> list[str]:
+    return list(session.scalars(select(CaseTag.tag).distinct().order_by(CaseTag.tag)))
+
+
+def known_assignees(session: Session) -> list[str]:
+    found = select(Case.assignee).where(Case.assignee.is_not(None)).distinct().order_by(Case.assignee)
+    return [name for name in session.scalars(found) if name]
 
 
 def message_counts(session: Session, case_ids: Iterable[int]) -> dict[int, int]:
@@ -199,10 +226,14 @@ def message_counts(session: Session, case_ids: Iterable[int]) -> dict[int, int]:
 
 
 def report_rows(session: Session, end: datetime) -> list[CaseRow]:
-    """Every case received before ``end`` that was not merged away, as plain rows for the reports."""
+    """Every case received before ``end`` that was not merged away, as plain rows for the reports.
+
+    Cases that staff marked as newsletter sign-ups (``SUBSCRIPTION_TAG``) are not guidance work: left out.
+    """
+    sign_ups = select(CaseTag.case_id).where(CaseTag.tag == SUBSCRIPTION_TAG)
     rows = session.execute(
         select(
             Case.received_at, Case.first_response_at, Case.closed_at, Case.focus_area, Case.actor_type
-        ).where(Case.received_at < end, Case.merged_into_id.is_(None))
+        ).where(Case.received_at < end, Case.merged_into_id.is_(None), Case.id.not_in(sign_ups))
     )
     return [CaseRow(*row) for row in rows]

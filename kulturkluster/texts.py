@@ -212,6 +212,116 @@ SV: dict[str, str] = {
     "web.login_failed": "Fel användarnamn eller lösenord.",
     "web.login_throttled": "För många misslyckade försök. Vänta en kvart och försök igen, eller be en "
     "administratör om ett nytt lösenord.",
+    # guidance cases: staff actions shared by the CLI and the web app (section Ärenden)
+    "cases.empty_note": "Anteckningen är tom; skriv något innan den sparas.",
+    "cases.already_subscription": "Ärendet {reference} är redan markerat som en prenumeration.",
+    "cases.subscription_note": "Mejlet var en anmälan till nyhetsbrevet, inte en fråga: {address} fick samma "
+    "svar som vid en anmälan per mejl. Ärendet räknas inte i rapporterna.",
+    "cases.subscription_activated": "{address} prenumererar nu på nyhetsbrevet och får ett välkomstmejl; "
+    "{reference} är avslutat.",
+    "cases.subscription_confirmation_needed": "{address} får ett mejl för att bekräfta prenumerationen; "
+    "{reference} är avslutat.",
+    "cases.subscription_already_active": "{address} prenumererade redan på nyhetsbrevet; {reference} är avslutat.",
+    "web.cases.replied": "Svaret i {reference} är skickat.",
+    "web.cases.reply_queued": "Svaret i {reference} är sparat, men e-postservern tog inte emot det just nu. "
+    "Det skickas automatiskt så snart det går.",
+    "web.cases.noted": "Anteckningen sparades i {reference}.",
+    "web.cases.updated": "{reference} är uppdaterat.",
+    "web.cases.merged": "{source} är ihopslaget med {target}.",
+    "web.cases.merged_away": "{source} är ihopslaget med {target}; här är {target}.",
+    "web.cases.merge_unconfirmed": "Kryssa i rutan för att bekräfta att ärendena ska slås ihop.",
+    "web.cases.merge_target_missing": "Skriv referensen till det ärende som det här ska slås ihop med, "
+    "till exempel KK-2026-0042.",
+    "web.cases.bad_filter": "Filtret {name} har ett okänt värde ({value!r}) och används inte.",
+    "web.cases.bad_assignee": "{value!r} är ingen av användarna; välj handläggare i listan.",
+    # staff app: Inkommande, Rapporter (and `inbound reroute`, `report cases`)
+    "inbound.reroute_bad_target": "Det går inte att dirigera om till {route!r}. Välj en av: {routes}.",
+    "inbound.reroute_same": "Meddelandet är redan dirigerat som {route}.",
+    "inbound.reroute_unreadable": "Meddelandet går inte att läsa som e-post och kan därför inte bli {route}. "
+    "Låt det ligga i karantän.",
+    "inbound.reroute_no_sender": "Meddelandet saknar avsändaradress och kan därför inte bli {route}.",
+    "inbound.reroute_own_address": "Meddelandet kommer från vår egen adress {address} och kan inte bli ett "
+    "ärende eller en prenumeration.",
+    "inbound.reroute_case_in_use": "Meddelandet hör till ärende {reference}, som också har andra meddelanden, "
+    "svar eller anteckningar. Hantera det i ärendet i stället.",
+    "inbound.reroute_case_deleted": "Ärende {reference}, som meddelandet hade öppnat, är borttaget.",
+    "inbound.reroute_list_changed_since": "Listan ändrades inte för {email}: adressen har ändrats senare.",
+    "inbound.reroute_unsubscribed": "{email} är borttagen från listan igen (den kom dit genom det här "
+    "meddelandet).",
+    "inbound.reroute_restored": "{email} har fått tillbaka sin tidigare status ({status}).",
+    "inbound.reroute_no_reason": "ingen motivering angiven",
+    "inbound.rerouted": "Omdirigerad för hand från {old} till {new} av {actor}: {reason}",
+    "inbound.rerun_not_quarantined": "Bara meddelanden i karantän kan köras igen. Använd ”Dirigera om” för "
+    "att flytta meddelande {id} till en annan väg.",
+    "cli.rerouted": "Meddelande {id} är omdirigerat från {old} till {new}.",
+    "cli.rerouted_case": "Ärende: {reference}",
+    "reports.bad_date": "{value!r} är inget datum. Skriv datum som ÅÅÅÅ-MM-DD, t.ex. 2026-03-31.",
+    "reports.bad_period": "Perioden slutar ({last}) innan den börjar ({first}).",
+    "reports.period_too_long": "Perioden är för lång: välj högst {years} år.",
+    "reports.unknown_table": "Det finns ingen tabell som heter {name!r}. Välj en av: {names}.",
+    "web.inbound.rerun_done": "Meddelandet kördes igen och gick till {route}.",
+    "web.inbound.rerun_none": "Meddelandet ligger inte i karantän längre; inget kördes.",
+    "web.inbound.rerouted": "Meddelandet är omdirigerat från {old} till {new}.",
+    # staff web app: Nyhetsbrev
+    "web.newsletters.not_found": "Det finns inget nyhetsbrev med nummer {id}.",
+    "web.newsletters.created": "Nyhetsbrev {id} är sparat som utkast. Kontrollera det och skicka ett test "
+    "till dig själv innan det går till alla.",
+    "web.newsletters.updated": "Ändringarna är sparade.",
+    "web.newsletters.locked": "Nyhetsbrev {id} är {status} och kan inte längre ändras: innehållet frystes när "
+    "utskicket började. Skapa ett nytt nyhetsbrev om något behöver rättas.",
+    "web.newsletters.too_long": "Texten är för lång: högst {kb} kB. Korta den eller dela upp den på två nummer.",
+    "web.newsletters.preview_gone": "Förhandsvisningen finns inte längre. Ändra något i texten så görs en ny.",
+    "web.newsletters.test_no_address": "Ditt konto har ingen e-postadress. Skriv vart testexemplaret ska.",
+    "web.newsletters.bad_when": "Välj om nyhetsbrevet ska skickas nu eller vid en viss tid.",
+    "web.newsletters.time_missing": "Fyll i datum och tid för utskicket.",
+    "web.newsletters.time_past": "Tiden {at} har redan passerat. Välj en senare tid, eller Skicka nu.",
+    "web.newsletters.force_admin_only": "Bara en administratör kan skicka trots fel i kontrollen. Rätta felen "
+    "i nyhetsbrevet, eller be en administratör.",
+    "web.newsletters.already_sent": "Nyhetsbrevet är redan {status}; det kan bara skickas en gång.",
+    "web.newsletters.started": "Utskicket har börjat: {total} mottagare. Breven går i den takt gränserna för "
+    "utskick tillåter; följ förloppet här.",
+    "web.newsletters.scheduled": "Nyhetsbrevet skickas {at} (svensk tid). Mottagarna är de som prenumererar då.",
+    "web.newsletters.paused": "Utskicket är pausat. Inga fler brev går i väg förrän du trycker Fortsätt.",
+    "web.newsletters.resumed": "Utskicket fortsätter där det stannade.",
+    "web.newsletters.resumed_waiting": "Nyhetsbrevet väntar åter på sin tid och skickas då.",
+    "web.newsletters.cancel_unconfirmed": "Kryssa i rutan för att bekräfta att utskicket ska avbrytas.",
+    "web.newsletters.cancelled": "Utskicket är avbrutet; {left} mottagare får inte nyhetsbrevet.",
+    # subscribers and users by hand (CLI and web app)
+    "subscribers.evidence_required": 'Skriv hur personen bad om det, till exempel "anmälde sig på Kulturfrukost '
+    '12/11"; det sparas i samtyckesloggen.',
+    "csv.unreadable_line": "Rad {line} i filen går inte att läsa som CSV ({error}). Kontrollera att filen är en "
+    "CSV-fil sparad som text.",
+    "csv.spreadsheet": "Filen är ett kalkylark (Excel eller LibreOffice), inte en CSV-fil. Spara den som "
+    '"CSV (UTF-8)" i kalkylprogrammet och försök igen.',
+    "accounts.bad_role": "Rollen {role!r} finns inte; välj admin eller staff.",
+    "accounts.bad_email": "{email!r} är ingen giltig e-postadress: {why}.",
+    "accounts.last_admin": "{username} är den sista aktiva administratören. Gör först någon annan till "
+    "administratör.",
+    "accounts.disable_self": "Du kan inte inaktivera ditt eget konto; be en annan administratör.",
+    "accounts.demote_self": "Du kan inte ta bort din egen administratörsroll; be en annan administratör.",
+    "accounts.unknown_id": "Det finns inget konto med id {id}.",
+    "accounts.password_long": "Lösenordet är för långt: högst {n} tecken.",
+    # the staff web app: Prenumeranter
+    "web.subscribers.status.pending": "väntar på bekräftelse",
+    "web.subscribers.status.active": "aktiv",
+    "web.subscribers.status.unsubscribed": "avslutad",
+    "web.subscribers.status.bounced": "spärrad (studsar)",
+    "web.subscribers.status.complained": "spärrad (spamanmälan)",
+    "web.subscribers.bad_status": "Okänd status {status!r}; välj en av: {allowed}.",
+    "web.subscribers.bad_page": "Sidan {page!r} finns inte; ange ett sidnummer från 1.",
+    "web.subscribers.not_found": "Det finns ingen prenumerant med id {id}; den kan ha raderats.",
+    "web.subscribers.already_on_list": "{email} finns redan i listan (status: {status}); inget ändrades. En "
+    "adress som har avslutat läggs inte tillbaka för hand: personen anmäler sig själv igen.",
+    "web.subscribers.erase_mismatch": "Skriv adressen {email} i rutan för att bekräfta. Inget har raderats.",
+    "web.subscribers.import_no_file": "Välj en CSV-fil att importera.",
+    "web.subscribers.import_too_large": "Filen är för stor: högst {limit} MB åt gången. Dela upp listan i "
+    "flera filer.",
+    "web.subscribers.import_expired": "Förhandsgranskningen finns inte längre (den gäller en timme och kan "
+    "bara bekräftas en gång). Ladda upp filen igen.",
+    # the staff web app: Användare
+    "web.users.own_password_set": "Ditt lösenord är bytt; dina andra inloggningar är avslutade.",
+    "web.users.role_set": "{username} har nu rollen {role}; kontots inloggningar är avslutade.",
+    "web.inbound.bad_route": "Det finns ingen väg som heter {route!r}; alla meddelanden visas.",
 }
 
 

@@ -184,13 +184,16 @@ def set_(
     """Change a case's status, focus area, actor type, assignee, tags, or its requester's details."""
     with services() as svc, svc.db.unit_of_work() as session:
         case = casework.find(session, reference)
-        if status is not None:
-            case_service.set_status(case, status)
-        case_service.set_fields(case, focus=focus, actor_type=actor_type, assignee=assignee, tags=tag)
-        if organisation is not None:
-            case.contact.organisation = organisation.strip()
-        if municipality is not None:
-            case.contact.municipality = municipality.strip()
+        casework.set_fields(
+            case,
+            status=status,
+            focus=focus,
+            actor_type=actor_type,
+            assignee=assignee,
+            tags=tag,
+            organisation=organisation,
+            municipality=municipality,
+        )
         console.print(t("cli.case_updated", reference=case.reference))
 
 
@@ -204,3 +207,21 @@ def merge(
         source, target = casework.find(session, reference), casework.find(session, into)
         casework.merge(session, source, target)
         console.print(t("cli.case_merged", source=source.reference, target=target.reference))
+
+
+@app.command()
+def subscription(
+    reference: Annotated[str, typer.Argument()],
+    author: Author = _ME,
+) -> None:
+    """The case was really a newsletter sign-up: subscribe the sender (staff evidence) and close it.
+
+    Such cases are tagged "prenumeration" and left out of the case reports.
+    """
+    with services() as svc:
+        with svc.db.unit_of_work() as session:
+            case = casework.find(session, reference)
+            outcome = casework.mark_subscription(svc, session, case, author)
+            ref, address = case.reference, case.contact.email
+        svc.flush_outbox()
+    console.print(t(f"cases.subscription_{outcome.value}", reference=ref, address=address))

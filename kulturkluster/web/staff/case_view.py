@@ -1,0 +1,199 @@
+"""The case page: header, fields, the whole thread; one mail's HTML for its sandboxed frame; attachments.
+
+Inbound HTML was cleaned by nh3 when it was stored (``cases.sanitize``) and is cleaned again here before
+it is served, and only from its own route, whose response carries a CSP that forbids every script and
+every request, and which the case page embeds in ``<iframe sandbox>``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from cases.attachments import AttachmentMissing
+from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage
+from cases.sanitize import sanitize_html
+from kulturkluster import accounts, casework
+from kulturkluster.texts import t
+
+from .base import Pagebuilder, StaffRequest
+from .case_shared import CASES_PATH, case_url, choices, local, staff_names, valid_reference
+
+# The mail's own document: no script, no requests at all (images only inline), only framed by our pages.
+MESSAGE_POLICY = (
+    "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; "
+    "base-uri 'none'; form-action 'none'"
+)
+_UNSAFE_FILENAME = re.compile(r"[^\w.\- ()]+")
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} kB".replace(".", ",")
+    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def safe_filename(name: str) -> str:
+    """An ASCII fallback name for Content-Disposition: no quotes, slashes, control characters."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    cleaned = _UNSAFE_FILENAME.sub("_", ascii_name).strip(" .") or "bilaga"
+    return cleaned[:150]
+
+
+def _message(message: CaseMessage, names: dict[str, str], reference: str) -> dict[str, Any]:
+    author = message.author or ""
+    return {
+        "id": message.id,
+        "direction": message.direction,
+        "at": local(message.created_at),
+        "from_address": message.from_address or "",
+        "author": names.get(author, author),
+        "subject": message.subject,
+        "text": message.text,
+        "html_url": f"{case_url(reference)}/meddelande/{message.id}" if message.html else "",
+        "inbound_url": f"/app/inkommande/{message.inbound_message_id}" if message.inbound_message_id else "",
+        "attachments": [
+            {
+                "filename": attachment.filename,
+                "content_type": attachment.content_type,
+                "size": human_size(attachment.size),
+                "url": f"{case_url(reference)}/bilaga/{attachment.id}" if attachment.sha256 else "",
+            }
+            for attachment in message.attachments
+        ],
+    }
+
+
+def case_context(session: Session, case: Case) -> dict[str, Any]:
+    names = staff_names(session)
+    users = [(u.username, u.display_name) for u in accounts.all_users(session) if u.active]
+    if case.assignee and case.assignee not in {username for username, _name in users}:
+        users.append((case.assignee, case.assignee))  # set from the CLI: keep it selectable
+    tags = [tag.tag for tag in case.tags]
+    return {
+        "case": {
+            "reference": case.reference,
+            "subject": case.subject or "(inget ämne)",
+            "status": case.status,
+            "focus": case.focus_area or "",
+            "actor": case.actor_type or "",
+            "assignee": case.assignee or "",
+            "assignee_name": names.get(case.assignee, case.assignee) if case.assignee else "",
+            "tags": tags,
+            "tags_text": ", ".join(tags),
+            "is_subscription": SUBSCRIPTION_TAG in tags,
+            "received": local(case.received_at),
+            "first_response": local(case.first_response_at),
+            "closed": local(case.closed_at),
+            "activity": local(case.updated_at),
+        },
+        "contact": {
+            "name": case.contact.name,
+            "email": case.contact.email,
+            "organisation": case.contact.organisation,
+            "municipality": case.contact.municipality,
+        },
+        "thread": [_message(m, names, case.reference) for m in case.messages],
+        "users": users,
+        **choices(),
+    }
+
+
+def _find(session: Session, reference: str) -> Case | None:
+    if not valid_reference(reference):
+        return None
+    try:
+        return casework.find(session, reference)
+    except casework.CaseError:
+        return None
+
+
+def show(req: StaffRequest) -> Response:
+    reference = req.param("ref")
+    with req.services.db.unit_of_work() as session:
+        case = _find(session, reference)
+        if case is None:
+            message = t("cases.not_found", reference=reference[:40])
+            return req.render("cases/not_found", {"message": message}, status_code=404)
+        if case.reference != reference.strip().upper():  # merged into another case: show that one
+            target = case.reference
+            return req.redirect(
+                case_url(target), t("web.cases.merged_away", source=reference.upper(), target=target)
+            )
+        context = case_context(session, case)
+    return req.render("cases/case", context)
+
+
+def _not_found() -> Response:
+    return Response("Hittades inte.", status_code=404, media_type="text/plain; charset=utf-8")
+
+
+def message_html(req: StaffRequest) -> Response:
+    """One inbound mail's cleaned HTML as its own document, for ``<iframe sandbox>`` on the case page."""
+    message_id = int(req.param("id"))
+    with req.services.db.unit_of_work() as session:
+        case = _find(session, req.param("ref"))
+        message = session.get(CaseMessage, message_id)
+        if case is None or message is None or message.case_id != case.id or not message.html:
+            return _not_found()
+        body = sanitize_html(message.html)  # cleaned when stored; again in case the allow-list tightened
+    document = (
+        '<!doctype html><html lang="sv"><head><meta charset="utf-8">'
+        '<meta name="referrer" content="no-referrer"></head><body>' + body + "</body></html>"
+    )
+    return Response(
+        document,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": MESSAGE_POLICY,
+            "X-Frame-Options": "SAMEORIGIN",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def attachment(req: StaffRequest) -> Response:
+    """An attachment as a download (never shown inline), only under the case it belongs to."""
+    attachment_id = int(req.param("id"))
+    with req.services.db.unit_of_work() as session:
+        case = _find(session, req.param("ref"))
+        row = session.execute(
+            select(CaseAttachment, CaseMessage.case_id)
+            .join(CaseMessage, CaseMessage.id == CaseAttachment.case_message_id)
+            .where(CaseAttachment.id == attachment_id)
+        ).first()
+        if case is None or row is None or row[1] != case.id or row[0].sha256 is None:
+            return _not_found()
+        filename, digest = row[0].filename, row[0].sha256
+    try:
+        data = req.services.attachments.get(digest)
+    except AttachmentMissing:
+        return _not_found()
+    disposition = f"attachment; filename=\"{safe_filename(filename)}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": disposition,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def routes(build: Pagebuilder) -> list[BaseRoute]:
+    return [
+        Route(f"{CASES_PATH}/{{ref}}", build.staff(show), methods=["GET"], name="case"),
+        Route(f"{CASES_PATH}/{{ref}}/meddelande/{{id:int}}", build.staff(message_html), methods=["GET"]),
+        Route(f"{CASES_PATH}/{{ref}}/bilaga/{{id:int}}", build.staff(attachment), methods=["GET"]),
+    ]
