@@ -52,10 +52,12 @@ class Composer:
         return self.links.view(self.tokens.make(Purpose.VIEW, str(newsletter_id)))
 
     def render(self, newsletter: Newsletter) -> RenderedNewsletter:
-        content = parse_content(newsletter.content)
-        return render_newsletter(
-            self.renderer, newsletter.template, content, self.org, self.view_url(newsletter.id)
-        )
+        return self.render_source(newsletter.template, newsletter.content, newsletter.id)
+
+    def render_source(self, template: str, source: str, newsletter_id: int = 0) -> RenderedNewsletter:
+        """Content that need not be saved yet (the staff app's live preview renders unsaved edits)."""
+        content = parse_content(source)
+        return render_newsletter(self.renderer, template, content, self.org, self.view_url(newsletter_id))
 
     def check(self, newsletter: Newsletter) -> tuple[RenderedNewsletter, CheckReport]:
         rendered = self.render(newsletter)
@@ -95,10 +97,14 @@ def create(
     return newsletter
 
 
-def update_content(session: Session, composer: Composer, newsletter: Newsletter, source: str) -> None:
+def update_content(
+    session: Session, composer: Composer, newsletter: Newsletter, source: str, *, template: str | None = None
+) -> None:
+    """Replace a draft's content (and, if given, its template); refused once sending has begun."""
     _expect(newsletter, NewsletterStatus.DRAFT)
     content = parse_content(source)
     newsletter.content, newsletter.subject, newsletter.preheader = source, content.subject, content.preheader
+    newsletter.template = template or newsletter.template
     newsletter.updated_at = utcnow()
     composer.render(newsletter)
 
@@ -147,6 +153,11 @@ def send(
             "newsletter sending", extra={"newsletter": newsletter.id, "total": newsletter.total, "by": actor}
         )
     return report
+
+
+def active_recipients(session: Session) -> int:
+    """How many would get a newsletter that started now (the snapshot takes exactly these)."""
+    return session.scalar(select(func.count()).where(Subscriber.status == Status.ACTIVE)) or 0
 
 
 def snapshot(session: Session, newsletter: Newsletter) -> int:

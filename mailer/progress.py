@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import utcnow
-from subscribers.models import Status, Subscriber
 
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
-from .campaigns import counts
+from .campaigns import active_recipients, counts
 from .limits import Limits, estimate_finish
 from .sender import read_usage
 
@@ -65,9 +64,7 @@ def progress(session: Session, newsletter: Newsletter, limits: Limits) -> Progre
         start = max(newsletter.scheduled_at or now, now)
         if newsletter.status == NewsletterStatus.SCHEDULED:
             # Recipients are taken when sending starts; today's list is the best guess.
-            remaining_for_eta = (
-                session.scalar(select(func.count()).where(Subscriber.status == Status.ACTIVE)) or 0
-            )
+            remaining_for_eta = active_recipients(session)
         else:
             remaining_for_eta = remaining
         eta = estimate_finish(limits, read_usage(session, now), remaining_for_eta, start, pace)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,13 +11,11 @@ import typer
 
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
-from mailer import campaigns
+from mailer import campaigns, proofing
 from mailer.campaign_models import Newsletter
-from mailer.check import CheckReport, Finding, check_links_online, links_in
-from mailer.newsletter_mail import Recipient
+from mailer.check import CheckReport
 from mailer.newsletter_render import available_templates
 from mailer.progress import progress
-from mailer.spamscore import score_message, spam_findings
 
 from .context import services
 from .output import Format, console, emit
@@ -66,11 +63,15 @@ def create(
 def edit(
     newsletter_id: Id,
     content: Annotated[Path, typer.Option("--content", help="Markdown file with front matter.")],
+    template: Annotated[
+        str | None, typer.Option(help="Switch to this template (`newsletter templates`).")
+    ] = None,
 ) -> None:
-    """Replace a draft's content."""
+    """Replace a draft's content (and optionally its template)."""
     source = _read(content)
     with services() as svc, svc.db.unit_of_work() as session:
-        campaigns.update_content(session, svc.composer, campaigns.get(session, newsletter_id), source)
+        newsletter = campaigns.get(session, newsletter_id)
+        campaigns.update_content(session, svc.composer, newsletter, source, template=template)
     console.print(t("newsletter.updated", id=newsletter_id))
 
 
@@ -91,16 +92,7 @@ def preview(
 ) -> None:
     """Write the newsletter as a recipient would see it (an example recipient) to an HTML file."""
     with services() as svc, svc.db.unit_of_work() as session:
-        newsletter = campaigns.get(session, newsletter_id)
-        compiled = (
-            campaigns.frozen(newsletter) if newsletter.html else svc.composer.render(newsletter).compiled
-        )
-        rendered = compiled.personalise(
-            {
-                "recipient.email": t("newsletter.preview_address"),
-                "links.unsubscribe": svc.links.unsubscribe_help(),
-            }
-        )
+        rendered = proofing.preview(svc.composer, campaigns.get(session, newsletter_id))
     out.write_text(rendered.html, encoding="utf-8")
     if text_out is not None:
         text_out.write_text(rendered.text, encoding="utf-8")
@@ -113,11 +105,10 @@ def test_(
     to: Annotated[str, typer.Option("--to", help="The address that gets the test copy.")],
 ) -> None:
     """Send one real copy (subject starts with [Test]) to one address, now."""
-    with services() as svc, svc.db.unit_of_work() as session:
-        newsletter = campaigns.get(session, newsletter_id)
-        mail = svc.newsletter_messages(newsletter, test=True).build(Recipient(to.strip()))
-    transport = svc.transport
-    transport.send(mail.raw, svc.settings.org.address, [to.strip()])
+    with services() as svc:
+        with svc.db.unit_of_work() as session:
+            messages = svc.newsletter_messages(campaigns.get(session, newsletter_id), test=True)
+        mail = proofing.send_test(svc.transport, messages, to)
     console.print(t("newsletter.test_sent", to=to.strip(), size=len(mail.raw) // 1024))
 
 
@@ -187,39 +178,16 @@ def check(
     fmt: Annotated[Format, typer.Option("--format", help="json or table.")] = Format.TABLE,
 ) -> None:
     """The pre-send check (`send` runs it too, without the links and SpamAssassin); exits 1 on errors."""
-    extra: list[Finding] = []
     with services() as svc, svc.db.unit_of_work() as session:
         newsletter = campaigns.get(session, newsletter_id)
-        rendered, report = svc.composer.check(newsletter)
-        sample = svc.newsletter_messages(newsletter, test=True).build(
-            Recipient(t("newsletter.preview_address"))
-        )
-    if online:
-        extra += check_links_online(links_in(rendered.compiled.html))
-    if spam:
-        try:
-            score = score_message(sample.raw)
-        except KulturklusterError as exc:  # not installed, or it failed: say so, but it is no verdict
-            extra.append(Finding("warning", "spam_unavailable", str(exc)))
-        else:
-            extra += spam_findings(score)
-            if fmt is not Format.JSON:
-                console.print(t("newsletter.spam_score", points=score.points), highlight=False)
-                for line in score.lines():
-                    console.print(f"  {line}", markup=False, highlight=False)
-    report = CheckReport((*report.findings, *extra))
-    _print_report(report, fmt)
-    if not report.ok:
+        result = proofing.full_check(svc.composer, svc.mail_identity, newsletter, online=online, spam=spam)
+    if result.spam is not None and fmt is not Format.JSON:
+        console.print(t("newsletter.spam_score", points=result.spam.points), highlight=False)
+        for line in result.spam.lines():
+            console.print(f"  {line}", markup=False, highlight=False)
+    _print_report(result.report, fmt)
+    if not result.report.ok:
         raise typer.Exit(1)
-
-
-def _parse_time(value: str) -> datetime:
-    """ISO 8601; without a zone it is this machine's local time."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise KulturklusterError(t("newsletter.bad_time", value=value)) from exc
-    return moment.astimezone() if moment.tzinfo is None else moment
 
 
 @app.command()
@@ -231,7 +199,7 @@ def send(
     force: Annotated[bool, typer.Option("--force", help="Send even if the check finds errors.")] = False,
 ) -> None:
     """Check the newsletter, then start sending it (now, or --at a time). `mailer run` does the sending."""
-    moment = _parse_time(at) if at else None
+    moment = proofing.parse_send_time(at) if at else None  # no offset: this machine's local time
     with services() as svc:
         try:
             with svc.db.unit_of_work() as session:
@@ -244,7 +212,9 @@ def send(
     if report.findings:
         _print_report(report, Format.TABLE)
     if moment is not None and status == "scheduled":
-        console.print(t("newsletter.scheduled", id=newsletter_id, at=moment.isoformat(timespec="minutes")))
+        console.print(
+            t("newsletter.scheduled", id=newsletter_id, at=moment.astimezone().isoformat(timespec="minutes"))
+        )
     else:
         console.print(t("newsletter.started", id=newsletter_id, total=total))
 

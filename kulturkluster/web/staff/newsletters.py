@@ -1,11 +1,207 @@
-"""Staff section: newsletters (see templates/web/staff/newsletters/)."""
+"""Staff section Nyhetsbrev: the list, writing (new/edit), one newsletter's page and its live progress.
+
+The check, the test copy and sending are in ``newsletter_send``; the live preview in
+``newsletter_preview``. Every action calls the same functions as ``kulturkluster newsletter``.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from datetime import date
+from typing import Any
 
-from .base import Pagebuilder
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.texts import SV, t
+from mailer import campaigns, proofing
+from mailer.campaign_models import NewsletterStatus
+from mailer.newsletter_render import available_templates
+
+from ..pages import WEB_TEMPLATES_DIR
+from . import newsletter_preview, newsletter_send
+from .base import Endpoint, Handler, Pagebuilder, StaffRequest
+from .newsletter_common import (
+    LIST_URL,
+    POLLING,
+    detail_context,
+    guarded,
+    letter_response,
+    load,
+    local,
+    path_id,
+    status_context,
+    status_label,
+    url,
+)
+
+STARTER = WEB_TEMPLATES_DIR / "staff" / "newsletters" / "start.md"
+MAX_CONTENT_CHARS = 200_000
+_SHOWN_IN_PROGRESS = POLLING | {NewsletterStatus.PAUSED}
+
+
+def starter_text(today: date) -> str:
+    """The content a new newsletter starts from: every field, with this month in the subject."""
+    month = SV["newsletter.months"].split()[today.month - 1]
+    return STARTER.read_text(encoding="utf-8").replace("MÅNAD ÅR", f"{month} {today.year}")
+
+
+def index(req: StaffRequest) -> Response:
+    rows: list[dict[str, Any]] = []
+    past: list[dict[str, Any]] = []
+    composer = req.services.composer
+    with req.services.db.unit_of_work() as session:
+        for n in campaigns.all_newsletters(session):
+            row = {
+                "id": n.id,
+                "subject": n.subject,
+                "template": n.template,
+                "status": n.status,
+                "status_label": status_label(n.status),
+                "created_at": local(n.created_at),
+                "created_by": n.created_by,
+                "finished_at": local(n.finished_at),
+                "scheduled_at": local(n.scheduled_at),
+                "progress": None,
+            }
+            if n.status in _SHOWN_IN_PROGRESS:
+                row["progress"] = status_context(session, req, n)["state"]
+            rows.append(row)
+            if n.status in {NewsletterStatus.SENT, NewsletterStatus.CANCELLED} and n.html:
+                past.append({**row, "view_url": composer.view_url(n.id)})
+    return req.render("newsletters/index", {"rows": rows, "past": past})
+
+
+def _editor(req: StaffRequest, **values: Any) -> Response:
+    status_code = values.pop("status_code", 200)
+    context = {"templates": available_templates(req.services.renderer), "error": None, "nid": None, **values}
+    return req.render("newsletters/edit", context, status_code=status_code)
+
+
+def _form(req: StaffRequest) -> tuple[str, str, str | None]:
+    """The editor's template and content, and what is wrong with them (None when nothing)."""
+    template, source = req.field("mall").strip(), req.field("innehall").replace("\r\n", "\n")
+    templates = available_templates(req.services.renderer)
+    if template not in templates:
+        return (
+            template,
+            source,
+            t("newsletter.unknown_template", name=template, available=", ".join(templates)),
+        )
+    if len(source) > MAX_CONTENT_CHARS:
+        return template, source, t("web.newsletters.too_long", kb=MAX_CONTENT_CHARS // 1000)
+    return template, source, None
+
+
+def new(req: StaffRequest) -> Response:
+    if req.request.method == "GET":
+        return _editor(req, template="default", source=starter_text(date.today()))
+    template, source, error = _form(req)
+    if error is None:
+        try:
+            with req.services.db.unit_of_work() as session:
+                newsletter = campaigns.create(
+                    session,
+                    req.services.composer,
+                    template=template,
+                    source=source,
+                    created_by=req.user.username,
+                )
+                newsletter_id = newsletter.id
+        except KulturklusterError as exc:  # the content or the template: show it by the text
+            error = str(exc)
+        else:
+            return req.redirect(url(newsletter_id), t("web.newsletters.created", id=newsletter_id))
+    return _editor(req, template=template, source=source, error=error, status_code=400)
+
+
+def edit(req: StaffRequest) -> Response:
+    newsletter_id = path_id(req)
+    with req.services.db.unit_of_work() as session:
+        newsletter = load(session, newsletter_id)
+        if newsletter.status != NewsletterStatus.DRAFT:
+            message = t("web.newsletters.locked", id=newsletter_id, status=status_label(newsletter.status))
+            return req.redirect(url(newsletter_id), message, "error")
+        template, source = newsletter.template, newsletter.content
+    if req.request.method == "GET":
+        return _editor(req, template=template, source=source, nid=newsletter_id)
+    template, source, error = _form(req)
+    if error is None:
+        try:
+            with req.services.db.unit_of_work() as session:
+                campaigns.update_content(
+                    session, req.services.composer, load(session, newsletter_id), source, template=template
+                )
+        except campaigns.NewsletterError as exc:  # it started sending in the meantime
+            return req.redirect(url(newsletter_id), str(exc), "error")
+        except KulturklusterError as exc:
+            error = str(exc)
+        else:
+            return req.redirect(url(newsletter_id), t("web.newsletters.updated"))
+    return _editor(req, template=template, source=source, error=error, nid=newsletter_id, status_code=400)
+
+
+def detail(req: StaffRequest) -> Response:
+    with req.services.db.unit_of_work() as session:
+        newsletter = load(session, path_id(req))
+        context = detail_context(session, req, newsletter)
+    return req.render("newsletters/detail", context)
+
+
+def show_letter(req: StaffRequest) -> Response:
+    """The rendered HTML (what ``newsletter preview`` writes) for the frames on the detail page."""
+    with req.services.db.unit_of_work() as session:
+        rendered = proofing.preview(req.services.composer, load(session, path_id(req)))
+    return letter_response(rendered.html)
+
+
+def status(req: StaffRequest) -> Response:
+    with req.services.db.unit_of_work() as session:
+        context = status_context(session, req, load(session, path_id(req)))
+    return req.render("newsletters/_status", {"s": context})
+
+
+def pause(req: StaffRequest) -> Response:
+    newsletter_id = path_id(req)
+    with req.services.db.unit_of_work() as session:
+        campaigns.pause(session, load(session, newsletter_id))
+    return req.redirect(url(newsletter_id), t("web.newsletters.paused"))
+
+
+def resume(req: StaffRequest) -> Response:
+    newsletter_id = path_id(req)
+    with req.services.db.unit_of_work() as session:
+        newsletter = load(session, newsletter_id)
+        campaigns.resume(session, newsletter)
+        waiting = newsletter.status == NewsletterStatus.SCHEDULED
+    message = t("web.newsletters.resumed_waiting" if waiting else "web.newsletters.resumed")
+    return req.redirect(url(newsletter_id), message)
+
+
+def cancel(req: StaffRequest) -> Response:
+    newsletter_id = path_id(req)
+    if req.field("bekraftat") != "ja":
+        return req.redirect(url(newsletter_id), t("web.newsletters.cancel_unconfirmed"), "error")
+    with req.services.db.unit_of_work() as session:
+        left = campaigns.cancel(session, load(session, newsletter_id))
+    return req.redirect(url(newsletter_id), t("web.newsletters.cancelled", left=left))
 
 
 def routes(build: Pagebuilder) -> list[BaseRoute]:
-    return []
+    def staff(handler: Handler) -> Endpoint:
+        return build.staff(guarded(handler))
+
+    one = LIST_URL + "/{id:int}"
+    return [
+        Route(LIST_URL, staff(index), methods=["GET"]),
+        Route(f"{LIST_URL}/nytt", staff(new), methods=["GET", "POST"]),
+        *newsletter_preview.routes(build),
+        Route(one, staff(detail), methods=["GET"]),
+        Route(f"{one}/redigera", staff(edit), methods=["GET", "POST"]),
+        Route(f"{one}/visa", staff(show_letter), methods=["GET"]),
+        Route(f"{one}/status", staff(status), methods=["GET"]),
+        Route(f"{one}/pausa", staff(pause), methods=["POST"]),
+        Route(f"{one}/fortsatt", staff(resume), methods=["POST"]),
+        Route(f"{one}/avbryt", staff(cancel), methods=["POST"]),
+        *newsletter_send.routes(build, one),
+    ]

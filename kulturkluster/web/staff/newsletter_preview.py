@@ -1,0 +1,91 @@
+"""The editor's live preview: the real MJML rendering of unsaved content, at desktop and phone widths.
+
+Why not ``<iframe srcdoc>``: a srcdoc document inherits the staff page's policy (``style-src 'self'``),
+which blocks every inline style MJML writes, so the letter would show unstyled. Instead each rendering is
+kept for a while under a random token, and the frames load it from a route of ours that answers with the
+letter's own policy (``LETTER_POLICY``: sandboxed, no script). Renderings belong to the person who made
+them; the store is bounded (oldest out first) and lives in this process, which is the whole web app.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.texts import t
+from mailer import proofing
+from mailer.newsletter_render import available_templates
+
+from .base import Pagebuilder, StaffRequest
+from .newsletter_common import LIST_URL, letter_response
+
+PREVIEW_URL = f"{LIST_URL}/forhandsvisning"
+MAX_SOURCE_CHARS = 200_000
+
+
+class PreviewStore:
+    """Recent renderings by token, each readable only by the account that made it."""
+
+    def __init__(self, capacity: int = 100, max_age: float = 3600.0) -> None:
+        self.capacity, self.max_age = capacity, max_age
+        self._items: OrderedDict[str, tuple[int, float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, owner: int, html: str) -> str:
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._items[token] = (owner, time.monotonic(), html)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return token
+
+    def get(self, owner: int, token: str) -> str | None:
+        with self._lock:
+            item = self._items.get(token)
+        if item is None or item[0] != owner or time.monotonic() - item[1] > self.max_age:
+            return None
+        return item[2]
+
+
+def routes(build: Pagebuilder) -> list[BaseRoute]:
+    store = PreviewStore()
+
+    def live_preview(req: StaffRequest) -> Response:
+        """The fragment under the editor: the subject, the MJML warnings, two frames; or what is wrong."""
+        template, source = req.field("mall").strip(), req.field("innehall").replace("\r\n", "\n")
+        context: dict[str, object] = {"error": None, "token": None, "warnings": ()}
+        if template not in available_templates(req.services.renderer):
+            context["error"] = t(
+                "newsletter.unknown_template",
+                name=template,
+                available=", ".join(available_templates(req.services.renderer)),
+            )
+        elif len(source) > MAX_SOURCE_CHARS:
+            context["error"] = t("web.newsletters.too_long", kb=MAX_SOURCE_CHARS // 1000)
+        else:
+            try:
+                rendered, warnings = proofing.preview_source(req.services.composer, template, source)
+            except KulturklusterError as exc:  # front matter, Markdown, template or MJML: say which
+                context["error"] = str(exc)
+            else:
+                context.update(
+                    token=store.put(req.user.id, rendered.html), subject=rendered.subject, warnings=warnings
+                )
+        return req.render("newsletters/_preview", context)
+
+    def stored_preview(req: StaffRequest) -> Response:
+        html = store.get(req.user.id, req.param("token"))
+        if html is None:
+            return Response(t("web.newsletters.preview_gone"), status_code=404, media_type="text/plain")
+        return letter_response(html)
+
+    return [
+        Route(PREVIEW_URL, build.staff(live_preview), methods=["POST"]),
+        Route(PREVIEW_URL + "/{token}", build.staff(stored_preview), methods=["GET"]),
+    ]
