@@ -15,11 +15,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from subscribers.address import InvalidAddress, normalize_address
+
 from .db import Base, UtcDateTime, utcnow
 from .errors import KulturklusterError
 from .texts import t
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 _HASHER = PasswordHasher()
 # Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
@@ -61,6 +64,56 @@ class StaffUser(Base):
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(t("accounts.password_short", n=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:  # the login form reads no more than this
+        raise AccountError(t("accounts.password_long", n=MAX_PASSWORD_LENGTH))
+
+
+def check_repeated(password: str, again: str) -> None:
+    """A new password typed twice must be the same both times."""
+    if password != again:
+        raise AccountError(t("accounts.mismatch"))
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        raise AccountError(t("accounts.bad_role", role=value[:40])) from None
+
+
+def _clean_email(email: str) -> str:
+    email = email.strip()
+    if not email:
+        return ""
+    try:
+        return normalize_address(email)
+    except InvalidAddress as exc:
+        raise AccountError(t("accounts.bad_email", email=email[:80], why=exc.why)) from None
+
+
+def _other_active_admins(session: Session, user: StaffUser) -> int:
+    # Row locks on PostgreSQL, so two admins cannot take away each other's rights at the same moment.
+    ids = session.scalars(
+        select(StaffUser.id)
+        .where(StaffUser.role == Role.ADMIN, StaffUser.active.is_(True), StaffUser.id != user.id)
+        .with_for_update()
+    )
+    return len(list(ids))
+
+
+def _keep_an_admin(session: Session, user: StaffUser, acting: StaffUser | None, *, own_key: str) -> None:
+    """Refuse to take an admin's rights (disable or demote) from oneself or from the last active admin."""
+    if acting is not None and acting.id == user.id:
+        raise AccountError(t(own_key))
+    if user.is_admin and user.active and _other_active_admins(session, user) == 0:
+        raise AccountError(t("accounts.last_admin", username=user.username))
+
+
+def by_id(session: Session, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise AccountError(t("accounts.unknown_id", id=user_id))
+    return user
 
 
 def find(session: Session, username: str) -> StaffUser | None:
@@ -85,8 +138,8 @@ def add(
     _check_password(password)
     user = StaffUser(
         username=username,
-        name=name.strip(),
-        email=email.strip(),
+        name=" ".join(name.split())[:200],
+        email=_clean_email(email),
         role=role,
         password_hash=_HASHER.hash(password),
         active=True,
@@ -104,12 +157,23 @@ def set_password(session: Session, user: StaffUser, password: str) -> None:
     user.session_version += 1
 
 
-def set_active(session: Session, user: StaffUser, active: bool) -> None:
+def set_active(session: Session, user: StaffUser, active: bool, *, acting: StaffUser | None = None) -> None:
+    """Enable or disable an account; disabling ends its sessions. Nobody disables themself (``acting``)
+    or the last active admin."""
+    if user.active == active:
+        return
+    if not active:
+        _keep_an_admin(session, user, acting, own_key="accounts.disable_self")
     user.active = active
     user.session_version += 1
 
 
-def set_role(session: Session, user: StaffUser, role: Role) -> None:
+def set_role(session: Session, user: StaffUser, role: Role, *, acting: StaffUser | None = None) -> None:
+    """Change an account's role; its sessions end. Nobody demotes themself or the last active admin."""
+    if user.role == role:
+        return
+    if role is not Role.ADMIN and user.is_admin:
+        _keep_an_admin(session, user, acting, own_key="accounts.demote_self")
     user.role = role
     user.session_version += 1
 

@@ -6,6 +6,7 @@ actor type, but loses every word and address in it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from subscribers.address import normalize_address
 from subscribers.models import Subscriber
 
 from .db import utcnow
+from .texts import t
 
 ERASED = "[raderat]"
 
@@ -32,6 +34,23 @@ class ErasureResult:
     cases_anonymised: int
     inbound_deleted: int
     outgoing_deleted: int
+
+
+def erasure_summary(address: str, result: ErasureResult) -> str:
+    """What an erasure did, in one Swedish sentence (the CLI prints it, the web app shows it)."""
+    return t(
+        "cli.person_erased",
+        address=address,
+        subscriber="borttagen" if result.subscriber_deleted else "fanns inte",
+        cases=result.cases_anonymised,
+        inbound=result.inbound_deleted,
+        outgoing=result.outgoing_deleted,
+    )
+
+
+def export_json(data: dict[str, Any]) -> str:
+    """An export from ``export_person`` as the JSON document the person gets."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -52,15 +52,18 @@ def read_subscriber_csv(data: bytes) -> CsvContent:
         raise CsvFormatError(t("csv.empty"))
     dialect = _sniff(text)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header = [cell.strip().lower() for cell in next(reader, [])]
+    header = [cell.strip().lower() for cell in next(_records(reader), [])]
     email_col = next((header.index(c) for c in EMAIL_COLUMNS if c in header), None)
     if email_col is None:
-        raise CsvFormatError(t("csv.no_email_column", found=", ".join(header) or "(inga)"))
+        found = ", ".join(header)
+        raise CsvFormatError(
+            t("csv.no_email_column", found=(found[:200] + " …" if len(found) > 200 else found) or "(inga)")
+        )
     name_col = next((header.index(c) for c in NAME_COLUMNS if c in header), None)
     rows: list[CsvRow] = []
     rejected: list[RejectedRow] = []
     first_line: dict[str, int] = {}
-    for cells in reader:
+    for cells in _records(reader):
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
@@ -68,7 +71,8 @@ def read_subscriber_csv(data: bytes) -> CsvContent:
         try:
             email = normalize_address(raw_email)
         except InvalidAddress as exc:
-            rejected.append(RejectedRow(line, _clip(cells), str(exc)))
+            value = exc.value if len(exc.value) <= 100 else exc.value[:100] + "…"
+            rejected.append(RejectedRow(line, _clip(cells), t("address.invalid", value=value, why=exc.why)))
             continue
         if email.lower() in first_line:
             rejected.append(
@@ -92,7 +96,20 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterat
         buffer.truncate()
 
 
+def _records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The reader's records; a line the csv module cannot read (a NUL byte, a field beyond its size
+    limit) makes the whole file unreadable, with the line number."""
+    line_num = getattr(reader, "line_num", 0)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        line_num = getattr(reader, "line_num", line_num)
+        raise CsvFormatError(t("csv.unreadable_line", line=line_num, error=str(exc))) from exc
+
+
 def _decode(data: bytes) -> str:
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # xlsx/ods (zip) or old .xls
+        raise CsvFormatError(t("csv.spreadsheet"))
     if b"\x00" in data[:4096]:
         raise CsvFormatError(t("csv.not_text"))
     try:

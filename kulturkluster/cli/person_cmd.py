@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -23,7 +22,7 @@ def export(address: Annotated[str, typer.Argument(help="The email address.")]) -
     """Everything stored about one address, as JSON on standard output."""
     with services() as svc, svc.db.unit_of_work() as session:
         data = privacy.export_person(session, address)
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(privacy.export_json(data))
 
 
 @app.command()
@@ -36,16 +35,7 @@ def erase(
         typer.confirm(t("person.erase_confirm", address=address), abort=True)
     with services() as svc, svc.db.unit_of_work() as session:
         result = privacy.erase_person(session, address, svc.attachments)
-    console.print(
-        t(
-            "cli.person_erased",
-            address=address,
-            subscriber="borttagen" if result.subscriber_deleted else "fanns inte",
-            cases=result.cases_anonymised,
-            inbound=result.inbound_deleted,
-            outgoing=result.outgoing_deleted,
-        )
-    )
+    console.print(privacy.erasure_summary(address, result))
 
 
 @maintenance.command("run")

@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
-from subscribers import service
-from subscribers.csv_io import EXPORT_COLUMNS, read_subscriber_csv
-from subscribers.models import Channel, Status, Subscriber
-from subscribers.service import Evidence
+from subscribers import service, staff_actions
+from subscribers.csv_io import EXPORT_COLUMNS
+from subscribers.models import Status, Subscriber
 
 from .context import services
-from .output import Format, console, emit, emit_csv, err_console
+from .output import Format, console, emit, err_console
 
 app = typer.Typer(help="The newsletter list.", no_args_is_help=True)
-
-IMPORTABLE = (Status.ACTIVE, Status.PENDING, Status.UNSUBSCRIBED)
-
-
-class StatusNotImportable(KulturklusterError):
-    """``--status`` names a status an import cannot give."""
-
-
-class AlreadyOnList(KulturklusterError):
-    """``subscribers add`` was given an address that is already on the list."""
-
 
 _ME = getpass.getuser()
 
@@ -57,10 +45,8 @@ def list_(
     """List subscribers."""
     with services() as svc, svc.db.unit_of_work() as session:
         if fmt is Format.CSV:
-            emit_csv(
-                ([getattr(s, c) for c in EXPORT_COLUMNS] for s in service.iter_subscribers(session, status)),
-                EXPORT_COLUMNS,
-            )
+            for line in staff_actions.export_lines(session, status):
+                sys.stdout.write(line)
             return
         rows = [_row(s) for s in service.iter_subscribers(session, status)]
     emit(rows, fmt, EXPORT_COLUMNS, title="Prenumeranter")
@@ -77,26 +63,33 @@ def import_(
     file: Annotated[Path, typer.Argument(help="CSV with an `email` column and an optional `name` column.")],
     status: Annotated[Status, typer.Option(help="Status for new addresses.")] = Status.ACTIVE,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would change.")] = False,
+    evidence: Annotated[
+        str, typer.Option(help="Where the list comes from, e.g. 'anmälningar Kulturfrukost mars'.")
+    ] = "",
+    actor: Annotated[str, typer.Option(help="Who imports (stored in the consent log).")] = "cli",
 ) -> None:
     """Add addresses from a CSV file. Never reactivates an address that unsubscribed or bounced."""
-    if status not in IMPORTABLE:
-        raise StatusNotImportable(t("csv.status_not_allowed", status=status.value))
-    content = read_subscriber_csv(file.read_bytes())
-    evidence = Evidence(channel=Channel.IMPORT, detail=f"import of {file.name}", actor="cli")
-    rows = [(r.line, r.email, r.name) for r in content.rows]
+    staff_actions.check_importable(status)
+    data = file.read_bytes()
     with services() as svc, svc.db.unit_of_work() as session:
-        result = service.import_rows(session, rows, status, evidence, dry_run=dry_run)
-    for line, email, reason in result.skipped:
+        done = staff_actions.import_csv(
+            session,
+            data,
+            status,
+            staff_actions.import_evidence(file.name, actor, evidence),
+            dry_run=dry_run,
+        )
+    for line, email, reason in done.result.skipped:
         err_console.print(t("cli.skipped_row", line=line, email=email, reason=reason))
-    for rejected in content.rejected:
+    for rejected in done.rejected:
         err_console.print(t("cli.rejected_row", line=rejected.line, reason=rejected.reason))
     console.print(
         t(
             "cli.subscribers_imported",
-            added=len(result.added),
-            unchanged=len(result.unchanged),
-            skipped=len(result.skipped),
-            rejected=len(content.rejected),
+            added=len(done.result.added),
+            unchanged=len(done.result.unchanged),
+            skipped=len(done.result.skipped),
+            rejected=len(done.rejected),
         )
     )
 
@@ -136,12 +129,9 @@ def add(
     actor: Annotated[str, typer.Option(help="Who adds the address (stored in the consent log).")] = _ME,
 ) -> None:
     """Add an address by hand. The consent log keeps who added it and on what evidence."""
+    proof = staff_actions.staff_evidence(evidence, actor)
     with services() as svc, svc.db.unit_of_work() as session:
-        if service.get(session, email) is not None:
-            raise AlreadyOnList(t("subscribers.already_on_list", email=email))
-        service.add(
-            session, email, name, Status.ACTIVE, Evidence(channel=Channel.STAFF, detail=evidence, actor=actor)
-        )
+        staff_actions.add_by_hand(session, email, name, proof)
     console.print(t("cli.subscriber_added", email=email))
 
 
@@ -152,8 +142,7 @@ def unsubscribe(
     actor: Annotated[str, typer.Option(help="Who does it (stored in the consent log).")] = _ME,
 ) -> None:
     """Take an address off the list by hand, e.g. after a phone call."""
+    proof = staff_actions.staff_evidence(evidence, actor)
     with services() as svc, svc.db.unit_of_work() as session:
-        outcome = service.unsubscribe(
-            session, email, Evidence(channel=Channel.STAFF, detail=evidence, actor=actor)
-        )
+        outcome = staff_actions.unsubscribe_by_hand(session, email, proof)
     console.print(t(f"cli.subscriber_{outcome.value}", email=email))

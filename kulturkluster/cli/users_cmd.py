@@ -10,7 +10,6 @@ import typer
 
 from kulturkluster import accounts
 from kulturkluster.accounts import Role
-from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 
 from .context import services
@@ -26,8 +25,7 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass(t("accounts.prompt"))
-    if getpass.getpass(t("accounts.prompt_again")) != first:
-        raise KulturklusterError(t("accounts.mismatch"))
+    accounts.check_repeated(first, getpass.getpass(t("accounts.prompt_again")))
     return first
 
 

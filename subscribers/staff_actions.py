@@ -1,0 +1,154 @@
+"""What staff do to the list by hand, from the CLI or the web app: add and remove addresses on stated
+evidence, import and export CSV, and search. Each takes the caller's session and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.texts import t
+
+from . import service
+from .address import normalize_address
+from .csv_io import EXPORT_COLUMNS, CsvRow, RejectedRow, csv_lines, read_subscriber_csv
+from .models import Channel, Status, Subscriber
+from .service import Evidence, ImportResult, UnsubscribeOutcome
+
+IMPORTABLE = (Status.ACTIVE, Status.PENDING, Status.UNSUBSCRIBED)
+MAX_EVIDENCE = 2000
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class StatusNotImportable(KulturklusterError):
+    """An import was asked to give a status an import cannot give."""
+
+
+class AlreadyOnList(KulturklusterError):
+    """An address added by hand is already on the list, whatever its status: staff never resubscribe
+    someone who left; only the person's own new request (subscribe by mail) can."""
+
+    def __init__(self, subscriber: Subscriber) -> None:
+        super().__init__(t("subscribers.already_on_list", email=subscriber.email))
+        self.subscriber_id = subscriber.id
+        self.email = subscriber.email
+        self.status = subscriber.status
+
+
+class EvidenceRequired(KulturklusterError):
+    """A change by hand without saying how the person asked for it."""
+
+
+def staff_evidence(detail: str, actor: str, channel: Channel = Channel.STAFF) -> Evidence:
+    """Evidence for a change made by a member of staff; the text is required (GDPR art. 7(1))."""
+    text = " ".join(detail.split())
+    if not text:
+        raise EvidenceRequired(t("subscribers.evidence_required"))
+    return Evidence(channel=channel, detail=text[:MAX_EVIDENCE], actor=actor.strip()[:120] or "okänd")
+
+
+def add_by_hand(session: Session, email: str, name: str, evidence: Evidence) -> Subscriber:
+    """Add a new address as active. An address already on the list (also one that left) is refused, also
+    when it differs only in the case of its local part (practically always the same mailbox)."""
+    address = normalize_address(email)
+    existing = service.get(session, address) or session.scalar(
+        select(Subscriber).where(func.lower(Subscriber.email) == address.lower()).limit(1)
+    )
+    if existing is not None:
+        raise AlreadyOnList(existing)
+    subscriber = service.add(session, email, " ".join(name.split())[:200], Status.ACTIVE, evidence)
+    session.flush()
+    return subscriber
+
+
+def unsubscribe_by_hand(session: Session, email: str, evidence: Evidence) -> UnsubscribeOutcome:
+    return service.unsubscribe(session, email, evidence)
+
+
+# -- CSV ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CsvImport:
+    """What an import did (or, as a preview, would do)."""
+
+    rows: tuple[CsvRow, ...]  # the usable rows of the file
+    result: ImportResult
+    rejected: tuple[RejectedRow, ...]  # rows of the file that are not usable, with line numbers
+
+
+def import_evidence(filename: str, actor: str, source: str = "") -> Evidence:
+    """Evidence for imported addresses: where the list came from (``source``) and the file's name."""
+    source = " ".join(source.split())
+    detail = f"{source} ({filename})" if source else f"import of {filename}"
+    return Evidence(channel=Channel.IMPORT, detail=detail[:MAX_EVIDENCE], actor=actor[:120])
+
+
+def check_importable(status: Status) -> None:
+    if status not in IMPORTABLE:
+        raise StatusNotImportable(t("csv.status_not_allowed", status=status.value))
+
+
+def import_csv(
+    session: Session, data: bytes, status: Status, evidence: Evidence, *, dry_run: bool = False
+) -> CsvImport:
+    """Read a CSV file and add its new addresses with ``status``; never reactivates one that left or
+    bounced. With ``dry_run`` nothing is written: the result is the preview."""
+    check_importable(status)
+    content = read_subscriber_csv(data)
+    rows = [(r.line, r.email, r.name) for r in content.rows]
+    result = service.import_rows(session, rows, status, evidence, dry_run=dry_run)
+    return CsvImport(content.rows, result, content.rejected)
+
+
+def export_lines(session: Session, status: Status | None = None) -> Iterator[str]:
+    """The list as CSV lines (EXPORT_COLUMNS), streamed; a name is never a spreadsheet formula."""
+    rows = ([_cell(getattr(s, c)) for c in EXPORT_COLUMNS] for s in service.iter_subscribers(session, status))
+    return csv_lines(EXPORT_COLUMNS, rows)
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+# -- search ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberPage:
+    rows: tuple[Subscriber, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search(
+    session: Session, text: str = "", status: Status | None = None, page: int = 1, per_page: int = 50
+) -> SubscriberPage:
+    """Subscribers whose address or name contains ``text`` (any case), ordered by address."""
+    query = select(Subscriber)
+    needle = text.strip().lower()
+    if needle:
+        query = query.where(
+            or_(
+                func.lower(Subscriber.email).contains(needle, autoescape=True),
+                func.lower(Subscriber.name).contains(needle, autoescape=True),
+            )
+        )
+    if status is not None:
+        query = query.where(Subscriber.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, page)
+    rows = session.scalars(query.order_by(Subscriber.email).offset((page - 1) * per_page).limit(per_page))
+    return SubscriberPage(tuple(rows), total, page, per_page)
