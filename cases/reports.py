@@ -16,7 +16,11 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.texts import t
 
 from .models import ActorType, FocusArea
 
@@ -27,6 +31,7 @@ BACKLOG_BUCKETS: tuple[tuple[str, int | None], ...] = (
     ("31–90 dagar", 90),
     ("över 90 dagar", None),
 )
+MAX_PERIOD_DAYS = 10 * 366  # a report over more years than this is a typo (and a slow page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,3 +131,119 @@ def _months(start: date, end: date) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+# -- the period, and the report as tables (the CLI and the staff app both use these) --------------------
+
+
+class InvalidPeriod(KulturklusterError):
+    """A report period that cannot be read (not YYYY-MM-DD, or ending before it starts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The days ``first`` to ``last``, both included."""
+
+    first: date
+    last: date
+
+    @property
+    def stop(self) -> date:
+        """The day after ``last``: the report's exclusive end."""
+        return self.last + timedelta(days=1)
+
+    @property
+    def end_at(self) -> datetime:
+        return _at(self.stop)
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidPeriod(t("reports.bad_date", value=value[:40])) from exc
+
+
+def parse_period(first: str, last: str) -> Period:
+    period = Period(parse_day(first), parse_day(last))
+    if period.last < period.first:
+        raise InvalidPeriod(t("reports.bad_period", first=period.first, last=period.last))
+    if (period.last - period.first).days > MAX_PERIOD_DAYS:
+        raise InvalidPeriod(t("reports.period_too_long", years=MAX_PERIOD_DAYS // 365))
+    return period
+
+
+def period_report(rows: Sequence[CaseRow], period: Period) -> CaseReport:
+    return case_report(rows, period.first, period.stop)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """One table of the report: ``name`` selects it (``report cases --table``, ``rapporter.csv?table=``)."""
+
+    name: str
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+TABLE_NAMES = ("fokusomraden", "aktorstyper", "svarstider", "backlog")
+CSV_HEADER = ("avsnitt", "nyckel", "värde")
+
+
+def report_tables(report: CaseReport) -> list[ReportTable]:
+    """The report as the tables people read: per month by focus area, by actor type, times, backlog."""
+    focus_keys = [*(f.value for f in FocusArea), NOT_SET]
+    actor_keys = [*(a.value for a in ActorType), NOT_SET]
+    return [
+        ReportTable(
+            "fokusomraden",
+            "Ärenden per månad och fokusområde",
+            ("månad", "totalt", *focus_keys),
+            [(m.month, m.total, *(m.by_focus.get(k, 0) for k in focus_keys)) for m in report.months],
+        ),
+        ReportTable(
+            "aktorstyper",
+            "Ärenden per månad och aktörstyp",
+            ("månad", *actor_keys),
+            [(m.month, *(m.by_actor_type.get(k, 0) for k in actor_keys)) for m in report.months],
+        ),
+        ReportTable(
+            "svarstider",
+            "Svarstider (timmar)",
+            ("", "antal", "median", "90:e percentilen"),
+            [
+                (name, d.count, d.median_hours, d.p90_hours)
+                for name, d in (("till första svar", report.first_response), ("till avslut", report.close))
+            ],
+        ),
+        ReportTable(
+            "backlog",
+            f"Öppna ärenden efter ålder vid slutet av {(report.end - timedelta(days=1)).isoformat()}",
+            ("ålder", "antal"),
+            list(report.backlog.items()),
+        ),
+    ]
+
+
+def csv_rows(report: CaseReport, table: str | None = None) -> tuple[tuple[str, ...], list[list[object]]]:
+    """Header and rows of the CSV download: the whole report in one long table (section, key, value),
+    or one of ``report_tables`` as it is shown."""
+    if table:
+        found = next((tab for tab in report_tables(report) if tab.name == table), None)
+        if found is None:
+            raise InvalidPeriod(t("reports.unknown_table", name=table[:40], names=", ".join(TABLE_NAMES)))
+        return found.header, [list(row) for row in found.rows]
+    rows: list[list[object]] = []
+    for month in report.months:
+        rows.append(["ärenden per månad", month.month, month.total])
+        rows += [[f"fokusområde {month.month}", key, n] for key, n in month.by_focus.items()]
+        rows += [[f"aktörstyp {month.month}", key, n] for key, n in month.by_actor_type.items()]
+    for name, d in (("första svar", report.first_response), ("avslut", report.close)):
+        rows += [
+            [f"tid till {name} (timmar)", "antal", d.count],
+            [f"tid till {name} (timmar)", "median", d.median_hours],
+        ]
+        rows.append([f"tid till {name} (timmar)", "90:e percentilen", d.p90_hours])
+    rows += [["öppna ärenden efter ålder", bucket, n] for bucket, n in report.backlog.items()]
+    return CSV_HEADER, rows

@@ -20,17 +20,19 @@ from cases import store as case_store
 from cases.models import CaseMessage
 from cases.threading import Action, Match
 from kulturkluster.db import Database, utcnow
+from kulturkluster.texts import t
 from subscribers import service as subscribers_service
 from subscribers.tokens import Purpose, TokenSigner
 
-from . import store
-from .answers import Responder
+from . import reroute, store
+from .answers import AnswerKind, Responder
 from .classify import ClassifyContext, Decision, Route, classify
 from .handlers import HANDLERS, HandlerConfig, Incoming, handle_case
 from .isolation import IsolatedParser, ParseTimeout
 from .message import ParsedMail
 from .models import InboundMessage
 from .parse import UnparseableMail
+from .reroute import RerouteResult
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,35 @@ class Pipeline:
                 query = query.where(InboundMessage.id.in_(row_ids))
             rows = list(session.scalars(query.order_by(InboundMessage.id)))
             return [self._reprocess_one(session, row) for row in rows]
+
+    def reroute(self, row_id: int, target: Route, *, actor: str, reason: str = "") -> RerouteResult:
+        """Send a stored message to ``target`` by hand (see ``inbound.reroute``); ``actor`` names the staff
+        member and is recorded with the reason. One transaction: all of it happens, or none."""
+        with self.db.unit_of_work() as session:
+            row = store.get(session, row_id)
+            mail, _failure = self._parse(row.raw) if target in reroute.NEEDS_SENDER else (None, None)
+            reroute.check(row, target, mail, self.config.own_addresses)
+            old = Route(row.route)
+            why = reason.strip()[:1000] or t("inbound.reroute_no_reason")
+            text = t("inbound.rerouted", old=old.value, new=target.value, actor=actor, reason=why)
+            undone = reroute.undo(session, row, self.config.handlers.attachments, actor=actor, reason=text)
+            row.route, row.rule, row.reason, row.error = target.value, reroute.MANUAL_RULE, text, None
+            row.processed_at = utcnow()
+            reference = None
+            handler = HANDLERS.get(target)
+            if handler is not None and mail is not None:
+                context = self._context(session, mail, set())
+                incoming = Incoming(
+                    row.id, mail, Decision(target, row.rule, text), context, row.raw, row.received_at
+                )
+                for answer in handler(session, incoming, self.config.handlers):
+                    if answer.kind is not AnswerKind.RECEIPT:  # see inbound.reroute: no late receipts
+                        self.responder.answer(session, answer)
+                session.flush()
+                entry = session.scalar(select(CaseMessage).where(CaseMessage.inbound_message_id == row.id))
+                reference = entry.case.reference if entry is not None else None
+            log.info("message re-routed", extra={"id": row.id, "from": old.value, "to": target.value})
+            return RerouteResult(row.id, old, target, text, tuple(undone), reference)
 
     def backfill_cases(self, batch_size: int = 200) -> int:
         """Open cases for mail routed to cases before the case store existed. Idempotent; sends nothing

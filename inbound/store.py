@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, load_only
+
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.texts import t
 
 from .classify import Route
 from .models import InboundMessage
 
 CASE_ROUTES = (Route.NEW_CASE.value, Route.CASE_REPLY.value)
+_S = TypeVar("_S", bound=Select[Any])
 
 
 def digests(raw: bytes) -> tuple[str, str]:
@@ -68,8 +73,52 @@ def routes_by_source_ref(session: Session, refs: Sequence[str]) -> dict[str, str
     return found
 
 
-def list_messages(session: Session, route: str | None = None, limit: int = 100) -> list[InboundMessage]:
-    query = select(InboundMessage).order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+class MessageNotFound(KulturklusterError):
+    """No stored inbound message has this id."""
+
+
+def get(session: Session, row_id: int) -> InboundMessage:
+    row = session.get(InboundMessage, row_id)
+    if row is None:
+        raise MessageNotFound(t("inbound.no_message", id=row_id))
+    return row
+
+
+def _filtered(query: _S, route: str | None, search: str | None) -> _S:
     if route:
         query = query.where(InboundMessage.route == route)
-    return list(session.scalars(query.limit(limit)))
+    if search and search.strip():
+        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            or_(
+                func.lower(InboundMessage.from_address).like(pattern, escape="\\"),
+                func.lower(InboundMessage.from_name).like(pattern, escape="\\"),
+                func.lower(InboundMessage.subject).like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def list_messages(
+    session: Session,
+    route: str | None = None,
+    limit: int = 100,
+    *,
+    search: str | None = None,
+    offset: int = 0,
+) -> list[InboundMessage]:
+    """Newest first; ``search`` matches the sender's address or name, or the subject (any case)."""
+    query = select(InboundMessage).order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+    query = _filtered(query, route, search)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_messages(session: Session, route: str | None = None, *, search: str | None = None) -> int:
+    query = _filtered(select(func.count()).select_from(InboundMessage), route, search)
+    return session.scalar(query) or 0
+
+
+def route_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(InboundMessage.route, func.count()).group_by(InboundMessage.route))
+    return {route: count for route, count in rows}

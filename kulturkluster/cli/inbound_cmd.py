@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import itertools
 import signal
 import sys
@@ -13,12 +14,11 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from inbound import store
+from inbound import reroute, store
 from inbound.classify import Route
 from inbound.models import InboundMessage
 from inbound.pipeline import Outcome
 from inbound.sources.files import check_paths, iter_items
-from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 
 from .context import services
@@ -26,11 +26,8 @@ from .output import Format, console, emit
 
 app = typer.Typer(help="Inbound mail: the shared mailbox.", no_args_is_help=True)
 
+_ME = getpass.getuser()
 LIST_COLUMNS = ("id", "received_at", "route", "from", "subject", "reason")
-
-
-class NoSuchMessage(KulturklusterError):
-    """``inbound show`` was given an id that is not stored."""
 
 
 def install_stop_handlers(stop: threading.Event) -> None:
@@ -96,11 +93,15 @@ def import_(
 def list_(
     route: Annotated[Route | None, typer.Option(help="Only this route.")] = None,
     limit: Annotated[int, typer.Option(help="Newest first, at most this many.")] = 100,
+    search: Annotated[
+        str | None, typer.Option("--search", "-q", help="Only mail whose sender or subject contains this.")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="json, table or csv.")] = Format.TABLE,
 ) -> None:
     """Show handled mail with its route and the reason for it."""
     with services() as svc, svc.db.unit_of_work() as session:
-        rows = [_row(m) for m in store.list_messages(session, route.value if route else None, limit)]
+        found = store.list_messages(session, route.value if route else None, limit, search=search)
+        rows = [_row(m) for m in found]
     emit(rows, fmt, LIST_COLUMNS, title="Inkommande")
 
 
@@ -111,9 +112,7 @@ def show(
 ) -> None:
     """Show one stored message (or its raw bytes)."""
     with services() as svc, svc.db.unit_of_work() as session:
-        row = session.get(InboundMessage, message)
-        if row is None:
-            raise NoSuchMessage(t("inbound.no_message", id=message))
+        row = store.get(session, message)
         if raw:
             sys.stdout.buffer.write(row.raw)
             return
@@ -136,6 +135,31 @@ def reprocess(
         svc.flush_outbox()
     counts = Counter(o.route.value for o in outcomes)
     console.print(t("cli.reprocessed", count=len(outcomes), summary=_summary(counts)))
+
+
+@app.command("reroute")
+def reroute_(
+    message: Annotated[int, typer.Argument(help="Id from `inbound list`.")],
+    route: Annotated[str, typer.Argument(help=f"New route: {', '.join(r.value for r in reroute.TARGETS)}.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why; stored with the message.")] = "",
+    by: Annotated[str, typer.Option("--by", help="Who re-routes it; default: your login.")] = _ME,
+) -> None:
+    """Send a message to another route by hand, e.g. a question misread as a subscription to new_case.
+
+    What its first route did is undone where that is safe (see inbound/reroute.py); no case receipt is sent.
+    """
+    target = reroute.parse_target(route)
+    with services() as svc:
+        result = svc.pipeline.reroute(message, target, actor=by, reason=reason)
+        svc.flush_outbox()
+    console.print(
+        t("cli.rerouted", id=result.row_id, old=result.old_route.value, new=result.route.value),
+        highlight=False,
+    )
+    for line in result.undone:
+        console.print(f"  {line}", highlight=False)
+    if result.case_reference:
+        console.print(t("cli.rerouted_case", reference=result.case_reference), highlight=False)
 
 
 def _row(message: InboundMessage) -> dict[str, object]:

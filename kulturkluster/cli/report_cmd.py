@@ -1,18 +1,25 @@
-"""``kulturkluster report``: numbers for the pilot's evaluation."""
+"""``kulturkluster report``: numbers for the pilot's evaluation (the staff app's Rapporter shows the same)."""
 
 from __future__ import annotations
 
 import json
 import sys
 from dataclasses import asdict
-from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from cases import store as case_store
-from cases.reports import CaseReport, case_report
+from cases.reports import (
+    CaseReport,
+    InvalidPeriod,
+    Period,
+    csv_rows,
+    parse_period,
+    period_report,
+    report_tables,
+)
 
 from .context import services
 from .output import Format, console, emit_csv
@@ -20,11 +27,10 @@ from .output import Format, console, emit_csv
 app = typer.Typer(help="Reports for the pilot's evaluation.", no_args_is_help=True)
 
 
-def _parse_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r}: skriv datum som ÅÅÅÅ-MM-DD") from exc
+def load_report(period: Period) -> CaseReport:
+    with services() as svc, svc.db.unit_of_work() as session:
+        rows = case_store.report_rows(session, period.end_at)
+    return period_report(rows, period)
 
 
 @app.command("cases")
@@ -32,66 +38,40 @@ def cases_report(
     start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD), included.")],
     end: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD), included.")],
     fmt: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
+    table: Annotated[
+        str | None,
+        typer.Option(help="CSV of one table only: fokusomraden, aktorstyper, svarstider or backlog."),
+    ] = None,
 ) -> None:
     """Cases per month by focus area and actor type, response and close times, open backlog by age."""
-    first, last = _parse_day(start), _parse_day(end)
-    stop = date.fromordinal(last.toordinal() + 1)
-    with services() as svc, svc.db.unit_of_work() as session:
-        rows = case_store.report_rows(session, datetime.combine(stop, time.min, tzinfo=UTC))
-    report = case_report(rows, first, stop)
+    try:
+        period = parse_period(start, end)
+        if table:
+            csv_rows(CaseReport(period.first, period.stop), table)  # an unknown name fails before the query
+    except InvalidPeriod as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    report = load_report(period)
     if fmt is Format.JSON:
-        data = asdict(report) | {"start": first.isoformat(), "end": last.isoformat()}
+        data = asdict(report) | {"start": period.first.isoformat(), "end": period.last.isoformat()}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif fmt is Format.CSV:
-        emit_csv(_csv_rows(report), ("avsnitt", "nyckel", "värde"))
+        header, rows = csv_rows(report, table)
+        emit_csv(rows, header)
     else:
         _print_tables(report)
 
 
-def _csv_rows(report: CaseReport) -> list[list[object]]:
-    rows: list[list[object]] = []
-    for month in report.months:
-        rows.append(["ärenden per månad", month.month, month.total])
-        rows += [[f"fokusområde {month.month}", key, n] for key, n in month.by_focus.items()]
-        rows += [[f"aktörstyp {month.month}", key, n] for key, n in month.by_actor_type.items()]
-    for name, d in (("första svar", report.first_response), ("avslut", report.close)):
-        rows += [
-            [f"tid till {name} (timmar)", "antal", d.count],
-            [f"tid till {name} (timmar)", "median", d.median_hours],
-        ]
-        rows.append([f"tid till {name} (timmar)", "90:e percentilen", d.p90_hours])
-    rows += [["öppna ärenden efter ålder", bucket, n] for bucket, n in report.backlog.items()]
-    return rows
-
-
 def _print_tables(report: CaseReport) -> None:
-    focus_keys = list(report.months[0].by_focus) if report.months else []
-    table = Table(title="Ärenden per månad och fokusområde")
-    for column in ["månad", "totalt", *focus_keys]:
-        table.add_column(column, justify="right")
-    for m in report.months:
-        table.add_row(m.month, str(m.total), *(str(m.by_focus[k]) for k in focus_keys))
-    console.print(table)
-    actor_keys = list(report.months[0].by_actor_type) if report.months else []
-    table = Table(title="Ärenden per månad och aktörstyp")
-    for column in ["månad", *actor_keys]:
-        table.add_column(column, justify="right")
-    for m in report.months:
-        table.add_row(m.month, *(str(m.by_actor_type[k]) for k in actor_keys))
-    console.print(table)
-    table = Table(title="Svarstider (timmar)")
-    for column in ["", "antal", "median", "90:e percentilen"]:
-        table.add_column(column, justify="right")
-    for name, d in (("till första svar", report.first_response), ("till avslut", report.close)):
-        table.add_row(name, str(d.count), _num(d.median_hours), _num(d.p90_hours))
-    console.print(table)
-    table = Table(title=f"Öppna ärenden {report.end.isoformat()} efter ålder")
-    table.add_column("ålder")
-    table.add_column("antal", justify="right")
-    for bucket, n in report.backlog.items():
-        table.add_row(bucket, str(n))
-    console.print(table)
+    for tab in report_tables(report):
+        table = Table(title=tab.title)
+        for i, column in enumerate(tab.header):
+            table.add_column(column, justify="left" if i == 0 else "right")
+        for row in tab.rows:
+            table.add_row(*(_num(cell) for cell in row))
+        console.print(table)
 
 
-def _num(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _num(value: object) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
