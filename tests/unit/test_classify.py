@@ -117,3 +117,12 @@ def test_replies_to_our_automatic_answers_are_recognised() -> None:
         ("kka-abc.def.ghi@kulturkluster.test",)
     )  # a case mail: a person's reply
     assert not answers_our_automatic_mail(("CAF=x@mail.gmail.com",))
+
+
+def test_every_rule_has_a_swedish_explanation_for_staff() -> None:
+    from inbound import reroute
+    from inbound.classify import RULES
+    from kulturkluster.texts import SV
+
+    names = {rule.name for rule in RULES} | {"unreadable", "handler_failed", reroute.MANUAL_RULE}
+    assert {name for name in names if f"rule.{name}" not in SV} == set()

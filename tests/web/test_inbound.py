@@ -70,6 +70,9 @@ def test_list_filters_search_and_quarantine_count(staff_services: Services, staf
     with staff_services.db.unit_of_work() as session:
         reasons = [m.reason for m in session.scalars(select(InboundMessage))]
     assert all(reason.replace("'", "&#39;").replace('"', "&#34;") in page.text for reason in reasons)
+    # ... under a Swedish explanation of the rule that decided
+    assert "Ämnesraden ber om en prenumeration." in page.text
+    assert "Mejlet saknar en användbar avsändaradress." in page.text
     only = staff.get("/app/inkommande", params={"route": "subscribe"})
     assert "anna.andersson@example.se" in only.text and "Fråga om nyhetsbrevet" not in only.text
     found = staff.get("/app/inkommande", params={"q": "GUNILLA"})

@@ -13,9 +13,11 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -30,6 +32,8 @@ from kulturkluster.wiring import Services
 from ..pages import Pages
 
 log = logging.getLogger(__name__)
+
+LOCAL_TIME = ZoneInfo("Europe/Stockholm")  # staff read and type times in Swedish time; we store UTC
 
 APP_PREFIX = "/app"
 LOGIN_PATH = f"{APP_PREFIX}/login"
@@ -125,6 +129,16 @@ class StaffRequest:
 
 Handler = Callable[[StaffRequest], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def local(at: datetime | None) -> str:
+    """A stored (UTC) moment as staff read it: Swedish time, to the minute."""
+    return at.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def local_input(at: datetime) -> str:
+    """The value of an ``<input type="datetime-local">`` (Swedish time)."""
+    return at.astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
 
 
 def refused(req: StaffRequest, message: str) -> Response:

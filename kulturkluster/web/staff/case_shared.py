@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +12,6 @@ from kulturkluster import accounts
 from .base import APP_PREFIX
 
 CASES_PATH = f"{APP_PREFIX}/arenden"
-LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 _REFERENCE = re.compile(r"KK-\d{4}-\d{3,}", re.IGNORECASE)
 
 
@@ -24,11 +21,6 @@ def case_url(reference: str) -> str:
 
 def valid_reference(value: str) -> bool:
     return bool(_REFERENCE.fullmatch(value.strip()))
-
-
-def local(at: datetime | None) -> str:
-    """A stored UTC time as staff read it (Swedish local time)."""
-    return at.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 def staff_names(session: Session) -> dict[str, str]:

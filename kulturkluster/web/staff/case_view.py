@@ -23,8 +23,8 @@ from cases.sanitize import sanitize_html
 from kulturkluster import accounts, casework
 from kulturkluster.texts import t
 
-from .base import Pagebuilder, StaffRequest
-from .case_shared import CASES_PATH, case_url, choices, local, staff_names, valid_reference
+from .base import Pagebuilder, StaffRequest, local
+from .case_shared import CASES_PATH, case_url, choices, staff_names, valid_reference
 
 # The mail's own document: no script, no requests at all (images only inline), only framed by our pages.
 MESSAGE_POLICY = (

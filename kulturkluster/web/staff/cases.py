@@ -18,8 +18,8 @@ from cases.models import ActorType, Case, CaseStatus, FocusArea
 from kulturkluster.texts import t
 
 from . import case_actions, case_view
-from .base import Pagebuilder, StaffRequest
-from .case_shared import CASES_PATH, choices, local, staff_names
+from .base import Pagebuilder, StaffRequest, local
+from .case_shared import CASES_PATH, choices, staff_names
 
 PER_PAGE = 50
 ALL = "alla"  # the status filter's "every case, also closed ones"; empty means open cases

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import email.policy
 from dataclasses import dataclass
-from datetime import datetime
 from email.parser import BytesHeaderParser
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,11 +19,11 @@ from cases.models import Case, CaseMessage
 from inbound import reroute, store
 from inbound.classify import Route as MailRoute
 from inbound.models import InboundMessage
-from kulturkluster.texts import t
+from kulturkluster.texts import SV, t
 from mailer.models import OutgoingMessage
 from subscribers.models import ConsentEvent, Subscriber
 
-from .base import APP_PREFIX, Pagebuilder, StaffRequest
+from .base import APP_PREFIX, Pagebuilder, StaffRequest, local
 
 BASE = f"{APP_PREFIX}/inkommande"
 PAGE_SIZE = 50
@@ -48,14 +46,6 @@ SUMMARY_HEADERS = (
     "List-Id",
     "Content-Type",
 )
-
-
-LOCAL_TIME = ZoneInfo("Europe/Stockholm")
-
-
-def local(at: datetime | None) -> str:
-    """A moment as staff read it: Swedish local time, to the minute."""
-    return at.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 def header_summary(raw: bytes) -> list[tuple[str, str]]:
@@ -131,7 +121,13 @@ def _summary(row: InboundMessage) -> dict[str, object]:
         "route": row.route,
         "reason": row.reason,
         "rule": row.rule,
+        "rule_label": rule_label(row.rule),
     }
+
+
+def rule_label(rule: str) -> str:
+    """Why a mail went where it went, in Swedish (the stored reason is the classifier's detail)."""
+    return SV.get(f"rule.{rule}", rule)
 
 
 def detail(req: StaffRequest) -> Response:

@@ -6,9 +6,7 @@ app sends no Referer (``Referrer-Policy: no-referrer``), so "back to where the f
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
@@ -22,9 +20,8 @@ from mailer.check import CheckReport
 from mailer.progress import Progress, progress
 from mailer.spamscore import SpamScore
 
-from .base import APP_PREFIX, Handler, StaffRequest, refused
+from .base import APP_PREFIX, Handler, StaffRequest, local, local_input, refused
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LIST_URL = f"{APP_PREFIX}/nyhetsbrev"
 # A newsletter's HTML shown in a frame of our own pages: its inline styles and remote images, no script,
 # no forms, nothing it can reach (the ``sandbox`` directive gives it an opaque origin).
@@ -42,16 +39,6 @@ class Missing(KulturklusterError):
 
 def url(newsletter_id: int, action: str = "") -> str:
     return f"{LIST_URL}/{newsletter_id}" + (f"/{action}" if action else "")
-
-
-def local(moment: datetime | None) -> str:
-    """A stored (UTC) time as staff read it: Swedish time, to the minute."""
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def local_input(moment: datetime) -> str:
-    """The value of an ``<input type="datetime-local">`` (Swedish time)."""
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M")
 
 
 def status_label(status: str) -> str:

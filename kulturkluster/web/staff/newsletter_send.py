@@ -20,14 +20,12 @@ from mailer import campaigns, proofing
 from mailer.campaign_models import NewsletterStatus
 from mailer.transport import make_transport
 
-from .base import Pagebuilder, StaffRequest
+from .base import LOCAL_TIME, Pagebuilder, StaffRequest, local
 from .newsletter_common import (
-    STOCKHOLM,
     check_context,
     detail_context,
     guarded,
     load,
-    local,
     path_id,
     url,
 )
@@ -77,7 +75,7 @@ def _moment(req: StaffRequest) -> datetime | None:
     value = req.field("tid").strip()
     if not value:
         raise KulturklusterError(t("web.newsletters.time_missing"))
-    moment = proofing.parse_send_time(value, STOCKHOLM)
+    moment = proofing.parse_send_time(value, LOCAL_TIME)
     if moment <= utcnow():
         raise KulturklusterError(t("web.newsletters.time_past", at=local(moment)))
     return moment

@@ -20,7 +20,7 @@ from mailer.newsletter_render import available_templates
 
 from ..pages import WEB_TEMPLATES_DIR
 from . import newsletter_preview, newsletter_send
-from .base import Endpoint, Handler, Pagebuilder, StaffRequest
+from .base import Endpoint, Handler, Pagebuilder, StaffRequest, local
 from .newsletter_common import (
     LIST_URL,
     POLLING,
@@ -28,7 +28,6 @@ from .newsletter_common import (
     guarded,
     letter_response,
     load,
-    local,
     path_id,
     status_context,
     status_label,

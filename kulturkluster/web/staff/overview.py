@@ -22,8 +22,7 @@ from mailer.progress import progress
 from subscribers import service as subscriber_service
 from subscribers.models import ConsentEvent, Status
 
-from .base import APP_PREFIX, Pagebuilder, StaffRequest
-from .inbound import LOCAL_TIME, local
+from .base import APP_PREFIX, LOCAL_TIME, Pagebuilder, StaffRequest, local
 
 NEWEST = 5
 IN_PROGRESS = (NewsletterStatus.SENDING, NewsletterStatus.PAUSED, NewsletterStatus.SCHEDULED)

@@ -21,9 +21,8 @@ from cases.reports import (
 from kulturkluster.db import utcnow
 from subscribers.csv_io import csv_lines
 
-from .base import APP_PREFIX, Pagebuilder, StaffRequest
+from .base import APP_PREFIX, LOCAL_TIME, Pagebuilder, StaffRequest
 from .charts import Series, stacked_bars
-from .inbound import LOCAL_TIME
 
 BASE = f"{APP_PREFIX}/rapporter"
 

@@ -25,8 +25,8 @@ from subscribers.address import InvalidAddress, normalize_address
 from subscribers.models import Status, Subscriber
 
 from . import subscriber_import
-from .base import Pagebuilder, StaffRequest
-from .subscriber_common import PREFIX, local, status_labels
+from .base import Pagebuilder, StaffRequest, local
+from .subscriber_common import PREFIX, status_labels
 
 log = logging.getLogger(__name__)
 

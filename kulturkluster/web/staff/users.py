@@ -18,8 +18,7 @@ from kulturkluster.accounts import StaffUser
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 
-from .base import APP_PREFIX, Pagebuilder, StaffRequest
-from .subscriber_common import local
+from .base import APP_PREFIX, Pagebuilder, StaffRequest, local
 
 log = logging.getLogger(__name__)
 
