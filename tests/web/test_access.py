@@ -102,3 +102,17 @@ def test_open_redirects_and_disabled_accounts(staff_services: Services) -> None:
         TestClient(create_app(staff_services, LoginLimiter()), base_url="https://post.kk.test")
     )
     assert client.login(STAFF).status_code == 400
+
+
+def test_a_refused_action_goes_back_to_its_page_with_the_reason(staff: StaffClient) -> None:
+    url, data = "/app/arenden/KK-2026-9999/forhandsgranska", {"body": "Hej"}
+    page = "https://post.kk.test/app/arenden?status=alla"
+    back = staff.post(url, data, headers={"referer": page})
+    assert back.status_code == 303 and back.headers["location"] == "/app/arenden?status=alla"
+    assert "KK-2026-9999" in staff.get(back.headers["location"]).text  # the flash says which case
+    elsewhere = staff.post(url, data, headers={"referer": "https://evil.example/app/arenden"})
+    assert elsewhere.headers["location"] == "/app/"
+    fragment = staff.htmx_post(url, data)
+    assert fragment.status_code == 200 and 'role="alert"' in fragment.text and "KK-2026-9999" in fragment.text
+    # Staff pages tell the browser to send that referer, and only to us
+    assert staff.get("/app/arenden").headers["referrer-policy"] == "same-origin"
