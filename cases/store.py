@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from kulturkluster.db import utcnow
 from subscribers.address import normalize_address
 
+from .attachments import AttachmentStore
 from .models import (
     SUBSCRIPTION_TAG,
     Case,
+    CaseAttachment,
     CaseMessage,
     CaseSequence,
     CaseStatus,
@@ -237,3 +239,16 @@ def report_rows(session: Session, end: datetime) -> list[CaseRow]:
         ).where(Case.received_at < end, Case.merged_into_id.is_(None), Case.id.not_in(sign_ups))
     )
     return [CaseRow(*row) for row in rows]
+
+
+def forget_attachment_file(session: Session, attachment: CaseAttachment, files: AttachmentStore) -> None:
+    """Delete an attachment's stored file unless another attachment has the same bytes (content-addressed)."""
+    if attachment.sha256 is None:
+        return
+    others = session.scalar(
+        select(func.count()).where(
+            CaseAttachment.sha256 == attachment.sha256, CaseAttachment.id != attachment.id
+        )
+    )
+    if not others:
+        files.path(attachment.sha256).unlink(missing_ok=True)

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cases import store as case_store
 from cases.attachments import AttachmentStore
-from cases.models import CaseAttachment, CaseMessage
+from cases.models import CaseMessage
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 from subscribers import service as subscribers_service
@@ -108,7 +109,7 @@ def _undo_case(session: Session, row: InboundMessage, files: AttachmentStore) ->
         raise RerouteRefused(t("inbound.reroute_case_in_use", reference=case.reference))
     reference = case.reference
     for attachment in list(entry.attachments):
-        _forget_file(session, attachment, files)
+        case_store.forget_attachment_file(session, attachment, files)
         session.delete(attachment)
     session.delete(entry)
     session.flush()
@@ -116,18 +117,6 @@ def _undo_case(session: Session, row: InboundMessage, files: AttachmentStore) ->
     session.delete(case)
     session.flush()
     return [t("inbound.reroute_case_deleted", reference=reference)]
-
-
-def _forget_file(session: Session, attachment: CaseAttachment, files: AttachmentStore) -> None:
-    if attachment.sha256 is None:
-        return
-    others = session.scalar(
-        select(func.count()).where(
-            CaseAttachment.sha256 == attachment.sha256, CaseAttachment.id != attachment.id
-        )
-    )
-    if not others:
-        files.path(attachment.sha256).unlink(missing_ok=True)
 
 
 def _undo_list(session: Session, message_id: str, evidence: Evidence) -> list[str]:

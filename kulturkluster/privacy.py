@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import CursorResult, Delete, delete, func, select
 from sqlalchemy.orm import Session
 
+from cases import store as case_store
 from cases.attachments import AttachmentStore
-from cases.models import Case, CaseAttachment, CaseMessage, CaseStatus, Contact
+from cases.models import Case, CaseMessage, CaseStatus, Contact
 from inbound.models import InboundMessage
 from mailer.campaign_models import Delivery, Newsletter
 from mailer.models import OutgoingMessage
@@ -172,23 +173,11 @@ def _anonymise_message(session: Session, message: CaseMessage, files: Attachment
     message.message_id = None
     message.inbound_message_id = None
     for attachment in list(message.attachments):
-        _forget_file(session, attachment, files)
+        case_store.forget_attachment_file(session, attachment, files)
         message.attachments.remove(attachment)
         session.delete(attachment)
     if inbound_id is not None:
         session.execute(delete(InboundMessage).where(InboundMessage.id == inbound_id))
-
-
-def _forget_file(session: Session, attachment: CaseAttachment, files: AttachmentStore) -> None:
-    if attachment.sha256 is None:
-        return
-    others = session.scalar(
-        select(func.count()).where(
-            CaseAttachment.sha256 == attachment.sha256, CaseAttachment.id != attachment.id
-        )
-    )
-    if not others:
-        files.path(attachment.sha256).unlink(missing_ok=True)
 
 
 def _anonymise_contact(contact: Contact) -> None:
