@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Annotated
 
 import typer
@@ -18,6 +19,7 @@ from .context import services
 from .inbound_cmd import install_stop_handlers
 from .output import console
 
+REFRESH_SECONDS = 2.0
 app = typer.Typer(help="The sending worker.", no_args_is_help=True)
 
 
@@ -45,8 +47,15 @@ def run(
             transient=False,
         )
         tasks: dict[int, TaskID] = {}
+        due = 0.0
 
-        def refresh(result: Round) -> None:
+        def refresh(_result: Round | None = None, *, final: bool = False) -> None:
+            # Counting a campaign's deliveries takes time on a long list: refresh every few seconds, and
+            # never spend more than a tenth of the time on it.
+            nonlocal due
+            started = time.monotonic()
+            if started < due and not final:
+                return
             with svc.db.unit_of_work() as session:
                 active = [
                     n
@@ -65,6 +74,7 @@ def run(
                             f"#{newsletter.id} {newsletter.subject[:40]}", total=state.total, note=note
                         )
                     bar.update(tasks[newsletter.id], completed=state.total - state.remaining, note=note)
+            due = time.monotonic() + max(REFRESH_SECONDS, 10 * (time.monotonic() - started))
 
         try:
             with bar:
@@ -74,8 +84,10 @@ def run(
                     poll_interval=svc.settings.mailer.poll_interval,
                     once=once,
                     before_round=svc.flush_outbox,
-                    after_round=refresh,
+                    after_round=refresh if show_progress else None,
                 )
+                if show_progress:
+                    refresh(final=True)
         finally:
             sender.close()
     console.print(t("mailer.stopped"))
