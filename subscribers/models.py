@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulturkluster.db import Base, UtcDateTime, utcnow
@@ -47,6 +47,10 @@ class Subscriber(Base):
     events: Mapped[list[ConsentEvent]] = relationship(
         back_populates="subscriber", order_by="ConsentEvent.id", passive_deletes=True
     )
+
+
+# Finding an address whatever the case of its local part (imports, staff search); migration 0008
+Index("ix_subscribers_email_lower", func.lower(Subscriber.email))
 
 
 class ConsentEvent(Base):

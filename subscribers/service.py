@@ -84,13 +84,19 @@ def forget_preloaded(session: Session) -> None:
     session.info.pop(_CACHE, None)
 
 
-def get(session: Session, email: str) -> Subscriber | None:
+def get(session: Session, email: str, *, lock: bool = False) -> Subscriber | None:
+    """The subscriber, or None. ``lock`` before deciding on a change from the current status: on PostgreSQL
+    a second request for the same address (a double click, two workers) waits and then sees the change."""
     address = normalize_address(email)
+    query = select(Subscriber).where(Subscriber.email == address)
+    if lock:
+        session.flush()  # changes made in this transaction first (the pipeline runs without autoflush)
+        query = query.with_for_update().execution_options(populate_existing=True)
     cache: dict[str, Subscriber | None] | None = session.info.get(_CACHE)
     if cache is None:
-        return session.scalar(select(Subscriber).where(Subscriber.email == address))
-    if address not in cache:
-        cache[address] = session.scalar(select(Subscriber).where(Subscriber.email == address))
+        return session.scalar(query)
+    if lock or address not in cache:
+        cache[address] = session.scalar(query)
     return cache[address]
 
 
@@ -108,7 +114,7 @@ def subscribe(
 ) -> SubscribeOutcome:
     """The address's owner asked to join. Re-joining after leaving is allowed: the request is new consent."""
     address = normalize_address(email)
-    subscriber = get(session, address)
+    subscriber = get(session, address, lock=True)
     if subscriber is None:
         subscriber = _new(session, address, name, Status.PENDING)
         old_status = None
@@ -131,7 +137,7 @@ def confirm(session: Session, email: str, evidence: Evidence) -> ConfirmOutcome:
 
     Only a pending address is activated: a token cannot undo an unsubscribe that came after the request.
     """
-    subscriber = get(session, email)
+    subscriber = get(session, email, lock=True)
     if subscriber is None:
         return ConfirmOutcome.NOT_PENDING
     if subscriber.status == Status.ACTIVE:
@@ -143,7 +149,7 @@ def confirm(session: Session, email: str, evidence: Evidence) -> ConfirmOutcome:
 
 
 def unsubscribe(session: Session, email: str, evidence: Evidence) -> UnsubscribeOutcome:
-    subscriber = get(session, email)
+    subscriber = get(session, email, lock=True)
     if subscriber is None or subscriber.status not in {Status.ACTIVE, Status.PENDING}:
         return UnsubscribeOutcome.NOT_SUBSCRIBED
     _change(session, subscriber, Status.UNSUBSCRIBED, "unsubscribed", evidence, subscriber.status)
@@ -235,7 +241,7 @@ def import_rows(
     unchanged: list[str] = []
     skipped: list[tuple[int, str, str]] = []
     for line, email, name in rows:
-        current = existing.get(email)
+        current = existing.get(email.lower())
         if current is None:
             if not dry_run:
                 add(session, email, name, status, evidence)
@@ -249,12 +255,25 @@ def import_rows(
     return ImportResult(tuple(added), tuple(unchanged), tuple(skipped))
 
 
+# When two stored addresses differ only in case, the one that must not be mailed decides
+_PROTECTIVE = {Status.UNSUBSCRIBED: 3, Status.COMPLAINED: 3, Status.BOUNCED: 3, Status.PENDING: 1}
+
+
 def _existing_statuses(session: Session, emails: list[str]) -> dict[str, str]:
+    """Status by lower-cased address: ``Anna@x.se`` is practically always ``anna@x.se``'s mailbox, so an
+    import must not put someone who left back on the list under another spelling (index on lower(email))."""
     found: dict[str, str] = {}
-    for start in range(0, len(emails), 500):
-        chunk = emails[start : start + 500]
-        rows = session.execute(select(Subscriber.email, Subscriber.status).where(Subscriber.email.in_(chunk)))
-        found.update(dict(rows.all()))
+    lowered = sorted({email.lower() for email in emails})
+    for start in range(0, len(lowered), 500):
+        chunk = lowered[start : start + 500]
+        rows = session.execute(
+            select(func.lower(Subscriber.email), Subscriber.status).where(
+                func.lower(Subscriber.email).in_(chunk)
+            )
+        )
+        for key, status in rows:
+            if _PROTECTIVE.get(Status(status), 0) >= _PROTECTIVE.get(Status(found.get(key, status)), 0):
+                found[key] = status
     return found
 
 
