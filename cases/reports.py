@@ -159,9 +159,12 @@ class Period:
 
 def parse_day(value: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError as exc:
         raise InvalidPeriod(t("reports.bad_date", value=value[:40])) from exc
+    if not date(1900, 1, 1) <= day < date(9999, 1, 1):  # the period's end + 1 day must still be a date
+        raise InvalidPeriod(t("reports.bad_date", value=value[:40]))
+    return day
 
 
 def parse_period(first: str, last: str) -> Period:

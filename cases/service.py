@@ -161,8 +161,8 @@ def set_fields(
     if assignee is not None:
         case.assignee = assignee or None
     if tags is not None:
-        wanted = sorted({tag.strip().lower() for tag in tags if tag.strip()})
-        case.tags[:] = [CaseTag(tag=tag[:60]) for tag in wanted]
+        wanted = sorted({tag.strip().lower()[:60].strip() for tag in tags if tag.strip()})  # cut, then dedupe
+        case.tags[:] = [CaseTag(tag=tag) for tag in wanted]
     case.updated_at = utcnow()
 
 

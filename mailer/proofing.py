@@ -95,4 +95,7 @@ def parse_send_time(value: str, zone: tzinfo | None = None) -> datetime:
         raise KulturklusterError(t("newsletter.bad_time", value=value)) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 near midnight: not a time anyone means
+        raise KulturklusterError(t("newsletter.bad_time", value=value)) from exc

@@ -17,7 +17,7 @@ from kulturkluster.texts import t
 from kulturkluster.wiring import Services
 
 from ..pages import Pages
-from .base import APP_PREFIX, LOGIN_PATH, STAFF_POLICY, csrf_ok, csrf_token
+from .base import APP_PREFIX, LOGIN_PATH, STAFF_POLICY, csrf_ok, csrf_token, printable
 
 
 class LoginLimiter:
@@ -85,7 +85,7 @@ class LoginPages:
         form = await request.form(max_fields=10)
         if not await csrf_ok(request, form):
             return self._form(request, t("web.csrf_failed"), status_code=403)
-        username = str(form.get("username", "")).strip().lower()[:64]
+        username = printable(str(form.get("username", ""))).strip().lower()[:64]
         password = str(form.get("password", ""))[:1024]
         address = request.client.host if request.client else "?"
         if self.limiter.blocked(username, address):

@@ -10,6 +10,7 @@ thread (the database calls are synchronous).
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -33,6 +35,8 @@ from ..pages import Pages
 
 log = logging.getLogger(__name__)
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; a longer number names nothing
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")  # staff read and type times in Swedish time; we store UTC
 
 APP_PREFIX = "/app"
@@ -84,14 +88,15 @@ class StaffRequest:
         return str(self.request.path_params[name])
 
     def query(self, name: str, default: str = "") -> str:
-        return self.request.query_params.get(name, default)
+        return printable(self.request.query_params.get(name, default))
 
     def field(self, name: str, default: str = "") -> str:
         value = self.form.get(name, default) if self.form is not None else default
-        return value if isinstance(value, str) else default
+        return printable(value) if isinstance(value, str) else default
 
     def fields(self, name: str) -> list[str]:
-        return [v for v in self.form.getlist(name) if isinstance(v, str)] if self.form is not None else []
+        values = self.form.getlist(name) if self.form is not None else []
+        return [printable(v) for v in values if isinstance(v, str)]
 
     def flash(self, message: str, kind: str = "ok") -> None:
         # Assign a new list: Starlette only saves a session whose keys were set (not one mutated in place).
@@ -129,6 +134,12 @@ class StaffRequest:
 
 Handler = Callable[[StaffRequest], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def printable(value: str) -> str:
+    """A form or query value without control characters other than tab and newlines: a NUL byte cannot be
+    stored in PostgreSQL text, and none of them means anything in a search or a note."""
+    return _CONTROL.sub("", value)
 
 
 def local(at: datetime | None) -> str:
@@ -205,6 +216,10 @@ def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> End
             if not await csrf_ok(request, form):
                 await form.close()
                 return Response(t("web.csrf_failed"), status_code=403)
+        if any(isinstance(v, int) and not 0 <= v <= MAX_ID for v in request.path_params.values()):
+            if form is not None:
+                await form.close()
+            raise HTTPException(status_code=404)
         req = StaffRequest(request, user, services, pages, form)
         try:
             return await run_in_threadpool(handler, req)
