@@ -283,6 +283,11 @@ class Settings(BaseSettings):
         SecretStr(DEFAULT_SECRET),
         description="Signs tokens in links and Message-IDs. Set a long random value in production.",
     )
+    trusted_proxies: str = Field(
+        "127.0.0.1",
+        description="Addresses of the HTTPS proxy in front of the web pages whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (comma-separated, `*` for any): the login limit counts per client.",
+    )
     log_format: str = Field("text", description="`text` for people, `json` for log collectors.")
     log_level: str = Field("INFO", description="Python log level.")
 

@@ -46,7 +46,14 @@ def serve(
         )
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(svc), host=host, port=port, log_config=None, access_log=False, server_header=False
+                create_app(svc),
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                server_header=False,
+                proxy_headers=True,
+                forwarded_allow_ips=svc.settings.trusted_proxies,
             )
         )
         pages = threading.Thread(target=server.run, name="web", daemon=True)

@@ -40,5 +40,8 @@ def web(
             # Access logs would keep every visitor's IP address and the tokens in our URLs.
             access_log=False,
             server_header=False,
+            # Behind the HTTPS proxy: the client's own address (login limits) and scheme (Secure cookie)
+            proxy_headers=True,
+            forwarded_allow_ips=svc.settings.trusted_proxies,
         )
         log.info("web app stopped")
