@@ -8,10 +8,9 @@ import threading
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from kulturkluster.settings import Settings
-from kulturkluster.web import create_app
+from kulturkluster.web import create_server
 from mailer import worker
 
 from .context import services
@@ -44,18 +43,7 @@ def serve(
             name="mailer",
             daemon=True,
         )
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(svc),
-                host=host,
-                port=port,
-                log_config=None,
-                access_log=False,
-                server_header=False,
-                proxy_headers=True,
-                forwarded_allow_ips=svc.settings.trusted_proxies,
-            )
-        )
+        server = create_server(svc, host, port)
         pages = threading.Thread(target=server.run, name="web", daemon=True)
         mailer.start()
         if web:

@@ -7,9 +7,8 @@ import threading
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from kulturkluster.web import create_app
+from kulturkluster.web import create_server
 
 from .context import services
 from .inbound_cmd import install_stop_handlers
@@ -31,17 +30,5 @@ def web(
         log.info(
             "web app starting", extra={"host": host, "port": port, "public_url": svc.settings.public_url}
         )
-        uvicorn.run(
-            create_app(svc),
-            host=host,
-            port=port,
-            # Keep the service's own logging; uvicorn's records go through it.
-            log_config=None,
-            # Access logs would keep every visitor's IP address and the tokens in our URLs.
-            access_log=False,
-            server_header=False,
-            # Behind the HTTPS proxy: the client's own address (login limits) and scheme (Secure cookie)
-            proxy_headers=True,
-            forwarded_allow_ips=svc.settings.trusted_proxies,
-        )
+        create_server(svc, host, port).run()
         log.info("web app stopped")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -48,3 +49,21 @@ def create_app(services: Services, limiter: LoginLimiter | None = None) -> Starl
         exception_handlers={HTTPException: pages.http_error, Exception: pages.server_error},
         max_body_size=MAX_BODY_BYTES,
     )
+
+
+def create_server(services: Services, host: str, port: int) -> uvicorn.Server:
+    """uvicorn serving the app, as ``web`` and ``serve`` run it."""
+    config = uvicorn.Config(
+        create_app(services),
+        host=host,
+        port=port,
+        # Keep the service's own logging; uvicorn's records go through it.
+        log_config=None,
+        # Access logs would keep every visitor's IP address and the tokens in our URLs.
+        access_log=False,
+        server_header=False,
+        # Behind the HTTPS proxy: the client's own address (login limits) and scheme
+        proxy_headers=True,
+        forwarded_allow_ips=services.settings.trusted_proxies,
+    )
+    return uvicorn.Server(config)

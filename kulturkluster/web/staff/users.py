@@ -103,24 +103,22 @@ def set_password(req: StaffRequest) -> Response:
     return _done(req, action)
 
 
-def disable(req: StaffRequest) -> Response:
+def _set_active(req: StaffRequest, active: bool) -> Response:
     def action() -> str:
         with req.services.db.unit_of_work() as session:
             user = _target(session, req)
-            accounts.set_active(session, user, False, acting=_me(session, req))
-            return t("accounts.disabled", username=user.username)
+            accounts.set_active(session, user, active, acting=_me(session, req))
+            return t("accounts.enabled" if active else "accounts.disabled", username=user.username)
 
     return _done(req, action)
+
+
+def disable(req: StaffRequest) -> Response:
+    return _set_active(req, False)
 
 
 def enable(req: StaffRequest) -> Response:
-    def action() -> str:
-        with req.services.db.unit_of_work() as session:
-            user = _target(session, req)
-            accounts.set_active(session, user, True, acting=_me(session, req))
-            return t("accounts.enabled", username=user.username)
-
-    return _done(req, action)
+    return _set_active(req, True)
 
 
 def set_role(req: StaffRequest) -> Response:
