@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,13 @@ from inbound.classify import Route
 from inbound.models import InboundMessage
 from inbound.pipeline import Item
 from kulturkluster.cli import app as cli_app
-from kulturkluster.db import Database
 from kulturkluster.wiring import Services
 from mailer.models import OutgoingMessage
 from subscribers import service as subscriber_service
 from subscribers.models import ConsentEvent
-from tests.conftest import MAIL_DIR, ORG_ADDRESS, mail_bytes
+from tests.conftest import MAIL_DIR, mail_bytes
+from tests.integration.test_cli import cli
+from tests.integration.test_cli import env as cli_env  # noqa: F401 - the CLI tests' fixture
 from tests.integration.test_pipeline import make_mail
 
 from .conftest import StaffClient
@@ -226,22 +226,8 @@ def test_nonsensical_reroutes_are_refused(staff_services: Services, staff: Staff
 # -- the command line ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def env(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KK_DATABASE_URL", db.url)
-    monkeypatch.setenv("KK_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("KK_ORG__ADDRESS", ORG_ADDRESS)
-    monkeypatch.setenv("KK_SUBSCRIBE__CONFIRM", "never")
-    yield tmp_path / "var"
-
-
-def cli(*args: str) -> str:
-    result = runner.invoke(cli_app, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def test_cli_reroute(env: Path, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("cli_env")
+def test_cli_reroute(tmp_path: Path) -> None:
     question = tmp_path / "fraga.eml"
     question.write_bytes(QUESTION)
     cli("inbound", "import", str(question), str(MAIL_DIR / "subscribe__plain.eml"))
