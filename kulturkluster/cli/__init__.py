@@ -54,4 +54,4 @@ def main() -> None:
         app()
     except KulturklusterError as exc:
         err_console.print(f"[bold red]Fel:[/] {exc}")
-        sys.exit(1)
+        sys.exit(exc.exit_code)
