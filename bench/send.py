@@ -105,7 +105,7 @@ def _prepare(svc: Services, recipients: int) -> tuple[int, int]:
         newsletter = campaigns.create(
             session, svc.composer, template="default", source=source, created_by="bench"
         )
-        campaigns.send(session, svc.composer, newsletter)
+        campaigns.start(session, svc.composer, newsletter)
         size = len(svc.newsletter_messages(newsletter).build(_recipient()).raw)
         newsletter_id = newsletter.id
     print(f"           prepared {recipients:,} recipients in {time.perf_counter() - started:.1f} s")

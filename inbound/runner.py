@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import OperationalError
+
+from mailer.retry import Backoff
 
 from .pipeline import Pipeline
 from .sources.base import Source, SourceUnavailable
@@ -22,22 +23,6 @@ class RunStats:
     routes: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     batches: int = 0
-
-
-@dataclass
-class Backoff:
-    """Exponential backoff with jitter: 1, 2, 4, ... seconds up to ``maximum``."""
-
-    maximum: float = 300.0
-    attempt: int = 0
-
-    def next_delay(self) -> float:
-        self.attempt += 1
-        delay: float = min(2.0 ** (self.attempt - 1), self.maximum)
-        return delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not cryptography
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 HealthHook = Callable[[Source, str | None], None]
@@ -59,7 +44,7 @@ class Runner:
         self.batch_size = batch_size
         self.after_batch = after_batch
         self.on_health = on_health
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or Backoff(jitter=0.2)
         self.stats = RunStats()
 
     def drain(self) -> RunStats:

@@ -17,7 +17,7 @@ from cases import store as case_store
 from cases.models import SUBSCRIPTION_TAG, Case, CaseMessage, CaseStatus, CaseTag, Direction
 from inbound.answers import Answer, AnswerKind
 from inbound.subject_rules import strip_prefixes
-from mailer.compose import Envelope, compose, new_message_id
+from mailer.compose import Addressing, compose, new_message_id
 from mailer.render import Rendered
 from subscribers import service as subscriber_service
 from subscribers.models import Channel
@@ -53,7 +53,7 @@ class ReplyDraft:
     """A reply as it will be sent: the rendered mail and who it goes to, in which thread."""
 
     rendered: Rendered
-    envelope: Envelope
+    envelope: Addressing
     body: str
 
 
@@ -77,7 +77,7 @@ def draft_reply(svc: Services, case: Case, body: str) -> ReplyDraft:
             "recipient": {"email": to_address, "greeting_name": ""},
         },
     )
-    envelope = Envelope(
+    envelope = Addressing(
         from_address=org.address,
         from_name=org.name,
         to_address=to_address,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -19,20 +20,23 @@ from cases.attachments import AttachmentStore
 from inbound.handlers import HandlerConfig
 from inbound.models import MailboxState
 from inbound.pipeline import Pipeline, PipelineConfig
-from inbound.runner import Backoff, Runner
+from inbound.runner import Runner
 from inbound.sources.base import Source
 from inbound.sources.imap import ImapSource
 from inbound.sources.maildir import MaildirSource
 from inbound.sources.oauth import MicrosoftTokenProvider
 from mailer import campaigns
+from mailer.after_commit import Sending, send_after_commit
 from mailer.campaign_models import Newsletter
-from mailer.campaigns import Composer
+from mailer.campaigns import NewsletterRenderer
 from mailer.dkim_sign import DkimSigner
 from mailer.limits import Limits
 from mailer.links import PublicLinks
 from mailer.newsletter_mail import MailIdentity, NewsletterMessages
-from mailer.outbox import FlushResult, Outbox, flush
+from mailer.outbox import Outbox
+from mailer.outbox_delivery import FlushResult, flush
 from mailer.render import Renderer
+from mailer.retry import Backoff, RetryPolicy
 from mailer.sender import CampaignSender, SenderConfig
 from mailer.system_mail import SystemMailer
 from mailer.transport import Transport, make_transport
@@ -96,12 +100,17 @@ class Services:
         )
 
     @cached_property
-    def composer(self) -> Composer:
-        return Composer(self.renderer, self.settings.org, self.links, self.tokens)
+    def composer(self) -> NewsletterRenderer:
+        return NewsletterRenderer(self.renderer, self.settings.org, self.links, self.tokens)
 
     @property
     def limits(self) -> Limits:
         return Limits(self.settings.mailer.per_minute, self.settings.mailer.per_day)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """One policy for answers and newsletters alike (``KK_MAILER__MAX_ATTEMPTS``)."""
+        return RetryPolicy(self.settings.mailer.max_attempts)
 
     def newsletter_messages(self, newsletter: Newsletter, *, test: bool = False) -> NewsletterMessages:
         compiled = campaigns.frozen(newsletter) if not test else self.composer.render(newsletter).compiled
@@ -127,7 +136,7 @@ class Services:
                 concurrency=cfg.concurrency,
                 batch_size=cfg.batch_size,
                 lease=timedelta(seconds=cfg.lease_seconds),
-                max_attempts=cfg.max_attempts,
+                retry=self.retry,
             ),
             on_refused=refused,
         )
@@ -166,9 +175,17 @@ class Services:
         return self._transport
 
     def flush_outbox(self) -> FlushResult:
+        """Send what is due in the outbox now (the mailer loop's rounds, the inbound runner's batches)."""
         signer = self.mail_identity.dkim
         with self._flush_lock:
-            return flush(self.db, self.transport, sign=signer.sign if signer else None)
+            return flush(self.db, self.transport, self.retry, sign=signer.sign if signer else None)
+
+    def sending(self) -> AbstractContextManager[Sending]:
+        """Within this block a transaction that queued mail flushes the outbox right after its commit.
+
+        The one place a process arranges it: the CLI around each command, the staff app around each request.
+        """
+        return send_after_commit(self.flush_outbox)
 
     def make_source(self) -> Source:
         cfg = self.settings
@@ -196,7 +213,7 @@ class Services:
             batch_size=self.settings.inbound.batch_size,
             after_batch=self.flush_outbox,
             on_health=self.record_health,
-            backoff=Backoff(maximum=self.settings.imap.reconnect_max_delay),
+            backoff=Backoff(maximum=self.settings.imap.reconnect_max_delay, jitter=0.2),
         )
 
     def record_health(self, source: Source, error: str | None) -> None:

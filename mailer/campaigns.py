@@ -40,7 +40,7 @@ class CheckFailed(NewsletterError):
 
 
 @dataclass(frozen=True, slots=True)
-class Composer:
+class NewsletterRenderer:
     """Everything needed to turn a newsletter's content into its rendering."""
 
     renderer: Renderer
@@ -75,7 +75,7 @@ def frozen(newsletter: Newsletter) -> Compiled:
 
 
 def create(
-    session: Session, composer: Composer, *, template: str, source: str, created_by: str
+    session: Session, renderer: NewsletterRenderer, *, template: str, source: str, created_by: str
 ) -> Newsletter:
     """A new draft; the content is parsed and rendered once now, so mistakes show at once."""
     content = parse_content(source)
@@ -93,12 +93,17 @@ def create(
     )
     session.add(newsletter)
     session.flush()
-    composer.render(newsletter)
+    renderer.render(newsletter)
     return newsletter
 
 
 def update_content(
-    session: Session, composer: Composer, newsletter: Newsletter, source: str, *, template: str | None = None
+    session: Session,
+    renderer: NewsletterRenderer,
+    newsletter: Newsletter,
+    source: str,
+    *,
+    template: str | None = None,
 ) -> None:
     """Replace a draft's content (and, if given, its template); refused once sending has begun."""
     _expect(newsletter, NewsletterStatus.DRAFT)
@@ -106,7 +111,7 @@ def update_content(
     newsletter.content, newsletter.subject, newsletter.preheader = source, content.subject, content.preheader
     newsletter.template = template or newsletter.template
     newsletter.updated_at = utcnow()
-    composer.render(newsletter)
+    renderer.render(newsletter)
 
 
 def get(session: Session, newsletter_id: int) -> Newsletter:
@@ -120,22 +125,24 @@ def all_newsletters(session: Session) -> list[Newsletter]:
     return list(session.scalars(select(Newsletter).order_by(Newsletter.id.desc())))
 
 
-def send(
+def start(
     session: Session,
-    composer: Composer,
+    renderer: NewsletterRenderer,
     newsletter: Newsletter,
     *,
     at: datetime | None = None,
     force: bool = False,
     actor: str = "staff",
 ) -> CheckReport:
-    """Check, freeze the rendering, and start sending now or at ``at``.
+    """Start a campaign: check, freeze the rendering, and let the sender begin now or at ``at``.
+
+    Nothing is sent here: the mailer's rounds (``mailer.sender``) send the deliveries this creates.
 
     Errors in the check stop here unless ``force``. Recipients are taken when sending starts: the active
     subscribers at that moment, one delivery row each.
     """
     _expect(newsletter, NewsletterStatus.DRAFT)
-    rendered, report = composer.check(newsletter)
+    rendered, report = renderer.check(newsletter)
     if not report.ok and not force:
         raise CheckFailed(t("newsletter.check_failed", id=newsletter.id), report)
     compiled = rendered.compiled

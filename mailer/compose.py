@@ -14,8 +14,11 @@ from .render import Rendered
 
 
 @dataclass(frozen=True, slots=True)
-class Envelope:
-    """Who a message is from and to, and where it sits in a thread."""
+class Addressing:
+    """The From/To and threading headers of a message: who it is from and to, where it sits in a thread.
+
+    Not the SMTP envelope (MAIL FROM/RCPT TO): that is what a transport is given when the message leaves.
+    """
 
     from_address: str
     from_name: str
@@ -41,28 +44,28 @@ class Composed:
     raw: bytes
 
 
-def compose(rendered: Rendered, envelope: Envelope, *, automatic: bool, kind: str) -> Composed:
+def compose(rendered: Rendered, addressing: Addressing, *, automatic: bool, kind: str) -> Composed:
     """Build a multipart/alternative UTF-8 message.
 
     ``automatic`` marks an answer no person wrote (RFC 3834), so well-behaved responders stay quiet.
     """
-    domain = envelope.from_address.rpartition("@")[2]
-    message_id = envelope.message_id or new_message_id(domain)
+    domain = addressing.from_address.rpartition("@")[2]
+    message_id = addressing.message_id or new_message_id(domain)
     headers = [
-        ("From", format_address(envelope.from_name, envelope.from_address)),
-        ("To", format_address(envelope.to_name, envelope.to_address)),
+        ("From", format_address(addressing.from_name, addressing.from_address)),
+        ("To", format_address(addressing.to_name, addressing.to_address)),
         ("Subject", rendered.subject),
         ("Date", format_datetime(utcnow())),
         ("Message-ID", f"<{message_id}>"),
     ]
-    if envelope.in_reply_to:
-        refs = dict.fromkeys([*envelope.references, envelope.in_reply_to])
+    if addressing.in_reply_to:
+        refs = dict.fromkeys([*addressing.references, addressing.in_reply_to])
         headers += [
-            ("In-Reply-To", f"<{envelope.in_reply_to}>"),
+            ("In-Reply-To", f"<{addressing.in_reply_to}>"),
             ("References", " ".join(f"<{r}>" for r in refs)),
         ]
     if automatic:
         headers += [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]
     headers.append((OUR_MARKER_HEADER, kind))
-    headers += list(envelope.extra_headers.items())
+    headers += list(addressing.extra_headers.items())
     return Composed(message_id, rendered.subject, build_alternative(headers, rendered.text, rendered.html))

@@ -39,21 +39,17 @@ class DkimSigner:
 
     @classmethod
     def from_settings(cls, settings: DkimSettings) -> DkimSigner | None:
-        if not settings.enabled:
+        key_file = settings.private_key_file
+        if not settings.enabled or key_file is None:
             return None
-        assert settings.private_key_file is not None
         try:
-            key = settings.private_key_file.read_bytes()
+            key = key_file.read_bytes()
         except OSError as exc:
-            raise ConfigurationError(
-                t("dkim.key_unreadable", path=settings.private_key_file, error=exc)
-            ) from exc
+            raise ConfigurationError(t("dkim.key_unreadable", path=key_file, error=exc)) from exc
         try:
             return cls(settings.selector, settings.domain, key)
         except dkim.DKIMException as exc:
-            raise ConfigurationError(
-                t("dkim.key_invalid", path=settings.private_key_file, error=exc)
-            ) from exc
+            raise ConfigurationError(t("dkim.key_invalid", path=key_file, error=exc)) from exc
 
     def sign(self, raw: bytes) -> bytes:
         """``raw`` with a DKIM-Signature header in front (relaxed/relaxed canonicalisation)."""

@@ -13,7 +13,7 @@ from kulturkluster.db import utcnow
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
 from .campaigns import active_recipients, counts
 from .limits import Limits, estimate_finish
-from .sender import read_usage
+from .newsletter_delivery import read_usage
 
 _PACE_WINDOW = timedelta(minutes=10)
 

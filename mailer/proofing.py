@@ -15,7 +15,7 @@ from kulturkluster.texts import t
 from subscribers.address import normalize_address
 
 from .campaign_models import Newsletter
-from .campaigns import Composer, frozen
+from .campaigns import NewsletterRenderer, frozen
 from .check import CheckReport, Finding, check_links_online, links_in
 from .newsletter_mail import MailIdentity, NewsletterMessages, OutgoingMail, Recipient
 from .render import Compiled, Rendered
@@ -23,7 +23,7 @@ from .spamscore import SpamScore, score_message, spam_findings
 from .transport import Transport
 
 
-def example_copy(composer: Composer, compiled: Compiled) -> Rendered:
+def example_copy(composer: NewsletterRenderer, compiled: Compiled) -> Rendered:
     """The letter as an example recipient sees it; its unsubscribe link goes to the page that explains how."""
     return compiled.personalise(
         {
@@ -33,13 +33,15 @@ def example_copy(composer: Composer, compiled: Compiled) -> Rendered:
     )
 
 
-def preview(composer: Composer, newsletter: Newsletter) -> Rendered:
+def preview(composer: NewsletterRenderer, newsletter: Newsletter) -> Rendered:
     """A saved newsletter: exactly what was sent once sending began, else its current content."""
     compiled = frozen(newsletter) if newsletter.html else composer.render(newsletter).compiled
     return example_copy(composer, compiled)
 
 
-def preview_source(composer: Composer, template: str, source: str) -> tuple[Rendered, tuple[str, ...]]:
+def preview_source(
+    composer: NewsletterRenderer, template: str, source: str
+) -> tuple[Rendered, tuple[str, ...]]:
     """Unsaved content (the live preview): the example copy and the MJML warnings.
 
     Raises ``KulturklusterError`` (content, template or MJML problems) with a message for staff.
@@ -63,7 +65,7 @@ class FullCheck:
 
 
 def full_check(
-    composer: Composer, identity: MailIdentity, newsletter: Newsletter, *, online: bool, spam: bool
+    composer: NewsletterRenderer, identity: MailIdentity, newsletter: Newsletter, *, online: bool, spam: bool
 ) -> FullCheck:
     """The pre-send check, plus (when asked) the links fetched and a sample message scored by SpamAssassin."""
     rendered, report = composer.check(newsletter)

@@ -11,7 +11,7 @@ from inbound.answers import AUTOMATIC_PREFIX, Answer, AnswerKind
 from kulturkluster.settings import OrgSettings
 from subscribers.tokens import Purpose, TokenSigner
 
-from .compose import Envelope, compose, new_message_id
+from .compose import Addressing, compose, new_message_id
 from .links import PublicLinks
 from .outbox import Outbox
 from .render import Compiled, Renderer, greeting_name
@@ -72,7 +72,7 @@ class SystemMailer:
                 "links.confirm": confirm_url,
             }
         )
-        envelope = Envelope(
+        addressing = Addressing(
             from_address=self.org.address,
             from_name=self.org.name,
             to_address=answer.to_address,
@@ -81,7 +81,7 @@ class SystemMailer:
             in_reply_to=answer.in_reply_to,
             references=answer.references,
         )
-        msg = compose(rendered, envelope, automatic=True, kind=answer.kind.value)
+        msg = compose(rendered, addressing, automatic=True, kind=answer.kind.value)
         self.outbox.enqueue(
             session,
             msg,

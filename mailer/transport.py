@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ConfigurationError, KulturklusterError
 from kulturkluster.settings import Security, SmtpSettings
 from kulturkluster.texts import t
 
@@ -22,6 +22,10 @@ class DeliveryError(KulturklusterError):
     def __init__(self, message: str, code: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+
+
+class NoRelayConfigured(ConfigurationError):
+    """Neither an SMTP relay nor a local outbox folder is set, so mail has nowhere to go."""
 
 
 class TemporaryFailure(DeliveryError):
@@ -190,5 +194,6 @@ def make_transport(settings: SmtpSettings) -> Transport:
     """SMTP when a relay is configured, otherwise the local outbox Maildir."""
     if settings.host:
         return SmtpTransport(settings)
-    assert settings.outbox is not None
+    if settings.outbox is None:  # Settings sets it under the data folder; only a hand-made one lacks it
+        raise NoRelayConfigured(t("smtp.no_relay"))
     return MaildirTransport(settings.outbox)

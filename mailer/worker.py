@@ -1,7 +1,9 @@
-"""The loop of ``kulturkluster mailer run``: send rounds as the limits allow, sleep when there is nothing.
+"""The loop of ``kulturkluster mailer run`` (and of ``serve``'s mailer thread): each round flushes the
+outbox (``before_round``) and sends newsletter deliveries as the limits allow; it sleeps when there is
+nothing.
 
 Waits are interruptible (SIGTERM/Ctrl-C set ``stop``); a relay that is away is retried with a growing
-pause instead of at full speed.
+pause (``mailer.retry.Backoff``) instead of at full speed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 
 from kulturkluster.db import utcnow
 
+from .retry import Backoff
 from .sender import CampaignSender, Round
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,7 @@ def run(
     max_backoff: float = 300.0,
 ) -> None:
     """Until ``stop`` (or, with ``once``, until nothing more can go right now)."""
-    backoff = 0.0
+    backoff = Backoff(maximum=max_backoff, first=5.0)
     sender.stopping = stop
     while not stop.is_set():
         if before_round is not None:
@@ -38,13 +41,13 @@ def run(
         if after_round is not None:
             after_round(result)
         if result.relay_error:
-            backoff = min(max(backoff * 2, 5.0), max_backoff)
-            log.warning("relay unavailable, pausing", extra={"error": result.relay_error, "seconds": backoff})
+            pause = backoff.next_delay()
+            log.warning("relay unavailable, pausing", extra={"error": result.relay_error, "seconds": pause})
             if once:
                 return
-            stop.wait(backoff)
+            stop.wait(pause)
             continue
-        backoff = 0.0
+        backoff.reset()
         wait = _seconds_until(result.wait_until, poll_interval)
         if wait <= 0:
             continue

@@ -146,12 +146,10 @@ def reply(
 ) -> None:
     """Answer the requester: a threaded mail from the shared address with the case tag in the subject."""
     body = typer.get_text_stream("stdin").read() if str(body_file) == "-" else body_file.read_text("utf-8")
-    with services() as svc:
-        with svc.db.unit_of_work() as session:
-            case = casework.find(session, reference)
-            casework.reply(svc, session, case, body, author, close=close)
-            ref = case.reference
-        svc.flush_outbox()
+    with services() as svc, svc.db.unit_of_work() as session:  # the reply leaves after the commit
+        case = casework.find(session, reference)
+        casework.reply(svc, session, case, body, author, close=close)
+        ref = case.reference
     console.print(t("cli.case_replied", reference=ref))
 
 
@@ -218,10 +216,8 @@ def subscription(
 
     Such cases are tagged "prenumeration" and left out of the case reports.
     """
-    with services() as svc:
-        with svc.db.unit_of_work() as session:
-            case = casework.find(session, reference)
-            outcome = casework.mark_subscription(svc, session, case, author)
-            ref, address = case.reference, case.contact.email
-        svc.flush_outbox()
+    with services() as svc, svc.db.unit_of_work() as session:  # an answer leaves after the commit
+        case = casework.find(session, reference)
+        outcome = casework.mark_subscription(svc, session, case, author)
+        ref, address = case.reference, case.contact.email
     console.print(t(f"cases.subscription_{outcome.value}", reference=ref, address=address))

@@ -17,10 +17,12 @@ class DatabaseNotCurrent(KulturklusterError):
 
 @contextmanager
 def services(*, check_schema: bool = True) -> Iterator[Services]:
+    """The services for one command; mail a command queues leaves right after its transaction commits."""
     built = build()
     try:
         if check_schema and not migrate.is_current(built.db):
             raise DatabaseNotCurrent(t("db.not_current"))
-        yield built
+        with built.sending():
+            yield built
     finally:
         built.close()

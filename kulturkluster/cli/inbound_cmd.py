@@ -55,7 +55,6 @@ def run(
             stats = runner.run(stop, once=once)
         finally:
             runner.source.close()
-        svc.flush_outbox()
         counts = Counter(stats.routes)
         if stats.duplicates:
             counts["redan behandlade"] = stats.duplicates
@@ -85,7 +84,6 @@ def import_(
                 for outcome in svc.pipeline.process(batch):
                     counts["redan behandlade" if outcome.duplicate else outcome.route.value] += 1
                 progress.advance(task, len(batch))
-                svc.flush_outbox()
         console.print(t("cli.imported", total=sum(counts.values()), summary=_summary(counts)))
 
 
@@ -132,7 +130,6 @@ def reprocess(
     """Run quarantined messages through the pipeline again (after a fix or a settings change)."""
     with services() as svc:
         outcomes: list[Outcome] = svc.pipeline.reprocess(ids or None)
-        svc.flush_outbox()
     counts = Counter(o.route.value for o in outcomes)
     console.print(t("cli.reprocessed", count=len(outcomes), summary=_summary(counts)))
 
@@ -151,7 +148,6 @@ def reroute_(
     target = reroute.parse_target(route)
     with services() as svc:
         result = svc.pipeline.reroute(message, target, actor=by, reason=reason)
-        svc.flush_outbox()
     console.print(
         t("cli.rerouted", id=result.row_id, old=result.old_route.value, new=result.route.value),
         highlight=False,

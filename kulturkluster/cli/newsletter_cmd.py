@@ -204,7 +204,7 @@ def send(
         try:
             with svc.db.unit_of_work() as session:
                 newsletter = campaigns.get(session, newsletter_id)
-                report = campaigns.send(session, svc.composer, newsletter, at=moment, force=force, actor=_ME)
+                report = campaigns.start(session, svc.composer, newsletter, at=moment, force=force, actor=_ME)
                 status, total = newsletter.status, newsletter.total
         except campaigns.CheckFailed as exc:
             _print_report(exc.report, Format.TABLE)

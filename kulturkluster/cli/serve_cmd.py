@@ -39,7 +39,7 @@ def serve(
         mailer = threading.Thread(
             target=worker.run,
             args=(sender, stop),
-            kwargs={"poll_interval": svc.settings.mailer.poll_interval},
+            kwargs={"poll_interval": svc.settings.mailer.poll_interval, "before_round": svc.flush_outbox},
             name="mailer",
             daemon=True,
         )
@@ -58,7 +58,6 @@ def serve(
                 pages.join(timeout=10)
             sender.close()
             source.close()
-            svc.flush_outbox()
         log.info("service stopped")
 
 

@@ -88,7 +88,7 @@ def seed(server: LiveServer) -> tuple[str, int, int]:
         sending = campaigns.create(
             session, svc.composer, template="default", source=example, created_by="ada"
         )
-        campaigns.send(session, svc.composer, sending, force=True, actor="ada")
+        campaigns.start(session, svc.composer, sending, force=True, actor="ada")
         sending_id = sending.id
         draft_source = example.replace(
             'subject: "Nyhetsbrev mars: Kulturfrukost, utvecklingscheckar och Speed-dejting"',

@@ -38,4 +38,4 @@ def draft(svc: Services, source: str | None = None) -> int:
 
 def start(svc: Services, newsletter_id: int, **kwargs: object) -> None:
     with svc.db.unit_of_work() as session:
-        campaigns.send(session, svc.composer, campaigns.get(session, newsletter_id), **kwargs)  # type: ignore[arg-type]
+        campaigns.start(session, svc.composer, campaigns.get(session, newsletter_id), **kwargs)  # type: ignore[arg-type]

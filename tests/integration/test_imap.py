@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from inbound.models import InboundMessage, MailboxState
 from inbound.pipeline import Item
-from inbound.runner import Backoff, Runner, RunStats
+from inbound.runner import Runner, RunStats
 from inbound.sources.base import SourceUnavailable
 from kulturkluster.wiring import Services
+from mailer.retry import Backoff
 from subscribers import service
 from subscribers.models import Status
 from tests.conftest import mail_bytes

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from inbound.runner import Backoff
 from inbound.sources.oauth import OUTLOOK_SCOPE, MicrosoftTokenProvider, OAuthError
 from kulturkluster.settings import ImapSettings
+from mailer.retry import Backoff
 
 
 class FakeMsal:

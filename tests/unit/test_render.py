@@ -6,7 +6,7 @@ from email.utils import parseaddr
 
 import pytest
 
-from mailer.compose import Envelope, compose
+from mailer.compose import Addressing, compose
 from mailer.mime import HeaderInjection, fold_header, format_address
 from mailer.render import Renderer, TemplateError, greeting_name, html_to_text
 
@@ -59,7 +59,7 @@ def test_compose_marks_automatic_answers_and_threads() -> None:
         .compile("system/welcome.mjml.j2", CONTEXT)
         .personalise({"recipient.email": "anna@example.se"})
     )
-    envelope = Envelope(
+    envelope = Addressing(
         from_address="kulturkluster@kulturkluster.test",
         from_name="Kulturkluster Sörmland",
         to_address="anna@example.se",
@@ -89,7 +89,7 @@ def test_compose_marks_automatic_answers_and_threads() -> None:
 
 def test_no_header_injection() -> None:
     rendered = Renderer().compile("system/welcome.mjml.j2", CONTEXT).personalise({})
-    envelope = Envelope(
+    envelope = Addressing(
         from_address="a@b.se", from_name="A", to_address="c@d.se", to_name="Evil\r\nBcc: x@y.se"
     )
     with pytest.raises(HeaderInjection):

@@ -193,6 +193,11 @@ def _load_user(services: Services, request: Request) -> CurrentUser | None:
         return CurrentUser.of(user)
 
 
+def _handle(handler: Handler, req: StaffRequest) -> Response:
+    with req.services.sending():  # mail an action queued leaves right after its commit
+        return handler(req)
+
+
 def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         user = await run_in_threadpool(_load_user, services, request)
@@ -222,7 +227,7 @@ def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> End
             raise HTTPException(status_code=404)
         req = StaffRequest(request, user, services, pages, form)
         try:
-            return await run_in_threadpool(handler, req)
+            return await run_in_threadpool(_handle, handler, req)
         except KulturklusterError as exc:  # a domain error's message says what to do; show it, log it
             log.info("staff action refused", extra={"path": request.url.path, "error": type(exc).__name__})
             return refused(req, str(exc))

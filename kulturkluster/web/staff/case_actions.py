@@ -7,7 +7,6 @@ back to the case page with the message; nothing is half done.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
@@ -23,7 +22,6 @@ from kulturkluster.texts import t
 from .base import Pagebuilder, StaffRequest
 from .case_shared import CASES_PATH, case_url, valid_reference
 
-log = logging.getLogger(__name__)
 _MAX_TEXT = 100_000
 
 
@@ -65,16 +63,6 @@ def _on_case(req: StaffRequest, action: Callable[[Session, Case], str]) -> Respo
     return req.redirect(case_url(reference), message)
 
 
-def _flush(req: StaffRequest) -> bool:
-    """Send what the action queued now; False when the relay did not take it (the worker retries)."""
-    try:
-        result = req.services.flush_outbox()
-    except Exception:  # the mail is stored and queued; the worker sends it later
-        log.exception("flushing the outbox after a staff action failed")
-        return False
-    return not (result.deferred or result.failed)
-
-
 def preview(req: StaffRequest) -> Response:
     """The reply exactly as ``reply`` will send it (htmx fragment)."""
     body = _text(req, "body")
@@ -104,7 +92,7 @@ def preview(req: StaffRequest) -> Response:
 
 
 def send_reply(req: StaffRequest) -> Response:
-    """Send the reply (as ``cases reply``), then flush the outbox so it leaves at once."""
+    """Send the reply (as ``cases reply``): it leaves right after the commit; say whether the relay took it."""
     body, close = _text(req, "body"), req.field("close") == "1"
     author = req.user.username
 
@@ -112,11 +100,12 @@ def send_reply(req: StaffRequest) -> Response:
         casework.reply(req.services, session, case, body, author, close=close)
         return ""
 
-    result = _apply(req, act)
+    with req.services.sending() as sending:  # the outcome of the flush after this commit
+        result = _apply(req, act)
     if isinstance(result, Response):
         return result
     reference = result[0]
-    if _flush(req):
+    if sending.all_sent:  # otherwise it is queued and the mailer loop retries it
         return req.redirect(case_url(reference), t("web.cases.replied", reference=reference))
     return req.redirect(case_url(reference), t("web.cases.reply_queued", reference=reference), "warning")
 
@@ -194,7 +183,6 @@ def mark_subscription(req: StaffRequest) -> Response:
     result = _apply(req, act)
     if isinstance(result, Response):
         return result
-    _flush(req)  # the answer to the sender; if the relay is away, the worker sends it later
     return req.redirect(case_url(result[0]), result[1])
 
 

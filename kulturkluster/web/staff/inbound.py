@@ -217,8 +217,7 @@ def rerun(req: StaffRequest) -> Response:
         route = store.get(session, row_id).route
     if route != MailRoute.QUARANTINE:
         return req.redirect(f"{BASE}/{row_id}", t("inbound.rerun_not_quarantined", id=row_id), "error")
-    outcomes = req.services.pipeline.reprocess([row_id])
-    req.services.flush_outbox()  # answers it queued leave now, as after `inbound reprocess`
+    outcomes = req.services.pipeline.reprocess([row_id])  # answers it queued leave after its commit
     if not outcomes:
         return req.redirect(f"{BASE}/{row_id}", t("web.inbound.rerun_none"), "warning")
     return req.redirect(f"{BASE}/{row_id}", t("web.inbound.rerun_done", route=outcomes[0].route.value))
@@ -229,7 +228,6 @@ def reroute_message(req: StaffRequest) -> Response:
     target = reroute.parse_target(req.field("route"))
     actor = f"{req.user.display_name} ({req.user.username})"
     result = req.services.pipeline.reroute(row_id, target, actor=actor, reason=req.field("reason")[:1000])
-    req.services.flush_outbox()  # a confirmation or goodbye leaves now, as after `inbound reroute`
     message = " ".join(
         [t("web.inbound.rerouted", old=result.old_route.value, new=result.route.value), *result.undone]
     )

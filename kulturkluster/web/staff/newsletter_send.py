@@ -1,7 +1,7 @@
 """The last steps before a newsletter goes out: the pre-send check, a test copy to yourself, sending.
 
 Sending is two posts: the first runs the check and shows how many will get the letter; the second
-(``bekraftat=ja``) starts it with ``campaigns.send``, the function behind ``newsletter send [--at]``.
+(``bekraftat=ja``) starts it with ``campaigns.start``, the function behind ``newsletter send [--at]``.
 The check's errors stop the send unless an admin ticks "Skicka ändå" (``--force``): a staff member can
 fix the content, but letting a known fault through to the whole list is an admin's decision.
 """
@@ -110,7 +110,7 @@ def send(req: StaffRequest) -> Response:
         return req.render("newsletters/confirm", context)
     with svc.db.unit_of_work() as session:
         newsletter = load(session, newsletter_id)
-        campaigns.send(session, svc.composer, newsletter, at=moment, force=force, actor=req.user.username)
+        campaigns.start(session, svc.composer, newsletter, at=moment, force=force, actor=req.user.username)
         started, total = newsletter.status == NewsletterStatus.SENDING, newsletter.total
     if started:
         return req.redirect(url(newsletter_id), t("web.newsletters.started", total=total))

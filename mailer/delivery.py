@@ -1,0 +1,219 @@
+"""The one delivery loop: claim due rows, send them over the transports, commit each result, release the rest.
+
+Both kinds of outgoing mail go through it: single answers (receipts, welcomes, case replies; the outbox)
+and newsletter deliveries. What differs between them is behind ``Store``: how due rows are claimed (with a
+lease, ``status = sending`` until ``next_attempt_at``, so a dead worker's rows are taken over later), how
+the bytes for a claimed row are built, and how a result is written. What is the same is here:
+
+* every result is committed by itself, so a crash repeats at most the messages in flight; on PostgreSQL
+  without waiting for the WAL flush (only a crash of PostgreSQL itself could lose the last few results);
+* a 5xx fails the message, a 4xx defers it with the retry policy's backoff (failed at its last attempt),
+  and a relay that is unwell (no answer, lost connection, 421) costs nobody an attempt: the row in hand
+  and every row not yet sent go back to the queue at once;
+* with several transports the claimed rows are split into lanes, one reused connection each; SQLite has
+  one writer at a time, so the lanes take turns on a lock to write their results.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar
+
+from sqlalchemy import Connection
+
+from kulturkluster.db import Database, utcnow
+
+from .retry import RetryPolicy
+from .transport import DeliveryError, PermanentFailure, TemporaryFailure, Transport
+
+C = TypeVar("C")
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """The bytes to hand to the relay for one claimed row, and the SMTP envelope."""
+
+    raw: bytes
+    sender: str
+    recipient: str
+    message_id: str = ""  # without <>
+
+
+@dataclass(slots=True)
+class Claimed(Generic[C]):
+    """What one claim took: the rows to send now, rows dropped without sending, and, when the relay's
+    limits allow nothing now, the moment they will."""
+
+    rows: list[C] = field(default_factory=list)
+    skipped: int = 0
+    wait_until: datetime | None = None
+
+
+@dataclass(slots=True)
+class Tally:
+    """What a run of the engine did."""
+
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    skipped: int = 0
+    relay_error: str | None = None  # the relay was unwell: the rest waits for the next run
+
+    def add(self, other: Tally) -> None:
+        self.sent += other.sent
+        self.deferred += other.deferred
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.relay_error = self.relay_error or other.relay_error
+
+
+class Store(Protocol[C]):
+    """One table of outgoing mail, as the engine needs it. Record methods write on ``conn`` without
+    committing (the engine commits each result); ``failed`` may use a transaction of its own."""
+
+    def claim(self, limit: int) -> Claimed[C]:
+        """Lease up to ``limit`` due rows in one short transaction of its own."""
+        ...
+
+    def attempts(self, claim: C) -> int:
+        """How many times this row was refused or sent before this try."""
+        ...
+
+    def build(self, claim: C) -> Outgoing: ...
+
+    def sent(self, conn: Connection, claim: C, mail: Outgoing) -> None: ...
+
+    def deferred(
+        self, conn: Connection, claim: C, error: TemporaryFailure, attempts: int, retry_at: datetime
+    ) -> None: ...
+
+    def failed(self, conn: Connection, claim: C, error: DeliveryError, attempts: int, mail: Outgoing) -> None:
+        """Refused for good (a 5xx, or the last attempt of 4xx): it is not tried again."""
+        ...
+
+    def release(self, conn: Connection, claims: Sequence[C]) -> None:
+        """Back to the queue, due now, no attempt counted."""
+        ...
+
+
+def relay_level(error: TemporaryFailure) -> bool:
+    """Lost connection, unreachable relay, 421 "closing": the relay is unwell, not this one address."""
+    return error.code is None or error.code == 421
+
+
+class DeliveryEngine(Generic[C]):
+    """Sends what ``store`` claims over ``transports`` (one lane each). The caller owns the transports."""
+
+    def __init__(
+        self, db: Database, store: Store[C], transports: Sequence[Transport], retry: RetryPolicy
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.retry = retry
+        self._transports = list(transports)
+        self._pool = (
+            ThreadPoolExecutor(len(self._transports), thread_name_prefix="kk-sender")
+            if len(self._transports) > 1
+            else None
+        )
+        self.stopping = threading.Event()
+        self._writing: AbstractContextManager[object] = (
+            threading.Lock() if db.dialect == "sqlite" else nullcontext()
+        )
+
+    def run(self, limit: int) -> Tally:
+        """Claim up to ``limit`` rows and send them. Never raises for relay trouble."""
+        return self.deliver(self.store.claim(limit))
+
+    def deliver(self, claimed: Claimed[C]) -> Tally:
+        """Send rows the store claimed; each result is committed as it comes in."""
+        result = Tally(skipped=claimed.skipped)
+        if claimed.rows:
+            self._send(claimed.rows, result)
+        return result
+
+    def close(self) -> None:
+        self.stopping.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def _send(self, claimed: list[C], result: Tally) -> None:
+        relay_down = threading.Event()
+        if self._pool is None:
+            result.add(self._lane(self._transports[0], claimed, relay_down))
+            return
+        count = len(self._transports)
+        lanes = [claimed[i::count] for i in range(count)]
+        futures = [
+            self._pool.submit(self._lane, transport, lane, relay_down)
+            for transport, lane in zip(self._transports, lanes, strict=True)
+            if lane
+        ]
+        for future in futures:
+            result.add(future.result())
+
+    def _lane(self, transport: Transport, lane: list[C], relay_down: threading.Event) -> Tally:
+        result = Tally()
+        with self._connection() as conn:
+            for position, claim in enumerate(lane):
+                if relay_down.is_set() or self.stopping.is_set():
+                    self._write(conn, self.store.release, lane[position:])
+                    break
+                mail = self.store.build(claim)
+                attempts = self.store.attempts(claim) + 1
+                try:
+                    transport.send(mail.raw, mail.sender, [mail.recipient])
+                except PermanentFailure as exc:
+                    self._write(conn, self.store.failed, claim, exc, attempts, mail)
+                    result.failed += 1
+                except TemporaryFailure as exc:
+                    if relay_level(exc):  # not this recipient's fault: no attempt counted, nobody scored
+                        relay_down.set()
+                        result.relay_error = str(exc)
+                        self._write(conn, self.store.release, lane[position:])
+                        break
+                    if self.retry.gives_up(attempts):
+                        self._write(conn, self.store.failed, claim, exc, attempts, mail)
+                        result.failed += 1
+                    else:
+                        retry_at = self.retry.next_attempt_at(attempts, utcnow())
+                        self._write(conn, self.store.deferred, claim, exc, attempts, retry_at)
+                        result.deferred += 1
+                else:
+                    self._write(conn, self.store.sent, claim, mail)
+                    result.sent += 1
+        return result
+
+    def _write(
+        self,
+        conn: Connection,
+        record: Callable[Concatenate[Connection, P], None],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> None:
+        with self._writing:
+            record(conn, *args, **kwargs)
+            conn.commit()
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        with self.db.engine.connect() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            if (
+                postgres
+            ):  # each result is still its own commit; only a PostgreSQL crash could lose the last few
+                conn.exec_driver_sql("SET synchronous_commit TO OFF")
+                conn.commit()
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+                if postgres:
+                    conn.exec_driver_sql("RESET synchronous_commit")
+                    conn.commit()

@@ -1,0 +1,240 @@
+"""Newsletter deliveries (the ``deliveries`` table) as a store of the delivery engine.
+
+Claiming happens in one short transaction that also reads how much the relay's limits allow (PostgreSQL:
+``FOR UPDATE SKIP LOCKED`` plus an advisory lock around the budget, so workers on several machines share
+one campaign and one budget). A claimed row is leased (``status = sending`` until ``next_attempt_at``);
+a worker that dies leaves its lease to run out and another takes the row over. Someone who left the list
+after the snapshot is skipped: they get nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy.orm import Session
+
+from kulturkluster.db import Database, utcnow
+from kulturkluster.errors import KulturklusterError
+from kulturkluster.texts import t
+from subscribers.models import Status, Subscriber
+
+from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
+from .delivery import Claimed, Outgoing
+from .limits import DAY, MINUTE, Limits, Usage, budget, next_slot
+from .models import OutgoingMessage
+from .newsletter_mail import NewsletterMessages, Recipient
+from .transport import DeliveryError, TemporaryFailure
+
+log = logging.getLogger(__name__)
+
+_BUDGET_LOCK = 7_246_001  # pg_advisory_xact_lock key: one worker at a time reads the budget and claims
+
+# Called in the transaction that records a refusal (5xx, or retries given up): the wiring scores a bounce.
+RefusalHook = Callable[[Session, str, str], None]
+
+
+class NewsletterVanished(KulturklusterError):
+    """A claimed delivery's newsletter is no longer in the database (deleted while it was sending)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryClaim:
+    delivery_id: int
+    newsletter_id: int
+    email: str
+    name: str
+    subscriber_id: int | None
+    attempts: int
+
+
+class DeliveryStore:
+    """Claims within the relay's limits, builds each recipient's copy, records results."""
+
+    def __init__(
+        self,
+        db: Database,
+        messages_for: Callable[[Newsletter], NewsletterMessages],
+        limits: Limits,
+        lease: timedelta,
+        on_refused: RefusalHook | None = None,
+    ) -> None:
+        self.db = db
+        self.limits = limits
+        self.lease = lease
+        self.on_refused = on_refused
+        self._messages_for = messages_for
+        self._messages: dict[int, NewsletterMessages] = {}
+
+    def claim(self, limit: int) -> Claimed[DeliveryClaim]:
+        now = utcnow()
+        with self.db.unit_of_work() as session:
+            if self.db.dialect == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BUDGET_LOCK})
+            # No limits (a local relay, the benchmark): nothing to count
+            usage = read_usage(session, now) if self.limits.per_minute or self.limits.per_day else Usage(0, 0)
+            allowed = budget(self.limits, usage)
+            if allowed == 0:
+                return Claimed(wait_until=next_slot(self.limits, usage, now))
+            wanted = limit if allowed is None else min(limit, allowed)
+            rows = session.execute(
+                select(
+                    Delivery.id,
+                    Delivery.newsletter_id,
+                    Delivery.email,
+                    Delivery.name,
+                    Delivery.subscriber_id,
+                    Delivery.attempts,
+                    Subscriber.status,
+                )
+                .join(Newsletter, Newsletter.id == Delivery.newsletter_id)
+                .outerjoin(Subscriber, Subscriber.id == Delivery.subscriber_id)
+                .where(
+                    Newsletter.status == NewsletterStatus.SENDING,
+                    Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.SENDING)),
+                    Delivery.next_attempt_at <= now,
+                )
+                .limit(wanted)
+                .with_for_update(skip_locked=True, of=Delivery)
+            ).all()
+            gone = [r[0] for r in rows if r[6] != Status.ACTIVE]
+            claimed = [
+                DeliveryClaim(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows if r[6] == Status.ACTIVE
+            ]
+            if gone:  # left the list after the snapshot: they get nothing
+                session.execute(
+                    update(Delivery).where(Delivery.id.in_(gone)).values(status=DeliveryStatus.SKIPPED)
+                )
+            if claimed:
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_([c.delivery_id for c in claimed]))
+                    .values(status=DeliveryStatus.SENDING, next_attempt_at=now + self.lease, attempted_at=now)
+                )
+                self._load_messages(session, {c.newsletter_id for c in claimed})
+        return Claimed(claimed, skipped=len(gone))
+
+    def _load_messages(self, session: Session, newsletter_ids: set[int]) -> None:
+        for newsletter_id in newsletter_ids - self._messages.keys():
+            newsletter = session.get(Newsletter, newsletter_id)
+            if newsletter is None:  # the claim's join found it in this same transaction
+                raise NewsletterVanished(t("newsletter.not_found", id=newsletter_id))
+            self._messages[newsletter_id] = self._messages_for(newsletter)
+
+    def attempts(self, claim: DeliveryClaim) -> int:
+        return claim.attempts
+
+    def build(self, claim: DeliveryClaim) -> Outgoing:
+        mail = self._messages[claim.newsletter_id].build(
+            Recipient(claim.email, claim.name, claim.subscriber_id, claim.delivery_id)
+        )
+        return Outgoing(mail.raw, mail.envelope_sender, claim.email, mail.message_id)
+
+    def sent(self, conn: Connection, claim: DeliveryClaim, mail: Outgoing) -> None:
+        values = {
+            "delivery": claim.delivery_id,
+            "at": utcnow(),
+            "tries": claim.attempts + 1,
+            "mid": mail.message_id,
+        }
+        conn.execute(_MARK_SENT, values)
+
+    def deferred(
+        self,
+        conn: Connection,
+        claim: DeliveryClaim,
+        error: TemporaryFailure,
+        attempts: int,
+        retry_at: datetime,
+    ) -> None:
+        conn.execute(
+            update(Delivery)
+            .where(Delivery.id == claim.delivery_id)
+            .values(
+                status=DeliveryStatus.QUEUED,
+                attempts=attempts,
+                next_attempt_at=retry_at,
+                smtp_code=error.code,
+                last_error=str(error)[:2000],
+            )
+        )
+        log.warning("delivery deferred", extra={"delivery": claim.delivery_id, "error": str(error)})
+
+    def failed(
+        self, conn: Connection, claim: DeliveryClaim, error: DeliveryError, attempts: int, mail: Outgoing
+    ) -> None:
+        # Its own transaction: the refusal hook scores a bounce in the same commit
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == claim.delivery_id)
+                .values(
+                    status=DeliveryStatus.FAILED,
+                    attempts=attempts,
+                    smtp_code=error.code,
+                    last_error=str(error)[:2000],
+                    message_id=mail.message_id,
+                )
+            )
+            if self.on_refused is not None:
+                self.on_refused(session, claim.email, str(error))
+        log.warning("delivery refused", extra={"delivery": claim.delivery_id, "error": str(error)})
+
+    def release(self, conn: Connection, claims: Sequence[DeliveryClaim]) -> None:
+        if claims:
+            conn.execute(
+                update(Delivery)
+                .where(Delivery.id.in_([c.delivery_id for c in claims]))
+                .values(status=DeliveryStatus.QUEUED, next_attempt_at=utcnow(), attempted_at=None)
+            )
+
+
+_MARK_SENT = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("delivery"))
+    .values(
+        status=DeliveryStatus.SENT,
+        sent_at=bindparam("at"),
+        attempts=bindparam("tries"),
+        message_id=bindparam("mid"),
+        smtp_code=None,
+        last_error=None,
+    )
+)
+
+
+def read_usage(session: Session, now: datetime) -> Usage:
+    """Messages handed to the relay lately: newsletter attempts and single messages (answers, replies)."""
+
+    def window(since: datetime) -> tuple[int, datetime | None]:
+        d_count, d_oldest = session.execute(
+            select(func.count(), func.min(Delivery.attempted_at)).where(Delivery.attempted_at > since)
+        ).one()
+        o_count, o_oldest = session.execute(
+            select(func.count(), func.min(OutgoingMessage.sent_at)).where(OutgoingMessage.sent_at > since)
+        ).one()
+        oldest = min((m for m in (d_oldest, o_oldest) if m is not None), default=None)
+        return int(d_count) + int(o_count), oldest
+
+    minute, minute_oldest = window(now - MINUTE)
+    day, day_oldest = window(now - DAY)
+    return Usage(minute, day, minute_oldest, day_oldest)
+
+
+def next_due(session: Session) -> datetime | None:
+    """The next moment something becomes sendable: a retry, a lease running out, a scheduled start."""
+    retry = session.scalar(
+        select(func.min(Delivery.next_attempt_at))
+        .join(Newsletter, Newsletter.id == Delivery.newsletter_id)
+        .where(
+            Newsletter.status == NewsletterStatus.SENDING,
+            Delivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.SENDING)),
+        )
+    )
+    scheduled = session.scalar(
+        select(func.min(Newsletter.scheduled_at)).where(Newsletter.status == NewsletterStatus.SCHEDULED)
+    )
+    return min((m for m in (retry, scheduled) if m is not None), default=None)

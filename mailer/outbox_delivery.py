@@ -1,0 +1,142 @@
+"""Delivering the outbox (single answers: receipts, welcomes, case replies) through the delivery engine.
+
+Rows are claimed with a lease (``status = sending``), so several workers can share the outbox and no lock
+is held while talking to the relay; a lease that runs out (a dead worker) is taken over. Each row is
+DKIM-signed as it leaves (the signature covers the Date, which is set at enqueue: minutes apart at most).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from kulturkluster.db import Database, utcnow
+
+from .delivery import Claimed, DeliveryEngine, Outgoing, Tally
+from .models import OutgoingMessage, OutgoingStatus
+from .retry import RetryPolicy
+from .transport import DeliveryError, TemporaryFailure, Transport
+
+# What one flush did (sent, deferred, failed; relay_error when the relay was unwell)
+FlushResult = Tally
+
+_LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxClaim:
+    row_id: int
+    sender: str
+    to_address: str
+    message_id: str
+    raw: bytes
+    attempts: int
+
+
+class OutboxStore:
+    """The ``outgoing_messages`` table as a delivery store."""
+
+    def __init__(self, db: Database, sign: Callable[[bytes], bytes] | None = None) -> None:
+        self.db = db
+        self.sign = sign
+
+    def claim(self, limit: int) -> Claimed[OutboxClaim]:
+        now = utcnow()
+        with self.db.unit_of_work() as session:
+            session.execute(  # leases that ran out: their worker died, the rows are due again
+                update(OutgoingMessage)
+                .where(
+                    OutgoingMessage.status == OutgoingStatus.SENDING, OutgoingMessage.next_attempt_at <= now
+                )
+                .values(status=OutgoingStatus.QUEUED)
+            )
+            rows = session.execute(
+                select(
+                    OutgoingMessage.id,
+                    OutgoingMessage.sender,
+                    OutgoingMessage.to_address,
+                    OutgoingMessage.message_id,
+                    OutgoingMessage.raw,
+                    OutgoingMessage.attempts,
+                )
+                .where(
+                    OutgoingMessage.status == OutgoingStatus.QUEUED, OutgoingMessage.next_attempt_at <= now
+                )
+                .order_by(OutgoingMessage.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            claimed = [OutboxClaim(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+            if claimed:
+                session.execute(
+                    update(OutgoingMessage)
+                    .where(OutgoingMessage.id.in_([c.row_id for c in claimed]))
+                    .values(status=OutgoingStatus.SENDING, next_attempt_at=now + _LEASE)
+                )
+        return Claimed(claimed)
+
+    def attempts(self, claim: OutboxClaim) -> int:
+        return claim.attempts
+
+    def build(self, claim: OutboxClaim) -> Outgoing:
+        raw = self.sign(claim.raw) if self.sign else claim.raw
+        return Outgoing(raw, claim.sender, claim.to_address, claim.message_id)
+
+    def sent(self, conn: Connection, claim: OutboxClaim, mail: Outgoing) -> None:
+        self._set(
+            conn,
+            claim,
+            status=OutgoingStatus.SENT,
+            attempts=claim.attempts + 1,
+            sent_at=utcnow(),
+            last_error=None,
+        )
+
+    def deferred(
+        self, conn: Connection, claim: OutboxClaim, error: TemporaryFailure, attempts: int, retry_at: datetime
+    ) -> None:
+        self._set(
+            conn,
+            claim,
+            status=OutgoingStatus.QUEUED,
+            attempts=attempts,
+            next_attempt_at=retry_at,
+            last_error=str(error)[:2000],
+        )
+
+    def failed(
+        self, conn: Connection, claim: OutboxClaim, error: DeliveryError, attempts: int, mail: Outgoing
+    ) -> None:
+        self._set(conn, claim, status=OutgoingStatus.FAILED, attempts=attempts, last_error=str(error)[:2000])
+
+    def release(self, conn: Connection, claims: Sequence[OutboxClaim]) -> None:
+        if claims:
+            conn.execute(
+                update(OutgoingMessage)
+                .where(OutgoingMessage.id.in_([c.row_id for c in claims]))
+                .values(status=OutgoingStatus.QUEUED, next_attempt_at=utcnow())
+            )
+
+    @staticmethod
+    def _set(conn: Connection, claim: OutboxClaim, **values: object) -> None:
+        conn.execute(update(OutgoingMessage).where(OutgoingMessage.id == claim.row_id).values(**values))
+
+
+def flush(
+    db: Database,
+    transport: Transport,
+    retry: RetryPolicy,
+    *,
+    limit: int = 500,
+    sign: Callable[[bytes], bytes] | None = None,
+) -> FlushResult:
+    """Send what is due in the outbox over one transport (shared by the caller's threads, one at a time)."""
+    engine = DeliveryEngine(db, OutboxStore(db, sign), [transport], retry)
+    try:
+        return engine.run(limit)
+    finally:
+        engine.close()
