@@ -1,11 +1,14 @@
 """Re-routing a stored message by hand: undo what its route did, then handle it as the route staff chose.
 
-What is undone (only what this very message caused, and only while nothing came after it):
-- a case it opened is deleted, if the case holds nothing else (no reply, note or other mail); a case with
-  more in it is refused: staff handle that in the case itself. The raw message stays in inbound_messages.
+Each domain undoes its own effects (only what this very message caused, and only while nothing came after
+it); this module checks the request, orchestrates, and says in Swedish what was done:
+- a case it opened is deleted (``cases.operations.undo_opened_by``), if the case holds nothing else (no
+  reply, note or other mail); a case with more in it is refused: staff handle that in the case itself.
+  The raw message stays in inbound_messages.
 - a list change it caused (subscribed, asked for confirmation, confirmed, unsubscribed) is reverted with a
   consent event of channel ``staff`` that names the staff member, if it is still the address's latest
-  change. Bounce scores and answers already sent are not undone.
+  change (``subscribers.staff_actions.undo_change_by``). Bounce scores and answers already sent are not
+  undone.
 
 Then the new route's handler runs with the staff member's reason as the decision's reason (so a new
 subscription's consent event says who re-routed it). Answers that belong to the list's consent process
