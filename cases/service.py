@@ -1,7 +1,7 @@
 """Case operations: open, add mail in, record replies out and notes, change fields. Never commits.
 
-The CLI and the staff web app both call these; sending mail is the caller's business (the composition
-root), so this module never imports the mailer.
+The CLI and the staff web app both call these; replies that go out as mail are ``cases.replies``, finding
+and merging cases ``cases.operations``.
 """
 
 from __future__ import annotations
@@ -148,12 +148,18 @@ def set_status(case: Case, status: str) -> None:
 def set_fields(
     case: Case,
     *,
+    status: str | None = None,
     focus: str | None = None,
     actor_type: str | None = None,
     assignee: str | None = None,
     tags: list[str] | None = None,
+    organisation: str | None = None,
+    municipality: str | None = None,
 ) -> None:
-    """Set what is given; an empty string clears a field."""
+    """``cases set`` and the case page's field form: change what is given (None leaves a field alone; an
+    empty string clears it). ``organisation`` and ``municipality`` are the requester's (the contact's)."""
+    if status is not None:
+        set_status(case, status)
     if focus is not None:
         case.focus_area = _member(FocusArea, focus, "fokusområde") if focus else None
     if actor_type is not None:
@@ -163,6 +169,10 @@ def set_fields(
     if tags is not None:
         wanted = sorted({tag.strip().lower()[:60].strip() for tag in tags if tag.strip()})  # cut, then dedupe
         case.tags[:] = [CaseTag(tag=tag) for tag in wanted]
+    if organisation is not None:
+        case.contact.organisation = organisation.strip()
+    if municipality is not None:
+        case.contact.municipality = municipality.strip()
     case.updated_at = utcnow()
 
 

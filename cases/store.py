@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -26,14 +25,9 @@ from .models import (
     Contact,
     Direction,
 )
+from .reference import CASE_TAG, CaseNotFound
 from .reports import CaseRow
 from .threading import Candidates, CaseFacts, Match, decide
-
-CASE_TAG = re.compile(r"\[\s*(KK-\d{4}-\d{3,})\s*\]", re.IGNORECASE)
-
-
-class CaseNotFound(LookupError):
-    pass
 
 
 def next_reference(session: Session, year: int) -> str:

@@ -1,7 +1,8 @@
 """What happens for each route, inside the pipeline's transaction.
 
-Handlers change the list (through ``subscribers.service``) and return the answers to send; they never
-commit and never send. Routes without a handler here (bounce, auto_reply, cases) are stored and filed.
+The list handlers are thin adapters: they gather from the mail who asked and on what evidence, call the
+use case in ``subscribers.requests`` or ``subscribers.bounces``, and return the answers to send; they
+never commit and never send. Routes without a handler here (auto_reply, quarantine) are stored and filed.
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from cases.attachments import AttachmentStore
 from cases.models import Case
 from cases.service import InboundMail
 from cases.threading import Action
+from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
+from kulturkluster.errors import KulturklusterError
 from kulturkluster.settings import ConfirmPolicy
-from subscribers import service
+from kulturkluster.texts import t
+from subscribers import bounces, requests
 from subscribers.address import local_part
 from subscribers.models import Channel
-from subscribers.service import ConfirmOutcome, Evidence, SubscribeOutcome, UnsubscribeOutcome
+from subscribers.service import Evidence
 from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
 
 from . import signals
-from .answers import Answer, AnswerKind, answers_our_automatic_mail
 from .authres import dmarc_pass
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
@@ -85,75 +88,84 @@ def _evidence(incoming: Incoming, channel: Channel, policy: str | None = None) -
     )
 
 
+class MissingAddress(KulturklusterError):
+    """A list command routed to a handler without the address it concerns (a classifier bug, not mail)."""
+
+    def __init__(self, route: Route, row_id: int) -> None:
+        super().__init__(t("inbound.no_address", route=route.value))
+        self.route = route
+        self.row_id = row_id
+
+
+def _requester(incoming: Incoming, address: str | None) -> requests.Requester:
+    """Who asked, answered in the mail's own thread."""
+    if not address:
+        raise MissingAddress(incoming.decision.route, incoming.row_id)
+    mail = incoming.mail
+    return requests.Requester(
+        address=address,
+        name=mail.from_name,
+        in_reply_to=mail.message_id,
+        references=mail.references,
+        inbound_message_id=incoming.row_id,
+    )
+
+
 def handle_subscribe(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
     mail = incoming.mail
-    assert mail.from_address
+    requester = _requester(incoming, mail.from_address)
     verified = dmarc_pass(mail.authentication_results, config.trusted_authserv_id, mail.from_domain)
-    confirm_first = service.needs_confirmation(config.confirm_policy, verified)
-    policy = f"confirm={config.confirm_policy.value}; dmarc={'pass' if verified else 'unverified'}"
-    outcome = service.subscribe(
+    _outcome, answer = requests.subscribe_by_request(
         session,
-        mail.from_address,
-        mail.from_name,
-        _evidence(incoming, Channel.EMAIL, policy),
-        confirm_first=confirm_first,
+        requester,
+        _evidence(incoming, Channel.EMAIL),
+        config.confirm_policy,
+        verified=verified,
+        verified_how=f"dmarc={'pass' if verified else 'unverified'}",
     )
-    kind = {
-        SubscribeOutcome.ACTIVATED: AnswerKind.WELCOME,
-        SubscribeOutcome.CONFIRMATION_NEEDED: AnswerKind.CONFIRM,
-        SubscribeOutcome.ALREADY_ACTIVE: AnswerKind.ALREADY_SUBSCRIBED,
-    }[outcome]
-    return [_reply(incoming, kind, mail.from_address)]
+    return [answer]
 
 
 def handle_confirm(session: Session, incoming: Incoming, _config: HandlerConfig) -> list[Answer]:
-    address = incoming.context.confirm_address
-    assert address
-    outcome = service.confirm(session, address, _evidence(incoming, Channel.EMAIL, "token in reply"))
-    return [_reply(incoming, AnswerKind.WELCOME, address)] if outcome is ConfirmOutcome.ACTIVATED else []
+    requester = _requester(incoming, incoming.context.confirm_address)
+    evidence = _evidence(incoming, Channel.EMAIL, "token in reply")
+    _outcome, answer = requests.confirm(session, requester, evidence)
+    return [answer] if answer is not None else []
 
 
 def handle_unsubscribe(session: Session, incoming: Incoming, _config: HandlerConfig) -> list[Answer]:
     mail = incoming.mail
     by_token = incoming.context.unsubscribe_address
-    address = by_token or mail.from_address
-    assert address
+    requester = _requester(incoming, by_token or mail.from_address)
     channel = Channel.LIST_UNSUBSCRIBE if by_token else Channel.EMAIL
-    outcome = service.unsubscribe(session, address, _evidence(incoming, channel))
-    if outcome is not UnsubscribeOutcome.UNSUBSCRIBED or signals.auto_submitted(mail):
-        return []
-    return [_reply(incoming, AnswerKind.GOODBYE, address)]
+    # No goodbye to a robot: an automatic "unsubscribe" would answer it, and on it goes.
+    goodbye = not signals.auto_submitted(mail)
+    _outcome, answer = requests.unsubscribe(session, requester, _evidence(incoming, channel), goodbye=goodbye)
+    return [answer] if answer is not None else []
 
 
 def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
-    """Complaints unsubscribe at once; failures are scored against the address they concern.
+    """Gather the addresses a returned mail concerns; ``subscribers.bounces`` decides what they mean.
 
-    The address comes first from our own signed tokens in the returned message (nobody can forge those),
-    then from what the detectors found; addresses not on the list change nothing.
+    Our own signed tokens in the returned message name an address for sure (nobody can forge those),
+    and so do VERP return paths; then come what the detectors found.
     """
     mail = incoming.mail
-    evidence = _evidence(incoming, Channel.SYSTEM)
-    if mail.complaint_addresses or (mail.report_type or "").lower() == "feedback-report":
-        for address in mail.complaint_addresses:
-            service.complain(session, address, evidence)
-        return []
-    tokened = {
+    tokened = frozenset(
         claim.address
         for claim in config.tokens.find([incoming.raw.decode("latin-1")])
         if claim.purpose in {Purpose.CONFIRM, Purpose.UNSUBSCRIBE}
-    }
-    tokened.update(service.emails_by_id(session, incoming.context.return_path_ids).values())
-    permanent, temporary = set(mail.bounce.permanent), set(mail.bounce.temporary) - mail.bounce.permanent
-    # A token names the address for sure; a failure of unknown kind counts as permanent.
-    (temporary if temporary and not permanent else permanent).update(tokened)
-    for address in sorted(permanent):
-        service.record_bounce(
-            session, address, permanent=True, evidence=evidence, threshold=config.bounce_threshold
-        )
-    for address in sorted(temporary):
-        service.record_bounce(
-            session, address, permanent=False, evidence=evidence, threshold=config.bounce_threshold
-        )
+    )
+    report = bounces.DeliveryReport(
+        complaint=bool(mail.complaint_addresses) or (mail.report_type or "").lower() == "feedback-report",
+        complaint_addresses=tuple(mail.complaint_addresses),
+        permanent=frozenset(mail.bounce.permanent),
+        temporary=frozenset(mail.bounce.temporary),
+        named=tokened,
+        named_ids=tuple(incoming.context.return_path_ids),
+    )
+    evidence = _evidence(incoming, Channel.SYSTEM)
+    bounces.apply_report(session, report, evidence, threshold=config.bounce_threshold)
     return []
 
 
@@ -203,7 +215,9 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
     if _NO_REPLY.match(local_part(sender)) or replies_to_us:
         return []  # a reply to our own automatic answer gets none: that is how mail loops start
     receipt = _reply(incoming, AnswerKind.RECEIPT, sender)
-    return [replace(receipt, case_reference=case.reference, case_subject=mail.subject or "(inget ämne)")]
+    return [
+        replace(receipt, case_reference=case.reference, case_subject=mail.subject or t("cases.no_subject"))
+    ]
 
 
 HANDLERS: dict[Route, Handler] = {

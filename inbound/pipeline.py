@@ -19,20 +19,18 @@ from sqlalchemy.orm import Session
 from cases import store as case_store
 from cases.models import CaseMessage
 from cases.threading import Action, Match
+from kulturkluster.answers import Responder
 from kulturkluster.db import Database, utcnow
-from kulturkluster.texts import t
 from subscribers import service as subscribers_service
 from subscribers.tokens import Purpose, TokenSigner
 
-from . import reroute, store
-from .answers import AnswerKind, Responder
+from . import store
 from .classify import ClassifyContext, Decision, Route, classify
 from .handlers import HANDLERS, HandlerConfig, Incoming, handle_case
 from .isolation import IsolatedParser, ParseTimeout
 from .message import ParsedMail
 from .models import InboundMessage
 from .parse import UnparseableMail
-from .reroute import RerouteResult
 
 log = logging.getLogger(__name__)
 
@@ -122,35 +120,6 @@ class Pipeline:
             rows = list(session.scalars(query.order_by(InboundMessage.id)))
             return [self._reprocess_one(session, row) for row in rows]
 
-    def reroute(self, row_id: int, target: Route, *, actor: str, reason: str = "") -> RerouteResult:
-        """Send a stored message to ``target`` by hand (see ``inbound.reroute``); ``actor`` names the staff
-        member and is recorded with the reason. One transaction: all of it happens, or none."""
-        with self.db.unit_of_work() as session:
-            row = store.get(session, row_id)
-            mail, _failure = self._parse(row.raw) if target in reroute.NEEDS_SENDER else (None, None)
-            reroute.check(row, target, mail, self.config.own_addresses)
-            old = Route(row.route)
-            why = reason.strip()[:1000] or t("inbound.reroute_no_reason")
-            text = t("inbound.rerouted", old=old.value, new=target.value, actor=actor, reason=why)
-            undone = reroute.undo(session, row, self.config.handlers.attachments, actor=actor, reason=text)
-            row.route, row.rule, row.reason, row.error = target.value, reroute.MANUAL_RULE, text, None
-            row.processed_at = utcnow()
-            reference = None
-            handler = HANDLERS.get(target)
-            if handler is not None and mail is not None:
-                context = self._context(session, mail, set())
-                incoming = Incoming(
-                    row.id, mail, Decision(target, row.rule, text), context, row.raw, row.received_at
-                )
-                for answer in handler(session, incoming, self.config.handlers):
-                    if answer.kind is not AnswerKind.RECEIPT:  # see inbound.reroute: no late receipts
-                        self.responder.answer(session, answer)
-                session.flush()
-                entry = session.scalar(select(CaseMessage).where(CaseMessage.inbound_message_id == row.id))
-                reference = entry.case.reference if entry is not None else None
-            log.info("message re-routed", extra={"id": row.id, "from": old.value, "to": target.value})
-            return RerouteResult(row.id, old, target, text, tuple(undone), reference)
-
     def backfill_cases(self, batch_size: int = 200) -> int:
         """Open cases for mail routed to cases before the case store existed. Idempotent; sends nothing
         (such mail may have been answered by hand meanwhile)."""
@@ -174,10 +143,10 @@ class Pipeline:
                     return done
                 for row in rows:
                     last_id = row.id
-                    mail, _failure = self._parse(row.raw)
+                    mail, _failure = self.parse(row.raw)
                     if mail is None or not mail.from_address:
                         continue
-                    context = self._context(session, mail, set())
+                    context = self.classify_context(session, mail, set())
                     decision = Decision(Route(row.route), row.rule, row.reason)
                     incoming = Incoming(row.id, mail, decision, context, row.raw, row.received_at)
                     handle_case(session, incoming, self.config.handlers)
@@ -189,7 +158,7 @@ class Pipeline:
         """Store, route and handle a batch with a handful of queries, however large it is."""
         digests = [store.digests(item.raw) for item in items]
         by_sha = store.by_sha256(session, [sha for sha, _body in digests])
-        parsed = {i: self._parse(item.raw) for i, item in enumerate(items) if digests[i][0] not in by_sha}
+        parsed = {i: self.parse(item.raw) for i, item in enumerate(items) if digests[i][0] not in by_sha}
         mails = [mail for mail, _failure in parsed.values() if mail is not None]
         by_body = store.by_message_id(session, [m.message_id for m in mails if m.message_id])
         batch_case_ids: set[str] = set()  # Message-IDs of mail routed to cases earlier in this batch
@@ -246,13 +215,13 @@ class Pipeline:
         ]
 
     def _reprocess_one(self, session: Session, row: InboundMessage) -> Outcome:
-        mail, failure = self._parse(row.raw)
+        mail, failure = self.parse(row.raw)
         context = self._route(session, row, mail, failure)
         session.flush()
         self._handle(session, row, mail, context, isolate=True)
         return Outcome(row.source_ref, row.id, Route(row.route), row.reason)
 
-    def _parse(self, raw: bytes) -> tuple[ParsedMail | None, str | None]:
+    def parse(self, raw: bytes) -> tuple[ParsedMail | None, str | None]:
         if len(raw) > self.config.max_message_bytes:
             return None, f"message of {len(raw)} bytes is over the limit of {self.config.max_message_bytes}"
         try:
@@ -286,7 +255,7 @@ class Pipeline:
             row.subject = mail.subject[:2000]
             row.in_reply_to = " ".join(mail.in_reply_to)[:2000] or None
             row.references = " ".join(mail.references)[:8000] or None
-            context = self._context(session, mail, batch_case_ids or set())
+            context = self.classify_context(session, mail, batch_case_ids or set())
             decision = classify(mail, context)
             row.error = None
         row.route, row.rule, row.reason = decision.route.value, decision.rule, decision.reason
@@ -326,7 +295,9 @@ class Pipeline:
             row.reason = f"handling as {route.value} failed: {type(exc).__name__}: {exc}"[:2000]
             row.error = row.reason
 
-    def _context(self, session: Session, mail: ParsedMail, batch_case_ids: set[str]) -> ClassifyContext:
+    def classify_context(
+        self, session: Session, mail: ParsedMail, batch_case_ids: set[str]
+    ) -> ClassifyContext:
         """Facts for the classifier: our tokens in the mail, and the case it threads into."""
         claims = self.tokens.find(list(mail.thread_ids))
         confirm = next((c.address for c in claims if c.purpose is Purpose.CONFIRM), None)

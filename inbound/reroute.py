@@ -1,11 +1,14 @@
 """Re-routing a stored message by hand: undo what its route did, then handle it as the route staff chose.
 
-What is undone (only what this very message caused, and only while nothing came after it):
-- a case it opened is deleted, if the case holds nothing else (no reply, note or other mail); a case with
-  more in it is refused: staff handle that in the case itself. The raw message stays in inbound_messages.
+Each domain undoes its own effects (only what this very message caused, and only while nothing came after
+it); this module checks the request, orchestrates, and says in Swedish what was done:
+- a case it opened is deleted (``cases.operations.undo_opened_by``), if the case holds nothing else (no
+  reply, note or other mail); a case with more in it is refused: staff handle that in the case itself.
+  The raw message stays in inbound_messages.
 - a list change it caused (subscribed, asked for confirmation, confirmed, unsubscribed) is reverted with a
   consent event of channel ``staff`` that names the staff member, if it is still the address's latest
-  change. Bounce scores and answers already sent are not undone.
+  change (``subscribers.staff_actions.undo_change_by``). Bounce scores and answers already sent are not
+  undone.
 
 Then the new route's handler runs with the staff member's reason as the decision's reason (so a new
 subscription's consent event says who re-routed it). Answers that belong to the list's consent process
@@ -15,23 +18,33 @@ a member of staff is looking at the case right now and answers it in person.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases import store as case_store
+from cases import operations as case_ops
 from cases.attachments import AttachmentStore
 from cases.models import CaseMessage
+from kulturkluster.answers import AnswerKind
+from kulturkluster.db import utcnow
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
-from subscribers import service as subscribers_service
-from subscribers.models import Channel, ConsentEvent, Status, Subscriber
-from subscribers.service import Evidence
+from subscribers import staff_actions
+from subscribers.staff_actions import Undone, UndoResult
 
-from .classify import Route
+from . import store
+from .classify import Decision, Route
+from .handlers import HANDLERS, Incoming
 from .message import ParsedMail
 from .models import InboundMessage
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
+
+log = logging.getLogger(__name__)
 
 # Where staff may send a message by hand. Not confirm (needs our token in the mail), not bounce (needs a
 # delivery report), not case_reply (new_case threads into a known case by itself).
@@ -44,7 +57,6 @@ TARGETS: tuple[Route, ...] = (
 )
 NEEDS_SENDER = frozenset({Route.NEW_CASE, Route.SUBSCRIBE, Route.UNSUBSCRIBE})
 MANUAL_RULE = "manual"
-_UNDO_SUBSCRIBED = frozenset({"subscribed", "confirmation_requested", "confirmed"})
 
 
 class RerouteRefused(KulturklusterError):
@@ -85,65 +97,57 @@ def check(row: InboundMessage, target: Route, mail: ParsedMail | None, own: froz
             raise RerouteRefused(t("inbound.reroute_own_address", address=mail.from_address))
 
 
+def reroute(pipeline: Pipeline, row_id: int, target: Route, *, actor: str, reason: str = "") -> RerouteResult:
+    """Send a stored message to ``target`` by hand; ``actor`` names the staff member and is recorded with
+    the reason. One transaction: all of it happens, or none."""
+    config = pipeline.config
+    with pipeline.db.unit_of_work() as session:
+        row = store.get(session, row_id)
+        mail, _failure = pipeline.parse(row.raw) if target in NEEDS_SENDER else (None, None)
+        check(row, target, mail, config.own_addresses)
+        old = Route(row.route)
+        why = reason.strip()[:1000] or t("inbound.reroute_no_reason")
+        text = t("inbound.rerouted", old=old.value, new=target.value, actor=actor, reason=why)
+        undone = undo(session, row, config.handlers.attachments, actor=actor, reason=text)
+        row.route, row.rule, row.reason, row.error = target.value, MANUAL_RULE, text, None
+        row.processed_at = utcnow()
+        reference = None
+        handler = HANDLERS.get(target)
+        if handler is not None and mail is not None:
+            context = pipeline.classify_context(session, mail, set())
+            incoming = Incoming(
+                row.id, mail, Decision(target, row.rule, text), context, row.raw, row.received_at
+            )
+            for answer in handler(session, incoming, config.handlers):
+                if answer.kind is not AnswerKind.RECEIPT:  # see the module's docstring: no late receipts
+                    pipeline.responder.answer(session, answer)
+            session.flush()
+            entry = session.scalar(select(CaseMessage).where(CaseMessage.inbound_message_id == row.id))
+            reference = entry.case.reference if entry is not None else None
+        log.info("message re-routed", extra={"id": row.id, "from": old.value, "to": target.value})
+        return RerouteResult(row.id, old, target, text, tuple(undone), reference)
+
+
 def undo(
     session: Session, row: InboundMessage, files: AttachmentStore, *, actor: str, reason: str
 ) -> list[str]:
-    """Undo what handling ``row`` did to the cases and the list; returns what was done, in Swedish."""
-    done = _undo_case(session, row, files)
-    if row.message_id:
-        done += _undo_list(
-            session, row.message_id, Evidence(Channel.STAFF, row.message_id, reason, actor=actor)
-        )
-    return done
-
-
-def _undo_case(session: Session, row: InboundMessage, files: AttachmentStore) -> list[str]:
-    entry = session.scalar(select(CaseMessage).where(CaseMessage.inbound_message_id == row.id))
-    if entry is None:
-        return []
-    case = entry.case
-    others = session.scalar(
-        select(func.count()).where(CaseMessage.case_id == case.id, CaseMessage.id != entry.id)
-    )
-    if others:
-        raise RerouteRefused(t("inbound.reroute_case_in_use", reference=case.reference))
-    reference = case.reference
-    for attachment in list(entry.attachments):
-        case_store.forget_attachment_file(session, attachment, files)
-        session.delete(attachment)
-    session.delete(entry)
-    session.flush()
-    session.expire(case, ["messages"])
-    session.delete(case)
-    session.flush()
-    return [t("inbound.reroute_case_deleted", reference=reference)]
-
-
-def _undo_list(session: Session, message_id: str, evidence: Evidence) -> list[str]:
-    """Revert the list changes this message made (not those staff made about it) that are still latest."""
+    """Ask the cases and the list to undo what handling ``row`` did; returns what was done, in Swedish."""
     done: list[str] = []
-    caused = session.scalars(
-        select(ConsentEvent)
-        .where(ConsentEvent.evidence_message_id == message_id, ConsentEvent.channel != Channel.STAFF)
-        .order_by(ConsentEvent.id)
-    )
-    for event in list(caused):
-        subscriber = session.get_one(Subscriber, event.subscriber_id)
-        latest = session.scalar(
-            select(func.max(ConsentEvent.id)).where(ConsentEvent.subscriber_id == subscriber.id)
-        )
-        if event.action not in _UNDO_SUBSCRIBED and event.action != "unsubscribed":
-            continue
-        if latest != event.id:
-            done.append(t("inbound.reroute_list_changed_since", email=subscriber.email))
-            continue
-        if event.action in _UNDO_SUBSCRIBED:
-            subscribers_service.unsubscribe(session, subscriber.email, evidence)
-            done.append(t("inbound.reroute_unsubscribed", email=subscriber.email))
-        elif event.old_status in {Status.ACTIVE, Status.PENDING}:
-            confirm_first = event.old_status == Status.PENDING
-            subscribers_service.subscribe(
-                session, subscriber.email, subscriber.name, evidence, confirm_first=confirm_first
-            )
-            done.append(t("inbound.reroute_restored", email=subscriber.email, status=event.old_status))
+    try:
+        deleted = case_ops.undo_opened_by(session, row.id, files)
+    except case_ops.CaseInUse as exc:
+        raise RerouteRefused(str(exc)) from exc
+    if deleted is not None:
+        done.append(t("inbound.reroute_case_deleted", reference=deleted))
+    if row.message_id:
+        changes = staff_actions.undo_change_by(session, row.message_id, actor=actor, reason=reason)
+        done += [_said(change) for change in changes]
     return done
+
+
+def _said(change: Undone) -> str:
+    if change.result is UndoResult.UNSUBSCRIBED:
+        return t("inbound.reroute_unsubscribed", email=change.email)
+    if change.result is UndoResult.RESTORED:
+        return t("inbound.reroute_restored", email=change.email, status=change.status)
+    return t("inbound.reroute_list_changed_since", email=change.email)

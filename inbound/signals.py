@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
+from kulturkluster.answers import OUR_MARKER_HEADER
 from subscribers.address import local_part
 
-from .answers import OUR_MARKER_HEADER
 from .bounce import DAEMON_LOCALS, FAILURE_SUBJECT
 from .message import ParsedMail
 

@@ -38,6 +38,7 @@ SV: dict[str, str] = {
     "innan tjänsten läser en riktig brevlåda: länkar och svar signeras med den.",
     "cases.invalid_field": "{value!r} går inte som {field}; välj något av: {allowed}",
     "cases.not_found": "Hittar inget ärende {reference}.",
+    "cases.no_subject": "(inget ämne)",
     "cases.empty_reply": "Svaret är tomt; skriv något innan det skickas.",
     "cases.merge_self": "Ärendet {reference} kan inte slås ihop med sig självt.",
     "cli.case_replied": "Svaret i {reference} är köat och skickas nu.",
@@ -251,6 +252,7 @@ SV: dict[str, str] = {
     "inbound.reroute_unsubscribed": "{email} är borttagen från listan igen (den kom dit genom det här "
     "meddelandet).",
     "inbound.reroute_restored": "{email} har fått tillbaka sin tidigare status ({status}).",
+    "inbound.no_address": "Meddelandet dirigerades som {route} men saknar en adress att ändra i listan.",
     "inbound.reroute_no_reason": "ingen motivering angiven",
     "inbound.rerouted": "Omdirigerad för hand från {old} till {new} av {actor}: {reason}",
     "inbound.rerun_not_quarantined": "Bara meddelanden i karantän kan köras igen. Använd ”Dirigera om” för "

@@ -40,7 +40,7 @@ from mailer.retry import Backoff, RetryPolicy
 from mailer.sender import CampaignSender, SenderConfig
 from mailer.system_mail import SystemMailer
 from mailer.transport import Transport, make_transport
-from subscribers import service as subscriber_service
+from subscribers import bounces
 from subscribers.models import Channel
 from subscribers.service import Evidence
 from subscribers.tokens import ReturnPaths, TokenSigner
@@ -123,9 +123,7 @@ class Services:
         def refused(session: Session, email: str, reply: str) -> None:
             # The relay refused the address for good (5xx, or retries gave up): a permanent bounce.
             evidence = Evidence(Channel.SYSTEM, detail=f"refused while sending a newsletter: {reply}"[:500])
-            subscriber_service.record_bounce(
-                session, email, permanent=True, evidence=evidence, threshold=threshold
-            )
+            bounces.record_bounce(session, email, permanent=True, evidence=evidence, threshold=threshold)
 
         return CampaignSender(
             self.db,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import format_datetime, make_msgid
 
-from inbound.answers import OUR_MARKER_HEADER
+from kulturkluster.answers import OUR_MARKER_HEADER
 from kulturkluster.db import utcnow
 
 from .mime import build_alternative, format_address

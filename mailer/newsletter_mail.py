@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from html import escape
 
-from inbound.answers import OUR_MARKER_HEADER
+from kulturkluster.answers import OUR_MARKER_HEADER
 from kulturkluster.db import utcnow
 from kulturkluster.settings import OrgSettings
 from subscribers.tokens import Purpose, ReturnPaths, TokenSigner

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from inbound.answers import AUTOMATIC_PREFIX, Answer, AnswerKind
+from kulturkluster.answers import AUTOMATIC_PREFIX, Answer, AnswerKind
 from kulturkluster.settings import OrgSettings
 from subscribers.tokens import Purpose, TokenSigner
 

@@ -7,19 +7,16 @@ an address gets mail (GDPR art. 7(1)).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import utcnow
-from kulturkluster.settings import ConfirmPolicy
 from kulturkluster.texts import t
 
-from . import bounces
 from .address import normalize_address
-from .bounces import BounceState
 from .models import Channel, ConsentEvent, Status, Subscriber
 
 
@@ -49,15 +46,6 @@ class ConfirmOutcome(StrEnum):
 class UnsubscribeOutcome(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     NOT_SUBSCRIBED = "not_subscribed"
-
-
-def needs_confirmation(policy: ConfirmPolicy, dmarc_pass: bool) -> bool:
-    """Double opt-in decision: ``auto`` trusts a DMARC pass seen by our own receiving server."""
-    if policy is ConfirmPolicy.NEVER:
-        return False
-    if policy is ConfirmPolicy.ALWAYS:
-        return True
-    return not dmarc_pass
 
 
 _CACHE = "subscribers.by_email"
@@ -123,12 +111,12 @@ def subscribe(
         if name and not subscriber.name:
             subscriber.name = name
     if old_status == Status.ACTIVE:
-        _append_event(session, subscriber, "subscribe_repeated", Status.ACTIVE, Status.ACTIVE, evidence)
+        append_event(session, subscriber, "subscribe_repeated", Status.ACTIVE, Status.ACTIVE, evidence)
         return SubscribeOutcome.ALREADY_ACTIVE
     if confirm_first:
-        _change(session, subscriber, Status.PENDING, "confirmation_requested", evidence, old_status)
+        change_status(session, subscriber, Status.PENDING, "confirmation_requested", evidence, old_status)
         return SubscribeOutcome.CONFIRMATION_NEEDED
-    _change(session, subscriber, Status.ACTIVE, "subscribed", evidence, old_status)
+    change_status(session, subscriber, Status.ACTIVE, "subscribed", evidence, old_status)
     return SubscribeOutcome.ACTIVATED
 
 
@@ -144,7 +132,7 @@ def confirm(session: Session, email: str, evidence: Evidence) -> ConfirmOutcome:
         return ConfirmOutcome.ALREADY_ACTIVE
     if subscriber.status != Status.PENDING:
         return ConfirmOutcome.NOT_PENDING
-    _change(session, subscriber, Status.ACTIVE, "confirmed", evidence, subscriber.status)
+    change_status(session, subscriber, Status.ACTIVE, "confirmed", evidence, subscriber.status)
     return ConfirmOutcome.ACTIVATED
 
 
@@ -152,14 +140,14 @@ def unsubscribe(session: Session, email: str, evidence: Evidence) -> Unsubscribe
     subscriber = get(session, email, lock=True)
     if subscriber is None or subscriber.status not in {Status.ACTIVE, Status.PENDING}:
         return UnsubscribeOutcome.NOT_SUBSCRIBED
-    _change(session, subscriber, Status.UNSUBSCRIBED, "unsubscribed", evidence, subscriber.status)
+    change_status(session, subscriber, Status.UNSUBSCRIBED, "unsubscribed", evidence, subscriber.status)
     return UnsubscribeOutcome.UNSUBSCRIBED
 
 
 def add(session: Session, email: str, name: str, status: Status, evidence: Evidence) -> Subscriber:
     """Add a new address with a given status (staff or import). The caller checks it is new."""
     subscriber = _new(session, normalize_address(email), name, status)
-    _change(session, subscriber, status, "added", evidence, None)
+    change_status(session, subscriber, status, "added", evidence, None)
     return subscriber
 
 
@@ -176,7 +164,7 @@ def count_by_status(session: Session) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def _change(
+def change_status(
     session: Session,
     subscriber: Subscriber,
     status: Status,
@@ -188,10 +176,10 @@ def _change(
     subscriber.updated_at = utcnow()
     if status == Status.ACTIVE:
         subscriber.subscribed_at = subscriber.updated_at
-    _append_event(session, subscriber, action, old_status, status, evidence)
+    append_event(session, subscriber, action, old_status, status, evidence)
 
 
-def _append_event(
+def append_event(
     session: Session,
     subscriber: Subscriber,
     action: str,
@@ -283,37 +271,3 @@ def emails_by_id(session: Session, ids: Iterable[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Subscriber.id, Subscriber.email).where(Subscriber.id.in_(wanted)))
     return {subscriber_id: email for subscriber_id, email in rows}
-
-
-def record_bounce(
-    session: Session, email: str, *, permanent: bool, evidence: Evidence, threshold: float = 3.0
-) -> str | None:
-    """Score a failed delivery to ``email``; returns the new status when the address is disabled.
-
-    An address that is not on the list (or no longer gets mail) changes nothing.
-    """
-    subscriber = get(session, email)
-    if subscriber is None or subscriber.status not in {Status.ACTIVE, Status.PENDING}:
-        return None
-    state = BounceState(
-        subscriber.bounce_score or 0.0, subscriber.last_bounce_at, subscriber.last_temporary_bounce_at
-    )
-    result = bounces.score(state, permanent=permanent, now=utcnow(), threshold=threshold)
-    subscriber.bounce_score = result.state.score
-    subscriber.last_bounce_at = result.state.last_bounce_at
-    subscriber.last_temporary_bounce_at = result.state.last_temporary_at
-    noted = replace(evidence, detail=f"{result.note}. {evidence.detail or ''}"[:2000])
-    if result.disable:
-        _change(session, subscriber, Status.BOUNCED, "bounced", noted, subscriber.status)
-        return Status.BOUNCED
-    _append_event(session, subscriber, "bounce_scored", subscriber.status, subscriber.status, noted)
-    return None
-
-
-def complain(session: Session, email: str, evidence: Evidence) -> bool:
-    """A spam complaint (ARF): the address gets nothing more from the list, at once."""
-    subscriber = get(session, email)
-    if subscriber is None or subscriber.status == Status.COMPLAINED:
-        return False
-    _change(session, subscriber, Status.COMPLAINED, "complained", evidence, subscriber.status)
-    return True

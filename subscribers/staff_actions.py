@@ -1,11 +1,13 @@
 """What staff do to the list by hand, from the CLI or the web app: add and remove addresses on stated
-evidence, import and export CSV, and search. Each takes the caller's session and never commits.
+evidence, import and export CSV, search, and undo what a mail did when staff re-route it. Each takes the
+caller's session and never commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -16,7 +18,7 @@ from kulturkluster.texts import t
 from . import service
 from .address import normalize_address
 from .csv_io import EXPORT_COLUMNS, CsvRow, RejectedRow, csv_lines, read_subscriber_csv
-from .models import Channel, Status, Subscriber
+from .models import Channel, ConsentEvent, Status, Subscriber
 from .service import Evidence, ImportResult, UnsubscribeOutcome
 
 IMPORTABLE = (Status.ACTIVE, Status.PENDING, Status.UNSUBSCRIBED)
@@ -152,3 +154,54 @@ def search(
     page = max(1, page)
     rows = session.scalars(query.order_by(Subscriber.email).offset((page - 1) * per_page).limit(per_page))
     return SubscriberPage(tuple(rows), total, page, per_page)
+
+
+# -- re-routing --------------------------------------------------------------------------------------------
+
+_UNDO_SUBSCRIBED = frozenset({"subscribed", "confirmation_requested", "confirmed"})
+
+
+class UndoResult(StrEnum):
+    UNSUBSCRIBED = "unsubscribed"  # it had joined (or asked to): it is off the list again
+    RESTORED = "restored"  # it had left: its earlier status is back
+    CHANGED_SINCE = "changed_since"  # something changed the address later: left alone
+
+
+@dataclass(frozen=True, slots=True)
+class Undone:
+    """One list change a message had made, and what became of it when staff re-routed the message."""
+
+    email: str
+    result: UndoResult
+    status: str | None = None  # the status given back, for RESTORED
+
+
+def undo_change_by(session: Session, message_id: str, *, actor: str, reason: str) -> list[Undone]:
+    """Revert the list changes the message ``message_id`` made (not those staff made about it), each only
+    while it is still the address's latest change; the consent log names ``actor`` with ``reason``."""
+    evidence = Evidence(Channel.STAFF, message_id, reason, actor=actor)
+    done: list[Undone] = []
+    caused = session.scalars(
+        select(ConsentEvent)
+        .where(ConsentEvent.evidence_message_id == message_id, ConsentEvent.channel != Channel.STAFF)
+        .order_by(ConsentEvent.id)
+    )
+    for event in list(caused):
+        if event.action not in _UNDO_SUBSCRIBED and event.action != "unsubscribed":
+            continue  # bounce scores and complaints stay
+        subscriber = session.get_one(Subscriber, event.subscriber_id)
+        latest = session.scalar(
+            select(func.max(ConsentEvent.id)).where(ConsentEvent.subscriber_id == subscriber.id)
+        )
+        if latest != event.id:
+            done.append(Undone(subscriber.email, UndoResult.CHANGED_SINCE))
+        elif event.action in _UNDO_SUBSCRIBED:
+            service.unsubscribe(session, subscriber.email, evidence)
+            done.append(Undone(subscriber.email, UndoResult.UNSUBSCRIBED))
+        elif event.old_status in {Status.ACTIVE, Status.PENDING}:
+            confirm_first = event.old_status == Status.PENDING
+            service.subscribe(
+                session, subscriber.email, subscriber.name, evidence, confirm_first=confirm_first
+            )
+            done.append(Undone(subscriber.email, UndoResult.RESTORED, event.old_status))
+    return done

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
+from cases.replies import ReplyParts
 from kulturkluster.db import Database
 from kulturkluster.models import metadata
 from kulturkluster.settings import Settings
@@ -104,6 +105,11 @@ def dovecot(dovecot_session: DovecotServer) -> Iterator[DovecotServer]:
 
 
 # -- the service ------------------------------------------------------------------------------------------
+
+
+def reply_parts(svc: Services) -> ReplyParts:
+    """What ``cases.replies`` needs from the services, as the CLI and the web app pass it."""
+    return ReplyParts(svc.settings.org, svc.settings.public_url, svc.renderer, svc.tokens)
 
 
 def make_settings(db: Database, tmp_path: Path, **overrides: object) -> Settings:

@@ -8,11 +8,13 @@ from typing import Annotated
 
 import typer
 
+from cases import operations as case_ops
+from cases import replies
 from cases import search as case_search
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import Case, CaseMessage
-from kulturkluster import casework
+from cases.subscription import mark_subscription
 from kulturkluster.texts import t
 
 from .context import services
@@ -121,7 +123,7 @@ def show(
 ) -> None:
     """One case with its whole thread."""
     with services() as svc, svc.db.unit_of_work() as session:
-        case = casework.find(session, reference)
+        case = case_ops.find(session, reference)
         messages = [_message(m) for m in case.messages]
         data = _summary(case, sum(1 for m in messages if m["direction"] != "note")) | {"thread": messages}
     if fmt is Format.JSON:
@@ -147,8 +149,9 @@ def reply(
     """Answer the requester: a threaded mail from the shared address with the case tag in the subject."""
     body = typer.get_text_stream("stdin").read() if str(body_file) == "-" else body_file.read_text("utf-8")
     with services() as svc, svc.db.unit_of_work() as session:  # the reply leaves after the commit
-        case = casework.find(session, reference)
-        casework.reply(svc, session, case, body, author, close=close)
+        case = case_ops.find(session, reference)
+        parts = replies.ReplyParts(svc.settings.org, svc.settings.public_url, svc.renderer, svc.tokens)
+        replies.reply(parts, svc.outbox, session, case, body, author, close=close)
         ref = case.reference
     console.print(t("cli.case_replied", reference=ref))
 
@@ -161,7 +164,7 @@ def note(
 ) -> None:
     """Add an internal note (never sent)."""
     with services() as svc, svc.db.unit_of_work() as session:
-        case = casework.find(session, reference)
+        case = case_ops.find(session, reference)
         case_service.add_note(session, case, body_file.read_text("utf-8"), author)
         console.print(t("cli.case_noted", reference=case.reference))
 
@@ -181,8 +184,8 @@ def set_(
 ) -> None:
     """Change a case's status, focus area, actor type, assignee, tags, or its requester's details."""
     with services() as svc, svc.db.unit_of_work() as session:
-        case = casework.find(session, reference)
-        casework.set_fields(
+        case = case_ops.find(session, reference)
+        case_service.set_fields(
             case,
             status=status,
             focus=focus,
@@ -202,8 +205,8 @@ def merge(
 ) -> None:
     """Merge one case into another (e.g. the same question sent twice)."""
     with services() as svc, svc.db.unit_of_work() as session:
-        source, target = casework.find(session, reference), casework.find(session, into)
-        casework.merge(session, source, target)
+        source, target = case_ops.find(session, reference), case_ops.find(session, into)
+        case_ops.merge(session, source, target)
         console.print(t("cli.case_merged", source=source.reference, target=target.reference))
 
 
@@ -217,7 +220,8 @@ def subscription(
     Such cases are tagged "prenumeration" and left out of the case reports.
     """
     with services() as svc, svc.db.unit_of_work() as session:  # an answer leaves after the commit
-        case = casework.find(session, reference)
-        outcome = casework.mark_subscription(svc, session, case, author)
+        case = case_ops.find(session, reference)
+        policy = svc.settings.subscribe.confirm
+        outcome = mark_subscription(session, case, author, policy=policy, answers=svc.system_mailer)
         ref, address = case.reference, case.contact.email
     console.print(t(f"cases.subscription_{outcome.value}", reference=ref, address=address))

@@ -147,7 +147,7 @@ def reroute_(
     """
     target = reroute.parse_target(route)
     with services() as svc:
-        result = svc.pipeline.reroute(message, target, actor=by, reason=reason)
+        result = reroute.reroute(svc.pipeline, message, target, actor=by, reason=reason)
     console.print(
         t("cli.rerouted", id=result.row_id, old=result.old_route.value, new=result.route.value),
         highlight=False,

@@ -20,14 +20,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from inbound.answers import Answer, AnswerKind
 from kulturkluster.wiring import Services
 from mailer.campaign_models import Newsletter, NewsletterStatus
 from mailer.links import CONFIRM_PATH, UNSUBSCRIBE_PATH, VIEW_PATH, PublicLinks
 from mailer.render import Compiled
-from subscribers import service
-from subscribers.models import Channel, Status
-from subscribers.service import ConfirmOutcome, Evidence
+from subscribers import requests, service
+from subscribers.models import Status
+from subscribers.service import ConfirmOutcome
 from subscribers.tokens import Purpose, TokenClaim, TokenSigner
 
 from .headers import NEWSLETTER_POLICY
@@ -103,25 +102,13 @@ class PublicPages:
         claim = self._claim(_token(request), Purpose.UNSUBSCRIBE)
         if claim is None:
             return self._bad_link(request, "unsubscribe")
-        channel = Channel.LIST_UNSUBSCRIBE if await _is_one_click(request) else Channel.LINK
-        await run_in_threadpool(self._unsubscribe, claim, channel)
+        one_click = await _is_one_click(request)
+        await run_in_threadpool(self._unsubscribe, claim, one_click=one_click)
         return self.pages.render(request, "public/unsubscribe_done", {"address": claim.address})
 
-    def _unsubscribe(self, claim: TokenClaim, channel: Channel) -> None:
-        how = (
-            "one-click POST (RFC 8058) from the mail program"
-            if channel is Channel.LIST_UNSUBSCRIBE
-            else "button on the unsubscribe page"
-        )
-        # The signed link is the evidence; the visitor's IP address and user agent are not kept.
-        evidence = Evidence(
-            channel=channel,
-            detail=f"{how}; signed unsubscribe link issued {claim.issued_at:%Y-%m-%d %H:%M} UTC",
-        )
+    def _unsubscribe(self, claim: TokenClaim, *, one_click: bool) -> None:
         with self.services.db.unit_of_work() as session:
-            service.unsubscribe(session, claim.address, evidence)
-        # No goodbye mail, unlike an "Avsluta" email: in the spirit of RFC 8058 one click is the whole
-        # exchange, and the page itself already says it is done.
+            requests.unsubscribe_by_link(session, claim, one_click=one_click)
 
     async def unsubscribe_help(self, request: Request) -> Response:
         return self.pages.render(request, "public/unsubscribe_help")
@@ -152,19 +139,10 @@ class PublicPages:
         return self.pages.render(request, f"public/{name}", {"address": claim.address})
 
     def _confirm(self, claim: TokenClaim) -> ConfirmOutcome:
-        """A confirmation token proves receipt for its own address only, so it activates only that one."""
-        evidence = Evidence(
-            channel=Channel.LINK,
-            detail=f"button on the confirmation page; signed link issued {claim.issued_at:%Y-%m-%d %H:%M} UTC",
-            policy="token in link",
-        )
         with self.services.db.unit_of_work() as session:
-            outcome = service.confirm(session, claim.address, evidence)
-            subscriber = service.get(session, claim.address)
-            if outcome is ConfirmOutcome.ACTIVATED and subscriber is not None:
-                # The same welcome as a confirmation by reply; queued in this transaction, sent by the
-                # worker that flushes the outbox.
-                welcome = Answer(AnswerKind.WELCOME, to_address=subscriber.email, to_name=subscriber.name)
+            outcome, welcome = requests.confirm_by_link(session, claim)
+            if welcome is not None:
+                # Queued in this transaction, sent by the worker that flushes the outbox.
                 self.services.system_mailer.answer(session, welcome)
         return outcome
 

@@ -16,13 +16,13 @@ import pytest
 from playwright.sync_api import BrowserContext, FilePayload, Page, expect
 from sqlalchemy import select
 
+from cases import replies
 from cases import service as case_service
 from cases.models import ActorType, Case, FocusArea
-from kulturkluster import casework
 from mailer import campaigns
 from tests.browser import demo
 from tests.browser.conftest import PHONE, SAM, LiveServer, login
-from tests.conftest import mail_bytes
+from tests.conftest import mail_bytes, reply_parts
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
@@ -55,24 +55,25 @@ def seed(server: LiveServer) -> tuple[str, int, int]:
     svc = server.services
     with svc.db.unit_of_work() as session:
         norrlyset, strangnas, vingen, jazz = session.scalars(select(Case).order_by(Case.id)).all()
-        casework.set_fields(
+        case_service.set_fields(
             norrlyset, focus=FocusArea.SUPPORT, actor_type=ActorType.ENTREPRENEUR, assignee=SAM.username,
             tags=["utvecklingscheck"], organisation="Ateljé Norrlyset", municipality="Trosa",
         )  # fmt: skip
-        casework.set_fields(
+        case_service.set_fields(
             strangnas, focus=FocusArea.CONTACT, actor_type=ActorType.ASSOCIATION, assignee="ada",
             tags=["festival", "lokaler"], municipality="Strängnäs",
         )  # fmt: skip
-        casework.set_fields(vingen, focus=FocusArea.CONTACT, actor_type=ActorType.PROFESSIONAL)
-        casework.set_fields(jazz, focus=FocusArea.KNOWLEDGE, actor_type=ActorType.ASSOCIATION)
+        case_service.set_fields(vingen, focus=FocusArea.CONTACT, actor_type=ActorType.PROFESSIONAL)
+        case_service.set_fields(jazz, focus=FocusArea.KNOWLEDGE, actor_type=ActorType.ASSOCIATION)
         case_service.add_note(
             session,
             norrlyset,
             "Ringde Linnea 10.15 – de vill söka i april. Skicka länk till utlysningen.",
             "sam",
         )
-        casework.reply(
-            svc,
+        replies.reply(
+            reply_parts(svc),
+            svc.outbox,
             session,
             strangnas,
             "Hej Göran!\n\nKul med en höstfestival! Prata gärna med Kulturhuset Multeum i Strängnäs och med "

@@ -12,16 +12,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
+from cases import operations as case_ops
+from cases import replies
 from cases import search as case_search
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import Case, CaseAttachment, CaseMessage, CaseStatus
 from inbound.classify import Route
 from inbound.pipeline import Item
-from kulturkluster import casework
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
-from tests.conftest import mail_bytes
+from tests.conftest import mail_bytes, reply_parts
 from tests.integration.test_pipeline import answers, make_mail, smtp_settings
 from tests.servers.smtp import SmtpServer
 
@@ -65,8 +66,13 @@ def test_a_conversation_of_several_rounds(svc: Services, smtp: SmtpServer) -> No
 
     # Staff answer.
     with svc.db.unit_of_work() as session:
-        casework.reply(
-            svc, session, casework.find(session, reference), "Hej Gunilla!\n\nSå här gör du.", "elin"
+        replies.reply(
+            reply_parts(svc),
+            svc.outbox,
+            session,
+            case_ops.find(session, reference),
+            "Hej Gunilla!\n\nSå här gör du.",
+            "elin",
         )
     svc.flush_outbox()
     staff_reply = answers(smtp, ACTOR)[-1]
@@ -113,12 +119,20 @@ def test_closed_cases_reopen_or_are_followed(svc: Services) -> None:
     run(svc, make_mail("Fråga om lokal", sender=ACTOR, message_id="a1@teater"))
     [reference] = references(svc)
     with svc.db.unit_of_work() as session:
-        casework.reply(svc, session, casework.find(session, reference), "Svar", "elin", close=True)
+        replies.reply(
+            reply_parts(svc),
+            svc.outbox,
+            session,
+            case_ops.find(session, reference),
+            "Svar",
+            "elin",
+            close=True,
+        )
     assert the_case(svc, reference)[0] == CaseStatus.CLOSED
     run(svc, make_mail(f"Re: [{reference}] Tack, en följdfråga", sender=ACTOR, message_id="a2@teater"))
     assert the_case(svc, reference)[0] == CaseStatus.IN_PROGRESS  # reopened
     with svc.db.unit_of_work() as session:
-        case = casework.find(session, reference)
+        case = case_ops.find(session, reference)
         case.status, case.closed_at = CaseStatus.CLOSED, utcnow() - timedelta(days=60)
     assert run(svc, make_mail(f"Re: [{reference}] Nu igen", sender=ACTOR, message_id="a3@teater")) == [
         Route.NEW_CASE
@@ -240,7 +254,7 @@ def test_merge(svc: Services) -> None:
     )
     first, second = references(svc)
     with svc.db.unit_of_work() as session:
-        casework.merge(session, casework.find(session, second), casework.find(session, first))
+        case_ops.merge(session, case_ops.find(session, second), case_ops.find(session, first))
     assert the_case(svc, first)[1] == 2
     assert the_case(svc, second)[2] == first  # the old reference leads to the case that kept everything
 
@@ -267,7 +281,7 @@ def test_search_finds_swedish_word_forms(svc: Services) -> None:
         assert subjects("bidrag kulturfrukost") == []  # every word must match
         assert subjects("söka") == subjects("söker") == ["Om bidragen till scenkonst"]
         assert subjects("!!!") == [] and subjects("saknas") == []
-        case = casework.find(session, lokal)
+        case = case_ops.find(session, lokal)
         case_service.add_note(session, case, "Tipsade om Kulturhuset", "elin")
     with svc.db.unit_of_work() as session:
         assert [c.subject for c in case_search.search(session, "kulturhuset")] == ["Lokal"]

@@ -226,7 +226,9 @@ def test_without_idle_the_source_polls_and_folder_names_are_configurable(
 def test_a_case_conversation_through_the_mailbox(
     services_factory: Factory, dovecot: DovecotServer, smtp: SmtpServer
 ) -> None:
-    from kulturkluster import casework
+    from cases import operations as case_ops
+    from cases import replies
+    from tests.conftest import reply_parts
 
     svc = services_factory(**imap_overrides(dovecot, smtp))
     append(dovecot, mail_bytes("new_case__question_about_newsletter.eml"))
@@ -234,8 +236,13 @@ def test_a_case_conversation_through_the_mailbox(
     [receipt] = smtp.handler.messages_to("gunilla@teater.example")
     reference = receipt.message["Subject"].split("]")[0].strip("[")
     with svc.db.unit_of_work() as session:
-        casework.reply(
-            svc, session, casework.find(session, reference), "Ja, skicka texten senast 1 april.", "elin"
+        replies.reply(
+            reply_parts(svc),
+            svc.outbox,
+            session,
+            case_ops.find(session, reference),
+            "Ja, skicka texten senast 1 april.",
+            "elin",
         )
     svc.flush_outbox()
     staff = smtp.handler.messages_to("gunilla@teater.example")[-1].message
@@ -249,6 +256,6 @@ def test_a_case_conversation_through_the_mailbox(
     assert dict(stats.routes) == {"case_reply": 1}
     assert folder_counts(dovecot) == {"Behandlat/Ärenden": 2}
     with svc.db.unit_of_work() as session:
-        case = casework.find(session, reference)
+        case = case_ops.find(session, reference)
         assert [m.direction for m in case.messages] == ["in", "out", "in"]
     assert len(smtp.handler.messages_to("gunilla@teater.example")) == 2  # no receipt for the reply

@@ -17,7 +17,7 @@ import dkim
 import pytest
 from sqlalchemy import select, update
 
-from inbound.answers import Answer, AnswerKind
+from kulturkluster.answers import Answer, AnswerKind
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
 from mailer import campaigns

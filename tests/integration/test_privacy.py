@@ -7,18 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from cases import replies
 from cases import store as case_store
 from cases.models import Case, CaseAttachment, CaseStatus, Contact
 from cases.reports import case_report
 from inbound.models import InboundMessage
 from inbound.pipeline import Item
-from kulturkluster import casework, privacy
+from kulturkluster import privacy
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
 from mailer.campaign_models import Delivery, Newsletter
 from mailer.models import OutgoingMessage
 from subscribers.models import ConsentEvent, Subscriber
-from tests.conftest import mail_bytes
+from tests.conftest import mail_bytes, reply_parts
 from tests.integration.newsletter_helpers import draft, start
 from tests.integration.test_pipeline import make_mail, smtp_settings
 from tests.servers.smtp import SmtpServer
@@ -52,7 +53,9 @@ def _setup(svc: Services) -> None:
     svc.flush_outbox()
     with svc.db.unit_of_work() as session:
         case = session.scalars(select(Case).where(Case.subject == "Fråga om bidrag")).one()
-        casework.reply(svc, session, case, "Hej Anna, ring oss gärna.", "elin", close=True)
+        replies.reply(
+            reply_parts(svc), svc.outbox, session, case, "Hej Anna, ring oss gärna.", "elin", close=True
+        )
         case.focus_area = "stöd"
     start(svc, draft(svc))  # a newsletter to the list
 

@@ -109,7 +109,7 @@ def test_a_case_tag_alone_decides_nothing_here() -> None:
 
 
 def test_replies_to_our_automatic_answers_are_recognised() -> None:
-    from inbound.answers import answers_our_automatic_mail
+    from kulturkluster.answers import answers_our_automatic_mail
 
     assert answers_our_automatic_mail(("kkauto.0f3a@kulturkluster.test",))
     assert answers_our_automatic_mail(("kkc-abc.def.ghi@kulturkluster.test",))

@@ -12,17 +12,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from cases import operations as case_ops
+from cases import replies
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage, CaseStatus
 from inbound.pipeline import Item
-from kulturkluster import accounts, casework
+from kulturkluster import accounts
 from kulturkluster.accounts import Role
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
 from subscribers import service as subscriber_service
 from subscribers.models import ConsentEvent, Status
-from tests.conftest import MAIL_DIR
+from tests.conftest import MAIL_DIR, reply_parts
 from tests.integration.test_cli import cli, env  # noqa: F401 - env: the CLI's fixture on the test db
 from tests.integration.test_pipeline import answers, make_mail, smtp_settings
 from tests.servers.smtp import SmtpServer
@@ -77,15 +79,15 @@ def test_inbox_filters_and_search(staff_services: Services, staff: StaffClient) 
     venue = question(svc, "Lokal för konsert", body="Finns det en scen i Flen?", sender=OTHER)
     done = question(svc, "Tack för hjälpen", body="Allt klart nu.")
     with svc.db.unit_of_work() as session:
-        casework.set_fields(
-            casework.find(session, grants),
+        case_service.set_fields(
+            case_ops.find(session, grants),
             focus="stöd",
             actor_type="förening",
             assignee=STAFF,
             tags=["turné", "bidrag"],
         )
-        casework.set_fields(casework.find(session, venue), focus="kontakt", actor_type="kommun")
-        casework.set_fields(casework.find(session, done), status="avslutad")
+        case_service.set_fields(case_ops.find(session, venue), focus="kontakt", actor_type="kommun")
+        case_service.set_fields(case_ops.find(session, done), status="avslutad")
 
     def listed(query: str = "") -> list[str]:
         page = staff.get(f"/app/arenden{query}")
@@ -138,9 +140,9 @@ def test_case_page_shows_the_whole_thread(staff_services: Services, staff: Staff
     svc = staff_services
     ref = question(svc, "Fråga om lokal", body="Finns det en <b>scen</b> i Flen?", message_id="q1@teater")
     with svc.db.unit_of_work() as session:
-        case = casework.find(session, ref)
+        case = case_ops.find(session, ref)
         case.contact.organisation, case.contact.municipality = "Teater Gnistan", "Flen"
-        casework.reply(svc, session, case, "Hej!\n\nJa, i Folkets hus.", STAFF)
+        replies.reply(reply_parts(svc), svc.outbox, session, case, "Hej!\n\nJa, i Folkets hus.", STAFF)
         case_service.add_note(session, case, "Ringde också.", ADMIN)
     feed(svc, make_mail(f"SV: [{ref}] Fråga om lokal", sender=ACTOR, message_id="q2@teater", body="Tack!"))
     page = staff.get(f"/app/arenden/{ref}")
@@ -273,7 +275,7 @@ def test_reply_with_preview_arrives_threaded(
     [plain] = [part for part in reply.walk() if part.get_content_type() == "text/plain"]
     assert "Så här gör du." in plain.get_payload(decode=True).decode()  # type: ignore[union-attr]
     with staff_services.db.unit_of_work() as session:
-        case = casework.find(session, ref)
+        case = case_ops.find(session, ref)
         sent = [m for m in case.messages if m.direction == "out"]
         assert case.status == CaseStatus.WAITING and sent[0].author == STAFF
         assert case.first_response_at is not None
@@ -289,7 +291,7 @@ def test_reply_with_preview_arrives_threaded(
 
 def the_status(svc: Services, ref: str) -> str:
     with svc.db.unit_of_work() as session:
-        return casework.find(session, ref).status
+        return case_ops.find(session, ref).status
 
 
 def test_note(staff_services: Services, admin: StaffClient, smtp: SmtpServer) -> None:
@@ -297,7 +299,7 @@ def test_note(staff_services: Services, admin: StaffClient, smtp: SmtpServer) ->
     sent = len(smtp.handler.received)
     admin.post(f"/app/arenden/{ref}/anteckning", {"body": "Ring henne på tisdag."})
     with staff_services.db.unit_of_work() as session:
-        [note] = [m for m in casework.find(session, ref).messages if m.direction == "note"]
+        [note] = [m for m in case_ops.find(session, ref).messages if m.direction == "note"]
         assert (note.text, note.author) == ("Ring henne på tisdag.", ADMIN)
     assert len(smtp.handler.received) == sent  # never sent
     admin.post(f"/app/arenden/{ref}/anteckning", {"body": " "})
@@ -322,7 +324,7 @@ def test_set_fields_and_refuse_bogus_values(staff_services: Services, staff: Sta
 
     def state() -> tuple[object, ...]:
         with staff_services.db.unit_of_work() as session:
-            case = casework.find(session, ref)
+            case = case_ops.find(session, ref)
             tags = [tag.tag for tag in case.tags]
             return (
                 case.status,
@@ -390,7 +392,7 @@ def test_this_was_a_subscription(staff_services: Services, staff: StaffClient, s
         [event] = session.scalars(select(ConsentEvent)).all()
         assert (event.channel, event.actor, event.evidence_message_id) == ("staff", STAFF, "sub@teater")
         assert ref in (event.evidence or "") and STAFF in (event.evidence or "")
-        case = casework.find(session, ref)
+        case = case_ops.find(session, ref)
         assert case.status == CaseStatus.CLOSED and SUBSCRIPTION_TAG in [t.tag for t in case.tags]
         assert any(m.direction == "note" and "nyhetsbrevet" in m.text for m in case.messages)
         # Not guidance work: the reports leave it out.
@@ -415,7 +417,7 @@ def test_staff_and_admin_both_work_cases(
         response = client.post(f"/app/arenden/{ref}/anteckning", {"body": "Sett."})
         assert response.status_code == 303
     with staff_services.db.unit_of_work() as session:
-        notes = [m.author for m in casework.find(session, ref).messages if m.direction == "note"]
+        notes = [m.author for m in case_ops.find(session, ref).messages if m.direction == "note"]
         assert notes == [STAFF, ADMIN]
 
 

@@ -14,7 +14,7 @@ from cases.models import Case
 from inbound.pipeline import Item
 from kulturkluster import accounts
 from kulturkluster.wiring import Services
-from subscribers import service, staff_actions
+from subscribers import bounces, service, staff_actions
 from subscribers.models import Channel, ConsentEvent, Status, Subscriber
 from subscribers.service import Evidence
 from tests.integration.test_pipeline import make_mail
@@ -116,7 +116,7 @@ def test_consent_history_shows_evidence(staff_services: Services, staff: StaffCl
             confirm_first=True,
         )
         service.confirm(session, "ingrid@forening.example", Evidence(Channel.LINK, detail="bekräftelselänk"))
-        service.record_bounce(
+        bounces.record_bounce(
             session,
             "ingrid@forening.example",
             permanent=False,

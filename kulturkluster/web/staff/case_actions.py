@@ -13,11 +13,16 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from cases import operations as case_ops
+from cases import replies
 from cases import service as case_service
 from cases.models import Case
-from kulturkluster import accounts, casework
+from cases.reference import CaseNotFound
+from cases.subscription import mark_subscription as mark_case_subscription
+from kulturkluster import accounts
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
+from kulturkluster.wiring import Services
 
 from .base import Pagebuilder, StaffRequest
 from .case_shared import CASES_PATH, case_url, valid_reference
@@ -44,9 +49,9 @@ def _apply(req: StaffRequest, action: Callable[[Session, Case], str]) -> tuple[s
     target = case_url(reference) if valid_reference(reference) else CASES_PATH
     try:
         if not valid_reference(reference):
-            raise casework.CaseError(t("cases.not_found", reference=reference[:40]))
+            raise CaseNotFound(reference[:40])
         with req.services.db.unit_of_work() as session:
-            case = casework.find(session, reference)
+            case = case_ops.find(session, reference)
             message = action(session, case)
             done = case.reference
     except KulturklusterError as exc:
@@ -63,6 +68,11 @@ def _on_case(req: StaffRequest, action: Callable[[Session, Case], str]) -> Respo
     return req.redirect(case_url(reference), message)
 
 
+def _reply_parts(services: Services) -> replies.ReplyParts:
+    settings = services.settings
+    return replies.ReplyParts(settings.org, settings.public_url, services.renderer, services.tokens)
+
+
 def preview(req: StaffRequest) -> Response:
     """The reply exactly as ``reply`` will send it (htmx fragment)."""
     body = _text(req, "body")
@@ -70,21 +80,21 @@ def preview(req: StaffRequest) -> Response:
         return req.render("cases/_preview", {"draft": None})
     with req.services.db.unit_of_work() as session:
         reference = req.param("ref")
-        case = casework.find(session, reference) if valid_reference(reference) else None
+        case = case_ops.find(session, reference) if valid_reference(reference) else None
         if case is None:
-            raise casework.CaseError(t("cases.not_found", reference=reference[:40]))
-        draft = casework.draft_reply(req.services, case, body)
-    envelope = draft.envelope
+            raise CaseNotFound(reference[:40])
+        draft = replies.draft_reply(_reply_parts(req.services), case, body)
+    addressing = draft.addressing
     return req.render(
         "cases/_preview",
         {
             "draft": {
-                "from": f"{envelope.from_name} <{envelope.from_address}>",
-                "to": f"{envelope.to_name} <{envelope.to_address}>"
-                if envelope.to_name
-                else envelope.to_address,
+                "from": f"{addressing.from_name} <{addressing.from_address}>",
+                "to": f"{addressing.to_name} <{addressing.to_address}>"
+                if addressing.to_name
+                else addressing.to_address,
                 "subject": draft.rendered.subject,
-                "in_reply_to": envelope.in_reply_to or "",
+                "in_reply_to": addressing.in_reply_to or "",
                 "text": draft.rendered.text,
             }
         },
@@ -97,7 +107,8 @@ def send_reply(req: StaffRequest) -> Response:
     author = req.user.username
 
     def act(session: Session, case: Case) -> str:
-        casework.reply(req.services, session, case, body, author, close=close)
+        services = req.services
+        replies.reply(_reply_parts(services), services.outbox, session, case, body, author, close=close)
         return ""
 
     with req.services.sending() as sending:  # the outcome of the flush after this commit
@@ -135,7 +146,7 @@ def set_fields(req: StaffRequest) -> Response:
     def act(session: Session, case: Case) -> str:
         if assignee and assignee != case.assignee and accounts.find(session, assignee) is None:
             raise InvalidAssignee(t("web.cases.bad_assignee", value=assignee[:120]))
-        casework.set_fields(
+        case_service.set_fields(
             case,
             status=status or None,
             focus=_given(req, "focus"),
@@ -161,8 +172,8 @@ def merge(req: StaffRequest) -> Response:
             raise MergeNotConfirmed(t("web.cases.merge_target_missing"))
         if not confirmed:
             raise MergeNotConfirmed(t("web.cases.merge_unconfirmed"))
-        target = casework.find(session, into)
-        casework.merge(session, case, target)
+        target = case_ops.find(session, into)
+        case_ops.merge(session, case, target)
         merged.append(target.reference)
         return t("web.cases.merged", source=case.reference, target=target.reference)
 
@@ -177,7 +188,9 @@ def mark_subscription(req: StaffRequest) -> Response:
     author = req.user.username
 
     def act(session: Session, case: Case) -> str:
-        outcome = casework.mark_subscription(req.services, session, case, author)
+        services = req.services
+        policy = services.settings.subscribe.confirm
+        outcome = mark_case_subscription(session, case, author, policy=policy, answers=services.system_mailer)
         return t(f"cases.subscription_{outcome.value}", reference=case.reference, address=case.contact.email)
 
     result = _apply(req, act)

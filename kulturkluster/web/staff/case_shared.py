@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.orm import Session
 
 from cases.models import ActorType, CaseStatus, FocusArea
+from cases.reference import is_reference
 from kulturkluster import accounts
 
 from .base import APP_PREFIX
 
 CASES_PATH = f"{APP_PREFIX}/arenden"
-_REFERENCE = re.compile(r"KK-\d{4}-\d{3,}", re.IGNORECASE)
 
 
 def case_url(reference: str) -> str:
@@ -20,7 +18,7 @@ def case_url(reference: str) -> str:
 
 
 def valid_reference(value: str) -> bool:
-    return bool(_REFERENCE.fullmatch(value.strip()))
+    return is_reference(value)
 
 
 def staff_names(session: Session) -> dict[str, str]:

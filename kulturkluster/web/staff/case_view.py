@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from cases import operations as case_ops
 from cases.attachments import AttachmentMissing
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage
+from cases.reference import CaseNotFound
 from cases.sanitize import sanitize_html
-from kulturkluster import accounts, casework
+from kulturkluster import accounts
 from kulturkluster.texts import t
 
 from .base import Pagebuilder, StaffRequest, local
@@ -82,7 +84,7 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
     return {
         "case": {
             "reference": case.reference,
-            "subject": case.subject or "(inget ämne)",
+            "subject": case.subject or t("cases.no_subject"),
             "status": case.status,
             "focus": case.focus_area or "",
             "actor": case.actor_type or "",
@@ -112,8 +114,8 @@ def _find(session: Session, reference: str) -> Case | None:
     if not valid_reference(reference):
         return None
     try:
-        return casework.find(session, reference)
-    except casework.CaseError:
+        return case_ops.find(session, reference)
+    except CaseNotFound:
         return None
 
 

@@ -93,7 +93,7 @@ def inbox_rows(session: Session, filters: InboxFilters) -> tuple[list[dict[str, 
     rows = [
         {
             "reference": case.reference,
-            "subject": case.subject or "(inget ämne)",
+            "subject": case.subject or t("cases.no_subject"),
             "contact_name": case.contact.name,
             "contact_email": case.contact.email,
             "organisation": case.contact.organisation,

@@ -227,7 +227,9 @@ def reroute_message(req: StaffRequest) -> Response:
     row_id = int(req.param("id"))
     target = reroute.parse_target(req.field("route"))
     actor = f"{req.user.display_name} ({req.user.username})"
-    result = req.services.pipeline.reroute(row_id, target, actor=actor, reason=req.field("reason")[:1000])
+    result = reroute.reroute(
+        req.services.pipeline, row_id, target, actor=actor, reason=req.field("reason")[:1000]
+    )
     message = " ".join(
         [t("web.inbound.rerouted", old=result.old_route.value, new=result.route.value), *result.undone]
     )

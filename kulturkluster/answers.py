@@ -1,7 +1,9 @@
-"""What the inbound side asks to be answered, as plain data, and the seam that answers it.
+"""The Answer contract: which automatic answer a person gets, as plain data, and the seam that sends it.
 
-Handlers decide *that* a person gets an answer; the mailer (wired in by the composition root) decides how
-it looks and when it goes. The answer is queued in the same transaction as the change it reports.
+The list and case use cases (``subscribers``, ``cases``) and the inbound handlers decide *that* a person
+gets an answer; the mailer (wired in by the composition root) decides how it looks and when it goes. The
+answer is queued in the same transaction as the change it reports. A leaf module: it imports no domain
+package, so every domain and the mailer can depend on it.
 """
 
 from __future__ import annotations
