@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from cases import service as case_service
-from cases import store as case_store
 from cases.attachments import AttachmentStore
 from cases.models import Case
 from cases.service import InboundMail
-from cases.threading import Action
+from cases.thread_match import Action, SiblingMatch
 from kulturkluster.settings import ConfirmPolicy
 from subscribers import service
 from subscribers.address import local_part
@@ -29,9 +28,9 @@ from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
 from . import signals
 from .answers import Answer, AnswerKind, answers_our_automatic_mail
 from .authres import dmarc_pass
+from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
-from .parse import extract_attachments
 from .subject_rules import strip_prefixes
 
 
@@ -49,14 +48,15 @@ class HandlerConfig:
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """Everything a handler may look at: the stored row's id, the parsed mail, and how it was routed."""
+    """Everything a handler may look at: the stored row's id, the parsed mail (parsed once: handlers never
+    read the raw bytes), how it was routed and on which facts, and the batch's shared lookups."""
 
     row_id: int
     mail: ParsedMail
     decision: Decision
     context: ClassifyContext
-    raw: bytes
     received_at: datetime
+    batch: BatchCache = field(default_factory=BatchCache)
 
 
 Handler = Callable[[Session, Incoming, HandlerConfig], list[Answer]]
@@ -97,6 +97,7 @@ def handle_subscribe(session: Session, incoming: Incoming, config: HandlerConfig
         mail.from_name,
         _evidence(incoming, Channel.EMAIL, policy),
         confirm_first=confirm_first,
+        cache=incoming.batch.subscribers,
     )
     kind = {
         SubscribeOutcome.ACTIVATED: AnswerKind.WELCOME,
@@ -109,7 +110,8 @@ def handle_subscribe(session: Session, incoming: Incoming, config: HandlerConfig
 def handle_confirm(session: Session, incoming: Incoming, _config: HandlerConfig) -> list[Answer]:
     address = incoming.context.confirm_address
     assert address
-    outcome = service.confirm(session, address, _evidence(incoming, Channel.EMAIL, "token in reply"))
+    evidence = _evidence(incoming, Channel.EMAIL, "token in reply")
+    outcome = service.confirm(session, address, evidence, cache=incoming.batch.subscribers)
     return [_reply(incoming, AnswerKind.WELCOME, address)] if outcome is ConfirmOutcome.ACTIVATED else []
 
 
@@ -119,7 +121,9 @@ def handle_unsubscribe(session: Session, incoming: Incoming, _config: HandlerCon
     address = by_token or mail.from_address
     assert address
     channel = Channel.LIST_UNSUBSCRIBE if by_token else Channel.EMAIL
-    outcome = service.unsubscribe(session, address, _evidence(incoming, channel))
+    outcome = service.unsubscribe(
+        session, address, _evidence(incoming, channel), cache=incoming.batch.subscribers
+    )
     if outcome is not UnsubscribeOutcome.UNSUBSCRIBED or signals.auto_submitted(mail):
         return []
     return [_reply(incoming, AnswerKind.GOODBYE, address)]
@@ -135,11 +139,11 @@ def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -
     evidence = _evidence(incoming, Channel.SYSTEM)
     if mail.complaint_addresses or (mail.report_type or "").lower() == "feedback-report":
         for address in mail.complaint_addresses:
-            service.complain(session, address, evidence)
+            service.complain(session, address, evidence, cache=incoming.batch.subscribers)
         return []
     tokened = {
         claim.address
-        for claim in config.tokens.find([incoming.raw.decode("latin-1")])
+        for claim in config.tokens.find(mail.bounce_texts())
         if claim.purpose in {Purpose.CONFIRM, Purpose.UNSUBSCRIBE}
     }
     tokened.update(service.emails_by_id(session, incoming.context.return_path_ids).values())
@@ -148,11 +152,21 @@ def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -
     (temporary if temporary and not permanent else permanent).update(tokened)
     for address in sorted(permanent):
         service.record_bounce(
-            session, address, permanent=True, evidence=evidence, threshold=config.bounce_threshold
+            session,
+            address,
+            permanent=True,
+            evidence=evidence,
+            threshold=config.bounce_threshold,
+            cache=incoming.batch.subscribers,
         )
     for address in sorted(temporary):
         service.record_bounce(
-            session, address, permanent=False, evidence=evidence, threshold=config.bounce_threshold
+            session,
+            address,
+            permanent=False,
+            evidence=evidence,
+            threshold=config.bounce_threshold,
+            cache=incoming.batch.subscribers,
         )
     return []
 
@@ -163,19 +177,10 @@ _NO_REPLY = re.compile(
 
 
 def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
-    """Thread the mail into its case (decided again now: earlier mail in the batch may have opened it),
-    or open a new case and send a receipt with the reference."""
+    """Thread the mail into the case the pipeline matched when routing it (``context.case_match``), or
+    open a new case and send a receipt with the reference."""
     mail = incoming.mail
-    sender = mail.from_address
-    assert sender
-    match = case_store.match_for(
-        session,
-        sender=sender,
-        token_references=[r for r in incoming.context.case_references],
-        thread_ids=mail.thread_ids,
-        subject=mail.subject,
-        reopen_window=config.reopen_window,
-    )
+    sender = mail.sender()
     inbound = InboundMail(
         row_id=incoming.row_id,
         message_id=mail.message_id,
@@ -183,20 +188,19 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
         subject=mail.subject,
         text=mail.text,
         html=mail.html,
-        attachments=[(a.filename, a.content_type, data) for a, data in extract_attachments(incoming.raw)]
-        if mail.attachments
-        else [],
+        attachments=[(a.filename, a.content_type, a.data) for a in mail.attachments],
     )
-    if match is not None and match.action is not Action.FOLLOW_UP:
-        case = session.get_one(Case, match.case_id)
-        if match.action is Action.REOPEN:
-            case_service.reopen(case)
-        case_service.add_inbound(session, case, inbound, config.attachments)
+    joined, follows = _matched_case(session, incoming)
+    if joined is not None:
+        case_service.add_inbound(session, joined, inbound, config.attachments)
+        incoming.batch.joined_case(mail.message_id, joined)
         return []
-    case = case_service.open_case(session, sender, mail.from_name, mail.subject, incoming.received_at)
-    if match is not None:
-        case.follows_case_id = match.case_id
+    case = case_service.open_case(
+        session, sender, mail.from_name, mail.subject, incoming.received_at, incoming.batch.cases
+    )
+    case.follows_case_id = follows
     case_service.add_inbound(session, case, inbound, config.attachments)
+    incoming.batch.joined_case(mail.message_id, case)
     replies_to_us = answers_our_automatic_mail(mail.in_reply_to) or (
         strip_prefixes(mail.subject) in config.automatic_subjects
     )
@@ -204,6 +208,25 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
         return []  # a reply to our own automatic answer gets none: that is how mail loops start
     receipt = _reply(incoming, AnswerKind.RECEIPT, sender)
     return [replace(receipt, case_reference=case.reference, case_subject=mail.subject or "(inget ämne)")]
+
+
+def _matched_case(session: Session, incoming: Incoming) -> tuple[Case | None, int | None]:
+    """The case to add the mail to (reopened if the match says so), else the id of the case a new one
+    follows (None for none)."""
+    match = incoming.context.case_match
+    if isinstance(match, SiblingMatch):
+        sibling_case = incoming.batch.case_joined_by(match.message_id)
+        if sibling_case is not None:
+            return sibling_case, None
+        match = match.otherwise  # that mail's handling failed: what the store knew when routing
+    if match is None:
+        return None, None
+    if match.action is Action.FOLLOW_UP:
+        return None, match.case_id
+    case = session.get_one(Case, match.case_id)
+    if match.action is Action.REOPEN:
+        case_service.reopen(case)
+    return case, None
 
 
 HANDLERS: dict[Route, Handler] = {

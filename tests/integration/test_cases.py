@@ -16,8 +16,9 @@ from cases import search as case_search
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import Case, CaseAttachment, CaseMessage, CaseStatus
+from inbound.backfill import backfill_cases
 from inbound.classify import Route
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster import casework
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
@@ -224,8 +225,8 @@ def test_mail_filed_before_the_case_store_gets_its_case(svc: Services, smtp: Smt
     with svc.db.unit_of_work() as session:  # as if it had been handled before cases existed
         session.execute(delete(CaseMessage))
         session.execute(delete(Case))
-    assert svc.pipeline.backfill_cases() == 1
-    assert svc.pipeline.backfill_cases() == 0
+    assert backfill_cases(svc.pipeline) == 1
+    assert backfill_cases(svc.pipeline) == 0
     with svc.db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
     svc.flush_outbox()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from inbound.classify import Route
 from inbound.models import InboundMessage
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from inbound.store import digests
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inbound.parse import UnparseableMail, decode_text, parse
+from inbound.headers import decode_text
+from inbound.parse import UnparseableMail, parse
 from tests.conftest import mail_bytes
 
 

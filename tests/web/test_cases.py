@@ -15,7 +15,7 @@ from sqlalchemy import select
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage, CaseStatus
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster import accounts, casework
 from kulturkluster.accounts import Role
 from kulturkluster.db import utcnow
