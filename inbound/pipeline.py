@@ -16,14 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cases import store as case_store
 from cases.models import CaseMessage
-from cases.thread_match import CaseMatch, SiblingMatch
 from kulturkluster.db import Database, utcnow
 from kulturkluster.texts import t
-from subscribers.tokens import Purpose, TokenSigner
+from subscribers.tokens import TokenSigner
 
-from . import reroute, store
+from . import context, reroute, store
 from .answers import Answer, AnswerKind, Responder
 from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route, classify
@@ -36,8 +34,6 @@ from .reroute import RerouteResult
 from .sources.base import Item, Outcome
 
 log = logging.getLogger(__name__)
-
-DELIVERY_HEADERS = ("to", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,46 +147,15 @@ class Pipeline:
     def classify_context(
         self, session: Session, mail: ParsedMail, batch_case_ids: set[str]
     ) -> ClassifyContext:
-        """Facts for the classifier and the handlers: our tokens in the mail, and the case it threads into.
-
-        ``batch_case_ids``: Message-IDs of mail routed to cases earlier in the same batch (not handled yet,
-        so not in the case store): a mail that answers one of them joins that mail's case.
-        """
-        claims = self.tokens.find(list(mail.thread_ids))
-        confirm = next((c.address for c in claims if c.purpose is Purpose.CONFIRM), None)
-        unsubscribe = next(
-            (c.address for c in self.tokens.find([mail.subject]) if c.purpose is Purpose.UNSUBSCRIBE), None
-        )
-        case_references = tuple(c.address for c in claims if c.purpose is Purpose.CASE)
-        return_paths = self.config.handlers.return_paths
-        delivered_to = " ".join(mail.headers.get(h, "") for h in DELIVERY_HEADERS)
-        return ClassifyContext(
-            return_path_ids=tuple(return_paths.find(delivered_to)) if return_paths else (),
-            own_addresses=self.config.own_addresses,
-            confirm_address=confirm,
-            unsubscribe_address=unsubscribe,
-            case_match=self._case_match(session, mail, case_references, batch_case_ids),
-            case_references=case_references,
-        )
-
-    def _case_match(
-        self, session: Session, mail: ParsedMail, case_references: tuple[str, ...], batch_case_ids: set[str]
-    ) -> CaseMatch | None:
-        if not mail.from_address:
-            return None
-        stored = case_store.match_for(
+        """Facts for the classifier and the handlers (see ``inbound.context.gather``)."""
+        return context.gather(
             session,
-            sender=mail.from_address,
-            token_references=case_references,
-            thread_ids=mail.thread_ids,
-            subject=mail.subject,
-            reopen_window=self.config.handlers.reopen_window,
+            mail,
+            batch_case_ids,
+            tokens=self.tokens,
+            own_addresses=self.config.own_addresses,
+            handlers=self.config.handlers,
         )
-        sibling = next((tid for tid in mail.thread_ids if tid in batch_case_ids), None)
-        if sibling is None or (stored is not None and case_references):
-            return stored  # our signed token names its case first, as in cases.thread_match
-        # The newest message of the thread is in this batch: its case is the one to join.
-        return SiblingMatch(sibling, otherwise=stored)
 
     # -- one batch, one message -------------------------------------------------------------------------
 

@@ -272,3 +272,33 @@ def test_search_finds_swedish_word_forms(svc: Services) -> None:
         case_service.add_note(session, case, "Tipsade om Kulturhuset", "elin")
     with svc.db.unit_of_work() as session:
         assert [c.subject for c in case_search.search(session, "kulturhuset")] == ["Lokal"]
+
+
+def test_a_reply_to_a_message_earlier_in_the_same_batch_joins_its_case(svc: Services) -> None:
+    question = make_mail("Fråga om lokal", sender=ACTOR, message_id="b1@teater")
+    reply = make_mail(
+        "Re: Fråga om lokal", sender=ACTOR, message_id="b2@teater", headers={"In-Reply-To": "<b1@teater>"}
+    )
+    assert run(svc, question, reply) == [Route.NEW_CASE, Route.CASE_REPLY]
+    [reference] = references(svc)
+    assert the_case(svc, reference)[1] == 2
+
+
+def test_a_reply_to_a_sibling_whose_handling_failed_opens_its_own_case(
+    svc: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = case_service.add_inbound
+
+    def failing(session: object, case: Case, inbound: case_service.InboundMail, files: object) -> object:
+        if inbound.message_id == "f1@teater":
+            raise RuntimeError("disk full")
+        return original(session, case, inbound, files)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(case_service, "add_inbound", failing)
+    question = make_mail("Fråga", sender=ACTOR, message_id="f1@teater")
+    reply = make_mail(
+        "Re: Fråga", sender=ACTOR, message_id="f2@teater", headers={"In-Reply-To": "<f1@teater>"}
+    )
+    assert run(svc, question, reply) == [Route.QUARANTINE, Route.CASE_REPLY]
+    [reference] = references(svc)
+    assert the_case(svc, reference)[1] == 1
