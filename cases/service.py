@@ -42,10 +42,17 @@ class InboundMail:
     attachments: list[tuple[str | None, str, bytes]]  # (filename, content type, data)
 
 
-def open_case(session: Session, sender: str, name: str, subject: str, received_at: datetime) -> Case:
-    contact = store.contact_for(session, sender, name)
+def open_case(
+    session: Session,
+    sender: str,
+    name: str,
+    subject: str,
+    received_at: datetime,
+    cache: store.CaseCache | None = None,
+) -> Case:
+    contact = store.contact_for(session, sender, name, cache)
     case = Case(
-        reference=store.next_reference(session, received_at.year),
+        reference=store.next_reference(session, received_at.year, cache),
         contact=contact,
         subject=subject[:2000],
         status=CaseStatus.NEW,

@@ -27,20 +27,30 @@ from .models import (
 )
 from .reference import CASE_TAG, CaseNotFound
 from .reports import CaseRow
-from .threading import Candidates, CaseFacts, Match, decide
+from .thread_match import Candidates, CaseFacts, Match, decide
 
 
-def next_reference(session: Session, year: int) -> str:
+class CaseCache:
+    """What a batch of inbound mail looked up once: contacts by address, and the years whose reference
+    counter row is known to exist. Passed to ``contact_for``/``next_reference`` by whoever created it and
+    dropped when its transaction ends (or a savepoint it filled is rolled back)."""
+
+    def __init__(self) -> None:
+        self.contacts: dict[str, Contact | None] = {}
+        self.sequence_years: set[int] = set()
+
+
+def next_reference(session: Session, year: int, cache: CaseCache | None = None) -> str:
     """``KK-<year>-<nnnn>``: one number per case and year, unique under concurrent workers.
 
     The UPDATE ... RETURNING takes the row lock on PostgreSQL (a second worker waits for the first to
     commit); SQLite serialises writers anyway.
     """
-    ready: set[int] = session.info.setdefault("cases.sequence_years", set())
-    if year not in ready:
+    if cache is None or year not in cache.sequence_years:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(CaseSequence).values(year=year, last_number=0).on_conflict_do_nothing())
-        ready.add(year)
+        if cache is not None:
+            cache.sequence_years.add(year)
     table: Table = CaseSequence.__table__  # type: ignore[assignment]
     # On the session's connection: an ORM-enabled UPDATE would cost a millisecond of bookkeeping per case.
     number = (
@@ -56,33 +66,28 @@ def next_reference(session: Session, year: int) -> str:
     return f"KK-{year}-{number:04d}"
 
 
-_CONTACTS = "cases.contacts"
-
-
-def preload_contacts(session: Session, emails: Iterable[str]) -> None:
-    """Load these contacts in one query; ``contact_for`` then answers from memory for this session."""
-    cache: dict[str, Contact | None] = session.info.setdefault(_CONTACTS, {})
-    wanted = [a for a in {normalize_address(e) for e in emails} if a not in cache]
+def preload_contacts(session: Session, emails: Iterable[str]) -> CaseCache:
+    """Load these contacts in one query (per 500); ``contact_for`` then answers from the returned cache."""
+    cache = CaseCache()
+    wanted = list({normalize_address(e) for e in emails})
     for start in range(0, len(wanted), 500):
         found = session.scalars(select(Contact).where(Contact.email.in_(wanted[start : start + 500])))
-        cache.update({contact.email: contact for contact in found})
+        cache.contacts.update({contact.email: contact for contact in found})
     for address in wanted:
-        cache.setdefault(address, None)
+        cache.contacts.setdefault(address, None)
+    return cache
 
 
-def forget_preloaded(session: Session) -> None:
-    session.info.pop(_CONTACTS, None)
-    session.info.pop("cases.sequence_years", None)
-
-
-def contact_for(session: Session, email: str, name: str) -> Contact:
+def contact_for(session: Session, email: str, name: str, cache: CaseCache | None = None) -> Contact:
+    """The contact for ``email``, created if new. Without a cache the caller's session must autoflush (or
+    have flushed) so that a contact created earlier in the transaction is found."""
     address = normalize_address(email)
-    cache: dict[str, Contact | None] = session.info.setdefault(_CONTACTS, {})
-    if address not in cache:
-        cache[address] = session.scalar(select(Contact).where(Contact.email == address))
-    contact = cache[address]
+    contacts = cache.contacts if cache is not None else {}
+    if address not in contacts:
+        contacts[address] = session.scalar(select(Contact).where(Contact.email == address))
+    contact = contacts[address]
     if contact is None:
-        contact = cache[address] = Contact(email=address, name=name)
+        contact = contacts[address] = Contact(email=address, name=name)
         session.add(contact)
     elif name and not contact.name:
         contact.name = name
@@ -124,15 +129,14 @@ def match_for(
     subject: str,
     reopen_window: timedelta,
 ) -> Match | None:
-    """The case a mail threads into, if any (see ``cases.threading``)."""
+    """The case a mail threads into, if any (see ``cases.thread_match``).
+
+    It sees what the session shows: the inbound pipeline asks before any mail of its batch is handled (a
+    case opened in the same batch is a ``SiblingMatch``, resolved by the batch), other callers autoflush.
+    """
     if not (token_references or thread_ids or CASE_TAG.search(subject)):
         return None
-    # Cases opened earlier in the same transaction must be visible: flush before looking.
-    autoflush, session.autoflush = session.autoflush, True
-    try:
-        found = candidates(session, token_references=token_references, thread_ids=thread_ids, subject=subject)
-    finally:
-        session.autoflush = autoflush
+    found = candidates(session, token_references=token_references, thread_ids=thread_ids, subject=subject)
     return decide(found, sender, utcnow(), reopen_window)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cases.threading import Action, Match
+from cases.thread_match import Action, CaseMatch
 
 from . import signals
 from .message import ParsedMail
@@ -37,7 +37,7 @@ class ClassifyContext:
     own_addresses: frozenset[str] = frozenset()
     confirm_address: str | None = None  # address named by a valid confirmation token the mail carries
     unsubscribe_address: str | None = None  # address named by a valid unsubscribe token in the subject
-    case_match: Match | None = None  # the case this mail threads into (cases.threading decided it)
+    case_match: CaseMatch | None = None  # the case this mail threads into (cases.thread_match decided)
     case_references: tuple[str, ...] = ()  # case references named by our signed tokens in the thread
     return_path_ids: tuple[int, ...] = ()  # subscribers named by our VERP return path it was delivered to
 

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from cases import service as case_service
-from cases import store as case_store
 from cases.attachments import AttachmentStore
 from cases.models import Case
 from cases.service import InboundMail
-from cases.threading import Action
+from cases.thread_match import Action, SiblingMatch
 from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.settings import ConfirmPolicy
@@ -32,9 +31,9 @@ from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
 
 from . import signals
 from .authres import dmarc_pass
+from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
-from .parse import extract_attachments
 from .subject_rules import strip_prefixes
 
 
@@ -52,14 +51,15 @@ class HandlerConfig:
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """Everything a handler may look at: the stored row's id, the parsed mail, and how it was routed."""
+    """Everything a handler may look at: the stored row's id, the parsed mail (parsed once: handlers never
+    read the raw bytes), how it was routed and on which facts, and the batch's shared lookups."""
 
     row_id: int
     mail: ParsedMail
     decision: Decision
     context: ClassifyContext
-    raw: bytes
     received_at: datetime
+    batch: BatchCache = field(default_factory=BatchCache)
 
 
 Handler = Callable[[Session, Incoming, HandlerConfig], list[Answer]]
@@ -122,6 +122,7 @@ def handle_subscribe(session: Session, incoming: Incoming, config: HandlerConfig
         config.confirm_policy,
         verified=verified,
         verified_how=f"dmarc={'pass' if verified else 'unverified'}",
+        cache=incoming.batch.subscribers,
     )
     return [answer]
 
@@ -129,7 +130,7 @@ def handle_subscribe(session: Session, incoming: Incoming, config: HandlerConfig
 def handle_confirm(session: Session, incoming: Incoming, _config: HandlerConfig) -> list[Answer]:
     requester = _requester(incoming, incoming.context.confirm_address)
     evidence = _evidence(incoming, Channel.EMAIL, "token in reply")
-    _outcome, answer = requests.confirm(session, requester, evidence)
+    _outcome, answer = requests.confirm(session, requester, evidence, cache=incoming.batch.subscribers)
     return [answer] if answer is not None else []
 
 
@@ -140,7 +141,9 @@ def handle_unsubscribe(session: Session, incoming: Incoming, _config: HandlerCon
     channel = Channel.LIST_UNSUBSCRIBE if by_token else Channel.EMAIL
     # No goodbye to a robot: an automatic "unsubscribe" would answer it, and on it goes.
     goodbye = not signals.auto_submitted(mail)
-    _outcome, answer = requests.unsubscribe(session, requester, _evidence(incoming, channel), goodbye=goodbye)
+    _outcome, answer = requests.unsubscribe(
+        session, requester, _evidence(incoming, channel), goodbye=goodbye, cache=incoming.batch.subscribers
+    )
     return [answer] if answer is not None else []
 
 
@@ -153,7 +156,7 @@ def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -
     mail = incoming.mail
     tokened = frozenset(
         claim.address
-        for claim in config.tokens.find([incoming.raw.decode("latin-1")])
+        for claim in config.tokens.find(mail.bounce_texts())
         if claim.purpose in {Purpose.CONFIRM, Purpose.UNSUBSCRIBE}
     )
     report = bounces.DeliveryReport(
@@ -165,7 +168,9 @@ def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -
         named_ids=tuple(incoming.context.return_path_ids),
     )
     evidence = _evidence(incoming, Channel.SYSTEM)
-    bounces.apply_report(session, report, evidence, threshold=config.bounce_threshold)
+    bounces.apply_report(
+        session, report, evidence, threshold=config.bounce_threshold, cache=incoming.batch.subscribers
+    )
     return []
 
 
@@ -175,19 +180,10 @@ _NO_REPLY = re.compile(
 
 
 def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
-    """Thread the mail into its case (decided again now: earlier mail in the batch may have opened it),
-    or open a new case and send a receipt with the reference."""
+    """Thread the mail into the case the pipeline matched when routing it (``context.case_match``), or
+    open a new case and send a receipt with the reference."""
     mail = incoming.mail
-    sender = mail.from_address
-    assert sender
-    match = case_store.match_for(
-        session,
-        sender=sender,
-        token_references=[r for r in incoming.context.case_references],
-        thread_ids=mail.thread_ids,
-        subject=mail.subject,
-        reopen_window=config.reopen_window,
-    )
+    sender = mail.sender()
     inbound = InboundMail(
         row_id=incoming.row_id,
         message_id=mail.message_id,
@@ -195,20 +191,19 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
         subject=mail.subject,
         text=mail.text,
         html=mail.html,
-        attachments=[(a.filename, a.content_type, data) for a, data in extract_attachments(incoming.raw)]
-        if mail.attachments
-        else [],
+        attachments=[(a.filename, a.content_type, a.data) for a in mail.attachments],
     )
-    if match is not None and match.action is not Action.FOLLOW_UP:
-        case = session.get_one(Case, match.case_id)
-        if match.action is Action.REOPEN:
-            case_service.reopen(case)
-        case_service.add_inbound(session, case, inbound, config.attachments)
+    joined, follows = _matched_case(session, incoming)
+    if joined is not None:
+        case_service.add_inbound(session, joined, inbound, config.attachments)
+        incoming.batch.joined_case(mail.message_id, joined)
         return []
-    case = case_service.open_case(session, sender, mail.from_name, mail.subject, incoming.received_at)
-    if match is not None:
-        case.follows_case_id = match.case_id
+    case = case_service.open_case(
+        session, sender, mail.from_name, mail.subject, incoming.received_at, incoming.batch.cases
+    )
+    case.follows_case_id = follows
     case_service.add_inbound(session, case, inbound, config.attachments)
+    incoming.batch.joined_case(mail.message_id, case)
     replies_to_us = answers_our_automatic_mail(mail.in_reply_to) or (
         strip_prefixes(mail.subject) in config.automatic_subjects
     )
@@ -218,6 +213,25 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
     return [
         replace(receipt, case_reference=case.reference, case_subject=mail.subject or t("cases.no_subject"))
     ]
+
+
+def _matched_case(session: Session, incoming: Incoming) -> tuple[Case | None, int | None]:
+    """The case to add the mail to (reopened if the match says so), else the id of the case a new one
+    follows (None for none)."""
+    match = incoming.context.case_match
+    if isinstance(match, SiblingMatch):
+        sibling_case = incoming.batch.case_joined_by(match.message_id)
+        if sibling_case is not None:
+            return sibling_case, None
+        match = match.otherwise  # that mail's handling failed: what the store knew when routing
+    if match is None:
+        return None, None
+    if match.action is Action.FOLLOW_UP:
+        return None, match.case_id
+    case = session.get_one(Case, match.case_id)
+    if match.action is Action.REOPEN:
+        case_service.reopen(case)
+    return case, None
 
 
 HANDLERS: dict[Route, Handler] = {

@@ -5,14 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from kulturkluster.errors import KulturklusterError
+
 from .bounce import Failures
+
+
+class NoSender(KulturklusterError):
+    """A mail without a usable From address reached a handler that needs one (the classifier sends such
+    mail to quarantine, so this is a routing bug or a hand-made route)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """One attachment with its decoded bytes (``size`` is their length)."""
+
     filename: str | None
     content_type: str
     size: int
+    data: bytes = field(default=b"", repr=False, compare=False)
+
+
+_QUOTING = ("text/", "message/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +58,25 @@ class ParsedMail:
     size: int = 0
     bounce: Failures = field(default_factory=Failures)  # what the bounce detectors found (often nothing)
     complaint_addresses: tuple[str, ...] = ()  # recipients named by an ARF spam complaint
+    # Every header line, and what a delivery report returns of the original (text/rfc822-headers,
+    # message/delivery-status): where a bounce carries the tokens of the mail we sent.
+    returned: str = ""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def sender(self) -> str:
+        """The From address; raises ``NoSender`` for mail without one."""
+        if not self.from_address:
+            raise NoSender(f"message {self.message_id or '(no Message-ID)'} has no usable From address")
+        return self.from_address
+
+    def bounce_texts(self) -> list[str]:
+        """Where a bounce may quote the mail we sent: headers, bodies, the returned message or headers,
+        and text or message attachments (as Latin-1, which keeps every byte: our tokens are ASCII)."""
+        texts = [self.returned, self.text, self.html or ""]
+        texts += [a.data.decode("latin-1") for a in self.attachments if a.content_type.startswith(_QUOTING)]
+        return texts
 
     @property
     def from_domain(self) -> str | None:

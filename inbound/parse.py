@@ -1,8 +1,9 @@
-"""Bytes in, ParsedMail out: the one place that knows about ``email.message``.
+"""Bytes in, ParsedMail out: the one place that knows about ``email.message``, and the only parse of a mail.
 
-Parsing is tolerant: headers are read from their raw source and decoded here (RFC 2047 in any charset,
-raw 8-bit as UTF-8 or Windows-1252), so a broken header degrades to its best readable text instead of
-raising. Only input that is not a message at all raises ``UnparseableMail``.
+Parsing is tolerant: headers are read from their raw source and decoded by ``inbound.headers`` (RFC 2047
+in any charset, raw 8-bit as UTF-8 or Windows-1252), so a broken header degrades to its best readable text
+instead of raising. Only input that is not a message at all raises ``UnparseableMail``. Attachments come
+out with their decoded bytes, so nothing downstream reads the raw message again.
 
 The stdlib parser runs with the ``compat32`` policy: ``policy.default`` builds structured header objects on
 every access, which made parsing 13 times slower, and everything here decodes raw header text itself.
@@ -12,11 +13,8 @@ from __future__ import annotations
 
 import email.utils
 import re
-import unicodedata
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import policy
-from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
 
@@ -24,6 +22,7 @@ from kulturkluster.errors import KulturklusterError
 from subscribers.address import try_normalize
 
 from . import bounce
+from .headers import bytes_to_text, decode_text, has_surrogates, unfold
 from .message import Attachment, ParsedMail
 
 # Headers kept verbatim (decoded) for the loop, bounce and list rules.
@@ -51,8 +50,8 @@ KEPT_HEADERS = frozenset(
     }
 )
 _MSGID = re.compile(r"<([^<>\s]+)>")
-_WS = re.compile(r"\s+")
-_FOLD = re.compile(r"\r?\n(?=[ \t])")
+# What a delivery report returns of the original besides an attached message (which is an attachment).
+_RETURNED_PARTS = frozenset({"message/delivery-status", "text/rfc822-headers"})
 _PARSER = BytesParser(policy=policy.compat32)
 
 
@@ -70,9 +69,9 @@ def parse(raw: bytes) -> ParsedMail:
     msg = _PARSER.parsebytes(raw)
     headers = _raw_headers(msg)
     from_name, from_address = _first_address(headers.get("from", [""])[0])
-    text, html, attachments = _bodies(msg)
+    text, html, attachments, returned = _bodies(msg)
     content_type = msg.get_content_type()
-    subject = _unfold(headers.get("subject", [""])[0])
+    subject = unfold(headers.get("subject", [""])[0])
     return_path = _return_path(headers.get("return-path"))
     suspect = bounce.looks_like_bounce(from_address, return_path, subject, content_type, text)
     return ParsedMail(
@@ -98,27 +97,8 @@ def parse(raw: bytes) -> ParsedMail:
         size=len(raw),
         bounce=bounce.detect(raw) if suspect else bounce.Failures(),
         complaint_addresses=_complaint_addresses(msg) if content_type == "multipart/report" else (),
+        returned="\n".join([*(f"{name}: {value}" for name, value in msg.raw_items()), *returned]),
     )
-
-
-def decode_text(value: str) -> str:
-    """Decode a raw header value: RFC 2047 encoded words in any charset, or raw 8-bit bytes."""
-    if _has_surrogates(value):
-        value = _bytes_to_text(value.encode("ascii", "surrogateescape"))
-    if "=?" not in value:
-        return value
-    try:
-        # Unfold first: decode_header drops the space that starts a folded line ("vår\n keramik").
-        parts = decode_header(_FOLD.sub("", value))
-    except Exception:
-        return value
-    out: list[str] = []
-    for chunk, charset in parts:
-        if isinstance(chunk, str):
-            out.append(chunk)
-        else:
-            out.append(_bytes_to_text(chunk, charset))
-    return "".join(out)
 
 
 def _raw_headers(msg: Message) -> dict[str, list[str]]:
@@ -126,27 +106,6 @@ def _raw_headers(msg: Message) -> dict[str, list[str]]:
     for name, value in msg.raw_items():
         headers.setdefault(name.strip().lower(), []).append(str(value))
     return headers
-
-
-def _unfold(value: str) -> str:
-    text = decode_text(value)
-    text = unicodedata.normalize("NFC", text).replace("\x00", "")
-    return _WS.sub(" ", text).strip()
-
-
-def _has_surrogates(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
-
-
-def _bytes_to_text(data: bytes, charset: str | None = None) -> str:
-    for candidate in (charset, "utf-8"):
-        if not candidate or candidate.lower() in {"unknown-8bit", "x-unknown"}:
-            continue
-        try:
-            return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("cp1252", errors="replace")
 
 
 def _first_msgid(value: str) -> str | None:
@@ -175,12 +134,12 @@ def _address_pairs(values: list[str]) -> list[tuple[str, str]]:
     if not raw:
         return []
     # Decode raw 8-bit first; encoded words in display names are decoded per name afterwards.
-    cleaned = [_bytes_to_text(v.encode("ascii", "surrogateescape")) if _has_surrogates(v) else v for v in raw]
+    cleaned = [bytes_to_text(v.encode("ascii", "surrogateescape")) if has_surrogates(v) else v for v in raw]
     try:
         pairs = email.utils.getaddresses(cleaned)
     except Exception:
         return []
-    return [(_unfold(name), addr) for name, addr in pairs if addr and "@" in addr]
+    return [(unfold(name), addr) for name, addr in pairs if addr and "@" in addr]
 
 
 def _date(value: str) -> datetime | None:
@@ -202,47 +161,36 @@ def _return_path(values: list[str] | None) -> str | None:
     return try_normalize(value) or value.strip("<>")
 
 
-def _bodies(msg: Message) -> tuple[str, str | None, list[Attachment]]:
+def _bodies(msg: Message) -> tuple[str, str | None, list[Attachment], list[str]]:
+    """Body text, HTML, attachments with their bytes, and the texts of returned-message parts."""
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[Attachment] = []
-    for part, attachment in _classified_parts(msg):
-        if attachment is not None:
-            attachments.append(attachment)
-            continue
-        content = _part_text(part)
-        (html_parts if part.get_content_type() == "text/html" else text_parts).append(content)
-    text = "\n\n".join(p for p in text_parts if p.strip())
-    html = "\n".join(html_parts) if html_parts else None
-    return text.replace("\x00", ""), html.replace("\x00", "") if html else None, attachments
-
-
-def _classified_parts(msg: Message) -> Iterator[tuple[Message, Attachment | None]]:
-    """Each leaf part with its Attachment description, or None for a body text part."""
+    returned: list[str] = []
     for part in _leaf_parts(msg):
         ctype = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
         filename = _filename(part)
-        if disposition == "attachment" or filename or ctype not in {"text/plain", "text/html"}:
-            if ctype not in {"message/delivery-status", "text/rfc822-headers"}:
-                yield part, Attachment(filename=filename, content_type=ctype, size=_decoded_size(part))
-            continue
-        yield part, None
+        if ctype in _RETURNED_PARTS:
+            returned.append(_returned_text(part))
+        elif disposition == "attachment" or filename or ctype not in {"text/plain", "text/html"}:
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else _serialized(part)
+            attachments.append(Attachment(filename, ctype, len(data), data))
+        else:
+            (html_parts if ctype == "text/html" else text_parts).append(_part_text(part))
+    text = "\n\n".join(p for p in text_parts if p.strip())
+    html = "\n".join(html_parts) if html_parts else None
+    return text.replace("\x00", ""), html.replace("\x00", "") if html else None, attachments, returned
 
 
-def extract_attachments(raw: bytes) -> list[tuple[Attachment, bytes]]:
-    """The attachments of a message with their decoded bytes, in the order ``parse`` lists them.
-
-    Separate from ``parse`` so that only mail that keeps its attachments (cases) pays for decoding them.
-    """
-    found = []
-    for part, attachment in _classified_parts(_PARSER.parsebytes(raw)):
-        if attachment is None:
-            continue
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else _serialized(part)
-        found.append((Attachment(attachment.filename, attachment.content_type, len(data)), data))
-    return found
+def _returned_text(part: Message) -> str:
+    """A delivery-status or returned-headers part as text (Latin-1 keeps every byte as it came)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):  # message/delivery-status: one header block per recipient
+        blocks = [_serialized(block, whole=True) for block in payload if isinstance(block, Message)]
+        return "\n".join(block.decode("latin-1") for block in blocks)
+    return _part_bytes(part).decode("latin-1")
 
 
 def _complaint_addresses(msg: Message) -> tuple[str, ...]:
@@ -285,24 +233,11 @@ def _leaf_parts(part: Message) -> list[Message]:
     return [part]
 
 
-def _decoded_size(part: Message) -> int:
-    """Size of an attachment without decoding it (the store decodes what it keeps)."""
+def _serialized(part: Message, *, whole: bool = False) -> bytes:
+    """An attached message (message/rfc822; ``whole``: ``part`` itself) as bytes; empty if it is too
+    broken to serialise."""
     payload = part.get_payload()
-    if not isinstance(payload, str):
-        return _serialized_size(part)
-    if str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
-        return len("".join(payload.split())) * 3 // 4
-    return len(payload)
-
-
-def _serialized_size(part: Message) -> int:
-    return len(_serialized(part))
-
-
-def _serialized(part: Message) -> bytes:
-    """An attached message (message/rfc822) as bytes; empty if it is too broken to serialise."""
-    payload = part.get_payload()
-    inner = payload[0] if isinstance(payload, list) and payload else part
+    inner = payload[0] if not whole and isinstance(payload, list) and payload else part
     try:
         return inner.as_bytes() if isinstance(inner, Message) else b""
     except Exception:  # an attached message too broken to serialise still counts as one
@@ -314,7 +249,7 @@ def _filename(part: Message) -> str | None:
         name = part.get_filename()
     except Exception:
         return None
-    return _unfold(name) if name else None
+    return unfold(name) if name else None
 
 
 def _part_text(part: Message) -> str:
@@ -322,4 +257,4 @@ def _part_text(part: Message) -> str:
     if not isinstance(payload, bytes):
         return ""
     charset = part.get_content_charset()
-    return _bytes_to_text(payload, charset)
+    return bytes_to_text(payload, charset)

@@ -16,44 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cases import store as case_store
-from cases.models import CaseMessage
-from cases.threading import Action, Match
-from kulturkluster.answers import Responder
+from kulturkluster.answers import Answer, Responder
 from kulturkluster.db import Database, utcnow
-from subscribers import service as subscribers_service
-from subscribers.tokens import Purpose, TokenSigner
+from subscribers.tokens import TokenSigner
 
-from . import store
+from . import context, store
+from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route, classify
-from .handlers import HANDLERS, HandlerConfig, Incoming, handle_case
+from .handlers import HANDLERS, HandlerConfig, Incoming
 from .isolation import IsolatedParser, ParseTimeout
 from .message import ParsedMail
 from .models import InboundMessage
 from .parse import UnparseableMail
+from .sources.base import Item, Outcome
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One message as a source delivers it. ``ref`` names it at the source (e.g. an IMAP UID)."""
-
-    raw: bytes
-    source: str
-    ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    ref: str | None
-    row_id: int
-    route: Route
-    reason: str
-    duplicate: bool = False
-
-
-DELIVERY_HEADERS = ("to", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +43,8 @@ class PipelineConfig:
 
 
 class Pipeline:
+    """Store, parse, classify and handle inbound mail; see the module docstring."""
+
     def __init__(
         self, db: Database, responder: Responder, tokens: TokenSigner, config: PipelineConfig
     ) -> None:
@@ -118,41 +97,37 @@ class Pipeline:
             if row_ids is not None:
                 query = query.where(InboundMessage.id.in_(row_ids))
             rows = list(session.scalars(query.order_by(InboundMessage.id)))
-            return [self._reprocess_one(session, row) for row in rows]
+            batch = BatchCache()  # nothing preloaded: it fills as the messages ask
+            return [self._reprocess_one(session, row, batch) for row in rows]
 
-    def backfill_cases(self, batch_size: int = 200) -> int:
-        """Open cases for mail routed to cases before the case store existed. Idempotent; sends nothing
-        (such mail may have been answered by hand meanwhile)."""
-        done, last_id = 0, 0
-        while True:
-            with self.db.unit_of_work() as session:
-                has_case = select(CaseMessage.id).where(CaseMessage.inbound_message_id == InboundMessage.id)
-                rows = list(
-                    session.scalars(
-                        select(InboundMessage)
-                        .where(
-                            InboundMessage.id > last_id,
-                            InboundMessage.route.in_(store.CASE_ROUTES),
-                            ~has_case.exists(),
-                        )
-                        .order_by(InboundMessage.id)
-                        .limit(batch_size)
-                    )
-                )
-                if not rows:
-                    return done
-                for row in rows:
-                    last_id = row.id
-                    mail, _failure = self.parse(row.raw)
-                    if mail is None or not mail.from_address:
-                        continue
-                    context = self.classify_context(session, mail, set())
-                    decision = Decision(Route(row.route), row.rule, row.reason)
-                    incoming = Incoming(row.id, mail, decision, context, row.raw, row.received_at)
-                    handle_case(session, incoming, self.config.handlers)
-                    done += 1
+    def parse(self, raw: bytes) -> tuple[ParsedMail | None, str | None]:
+        """The parsed mail, or None and why not (too large, not a message, too slow, parser failure)."""
+        if len(raw) > self.config.max_message_bytes:
+            return None, f"message of {len(raw)} bytes is over the limit of {self.config.max_message_bytes}"
+        try:
+            return self.parser.parse(raw), None
+        except UnparseableMail as exc:
+            return None, f"not an email message: {exc}"
+        except ParseTimeout as exc:
+            return None, str(exc)
+        except Exception as exc:  # the parser must never stop the pipeline
+            log.exception("parser failed")
+            return None, f"parser failed: {type(exc).__name__}: {exc}"
 
-    # -- one message ------------------------------------------------------------------------------------
+    def classify_context(
+        self, session: Session, mail: ParsedMail, batch_case_ids: set[str]
+    ) -> ClassifyContext:
+        """Facts for the classifier and the handlers (see ``inbound.context.gather``)."""
+        return context.gather(
+            session,
+            mail,
+            batch_case_ids,
+            tokens=self.tokens,
+            own_addresses=self.config.own_addresses,
+            handlers=self.config.handlers,
+        )
+
+    # -- one batch, one message -------------------------------------------------------------------------
 
     def _process_batch(self, session: Session, items: Sequence[Item], *, isolate: bool) -> list[Outcome]:
         """Store, route and handle a batch with a handful of queries, however large it is."""
@@ -199,40 +174,20 @@ class Pipeline:
             for address in (mail.from_address, context.confirm_address, context.unsubscribe_address)
             if address
         }
-        subscribers_service.preload(session, addresses)
-        case_store.preload_contacts(session, addresses)
-        self.responder.prepare(session, addresses)
-        try:
-            for row, mail, context in new:
-                self._handle(session, row, mail, context, isolate=isolate)
-        finally:
-            subscribers_service.forget_preloaded(session)
-            case_store.forget_preloaded(session)
-            self.responder.finish(session)
+        batch = BatchCache.preload(session, addresses, self.responder)  # dropped with this batch
+        for row, mail, context in new:
+            self._handle(session, row, mail, context, batch, isolate=isolate)
         return [
             Outcome(item.ref, row.id, Route(row.route), row.reason, duplicate=dup)
             for item, (row, dup) in zip(items, rows, strict=True)
         ]
 
-    def _reprocess_one(self, session: Session, row: InboundMessage) -> Outcome:
+    def _reprocess_one(self, session: Session, row: InboundMessage, batch: BatchCache) -> Outcome:
         mail, failure = self.parse(row.raw)
         context = self._route(session, row, mail, failure)
         session.flush()
-        self._handle(session, row, mail, context, isolate=True)
+        self._handle(session, row, mail, context, batch, isolate=True)
         return Outcome(row.source_ref, row.id, Route(row.route), row.reason)
-
-    def parse(self, raw: bytes) -> tuple[ParsedMail | None, str | None]:
-        if len(raw) > self.config.max_message_bytes:
-            return None, f"message of {len(raw)} bytes is over the limit of {self.config.max_message_bytes}"
-        try:
-            return self.parser.parse(raw), None
-        except UnparseableMail as exc:
-            return None, f"not an email message: {exc}"
-        except ParseTimeout as exc:
-            return None, str(exc)
-        except Exception as exc:  # the parser must never stop the pipeline
-            log.exception("parser failed")
-            return None, f"parser failed: {type(exc).__name__}: {exc}"
 
     def _route(
         self,
@@ -267,6 +222,7 @@ class Pipeline:
         row: InboundMessage,
         mail: ParsedMail | None,
         context: ClassifyContext | None,
+        batch: BatchCache,
         *,
         isolate: bool,
     ) -> None:
@@ -274,57 +230,22 @@ class Pipeline:
         handler = HANDLERS.get(route)
         if handler is None or mail is None or context is None:
             return
-        incoming = Incoming(
-            row.id, mail, Decision(route, row.rule, row.reason), context, row.raw, row.received_at
-        )
+        decision = Decision(route, row.rule, row.reason)
+        incoming = Incoming(row.id, mail, decision, context, row.received_at, batch)
         if not isolate:
-            for answer in handler(session, incoming, self.config.handlers):
-                self.responder.answer(session, answer)
+            self._answer(session, handler(session, incoming, self.config.handlers), batch)
             return
         try:
             with session.begin_nested():
-                for answer in handler(session, incoming, self.config.handlers):
-                    self.responder.answer(session, answer)
+                self._answer(session, handler(session, incoming, self.config.handlers), batch)
         except Exception as exc:  # a failing handler quarantines this message, not the batch
             log.exception("handler failed", extra={"id": row.id, "route": route.value})
-            # What the preloaded maps hold may have been rolled back; later handlers ask the database.
-            subscribers_service.forget_preloaded(session)
-            case_store.forget_preloaded(session)
-            self.responder.finish(session)
+            batch.reset(mail.message_id)
             row.route, row.rule = Route.QUARANTINE.value, "handler_failed"
             row.reason = f"handling as {route.value} failed: {type(exc).__name__}: {exc}"[:2000]
             row.error = row.reason
 
-    def classify_context(
-        self, session: Session, mail: ParsedMail, batch_case_ids: set[str]
-    ) -> ClassifyContext:
-        """Facts for the classifier: our tokens in the mail, and the case it threads into."""
-        claims = self.tokens.find(list(mail.thread_ids))
-        confirm = next((c.address for c in claims if c.purpose is Purpose.CONFIRM), None)
-        unsubscribe = next(
-            (c.address for c in self.tokens.find([mail.subject]) if c.purpose is Purpose.UNSUBSCRIBE), None
-        )
-        case_references = tuple(c.address for c in claims if c.purpose is Purpose.CASE)
-        case_match = None
-        if mail.from_address:
-            case_match = case_store.match_for(
-                session,
-                sender=mail.from_address,
-                token_references=case_references,
-                thread_ids=mail.thread_ids,
-                subject=mail.subject,
-                reopen_window=self.config.handlers.reopen_window,
-            )
-            if case_match is None and any(tid in batch_case_ids for tid in mail.thread_ids):
-                # Its case is opened by the handler of an earlier message in this batch.
-                case_match = Match(0, "", Action.APPEND, "answers a message earlier in this batch")
-        return_paths = self.config.handlers.return_paths
-        delivered_to = " ".join(mail.headers.get(h, "") for h in DELIVERY_HEADERS)
-        return ClassifyContext(
-            return_path_ids=tuple(return_paths.find(delivered_to)) if return_paths else (),
-            own_addresses=self.config.own_addresses,
-            confirm_address=confirm,
-            unsubscribe_address=unsubscribe,
-            case_match=case_match,
-            case_references=case_references,
-        )
+    def _answer(self, session: Session, answers: list[Answer], batch: BatchCache) -> None:
+        responder = batch.answers or self.responder
+        for answer in answers:
+            responder.answer(session, answer)

@@ -115,9 +115,7 @@ def reroute(pipeline: Pipeline, row_id: int, target: Route, *, actor: str, reaso
         handler = HANDLERS.get(target)
         if handler is not None and mail is not None:
             context = pipeline.classify_context(session, mail, set())
-            incoming = Incoming(
-                row.id, mail, Decision(target, row.rule, text), context, row.raw, row.received_at
-            )
+            incoming = Incoming(row.id, mail, Decision(target, row.rule, text), context, row.received_at)
             for answer in handler(session, incoming, config.handlers):
                 if answer.kind is not AnswerKind.RECEIPT:  # see the module's docstring: no late receipts
                     pipeline.responder.answer(session, answer)

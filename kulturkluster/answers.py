@@ -48,11 +48,10 @@ class Answer:
 
 
 class Responder(Protocol):
-    def prepare(self, session: Session, addresses: Iterable[str]) -> None:
-        """Optional speed-up before many answers in one transaction: load what the caps need at once."""
+    def prepare(self, session: Session, addresses: Iterable[str]) -> Responder:
+        """Before many answers in one transaction: a responder for them that loaded what the caps need at
+        once and counts in memory. Drop it when the transaction ends (or a savepoint it counted in fails)."""
+        ...
 
     def answer(self, session: Session, answer: Answer) -> None:
         """Queue ``answer`` in the caller's transaction (or suppress it over a cap)."""
-
-    def finish(self, session: Session) -> None:
-        """Drop what ``prepare`` loaded."""

@@ -54,7 +54,7 @@ class KulturklusterError(Exception):
         self.values: dict[str, object] = values
 
     @property
-    def status(self) -> int:
+    def http_status(self) -> int:
         return KIND_STATUS[self.kind]
 
     @property

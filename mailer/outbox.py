@@ -39,11 +39,15 @@ class Outbox:
         to_address: str,
         automatic: bool,
         inbound_message_id: int | None = None,
+        counts: CapCounts | None = None,
     ) -> OutgoingMessage:
-        """Add a message to the outbox in the caller's transaction; automatic ones may be suppressed."""
+        """Add a message to the outbox in the caller's transaction; automatic ones may be suppressed.
+
+        ``counts`` (from ``preload_counts``, for a batch) answers the caps from memory for its addresses.
+        """
         status, why = OutgoingStatus.QUEUED, None
         if automatic:
-            why = self._over_cap(session, to_address)
+            why = self._over_cap(session, to_address, counts)
             if why:
                 status = OutgoingStatus.SUPPRESSED
                 log.info("automatic answer suppressed", extra={"kind": kind, "to": to_address, "why": why})
@@ -64,13 +68,14 @@ class Outbox:
         session.add(row)
         if status == OutgoingStatus.QUEUED:
             queued(session)
-        if automatic and status == OutgoingStatus.QUEUED:
-            self._counted(session, to_address)
+        if automatic and status == OutgoingStatus.QUEUED and counts is not None:
+            counts.counted(to_address)
         return row
 
-    def preload_counts(self, session: Session, addresses: Iterable[str]) -> None:
-        """Count recent automatic answers for these addresses in one query; ``enqueue`` then counts in
-        memory for the rest of this session (the inbound pipeline answers hundreds per transaction)."""
+    def preload_counts(self, session: Session, addresses: Iterable[str]) -> CapCounts:
+        """Count recent automatic answers for these addresses in one query; ``enqueue`` given the result
+        then counts in memory (the inbound pipeline answers hundreds per transaction). Drop the counts
+        when the transaction ends."""
         wanted = list(set(addresses))
         per_address: dict[str, int] = dict.fromkeys(wanted, 0)
         for start in range(0, len(wanted), 500):
@@ -83,7 +88,7 @@ class Outbox:
                 .group_by(OutgoingMessage.to_address)
             )
             per_address.update({address: count for address, count in rows})
-        session.info[_COUNTS] = _Counts(per_address, self._count(session, None))
+        return CapCounts(per_address, self._count(session, None))
 
     @staticmethod
     def _recent(window: timedelta) -> tuple[ColumnElement[bool], ...]:
@@ -93,10 +98,9 @@ class Outbox:
             OutgoingMessage.status.in_((OutgoingStatus.QUEUED, OutgoingStatus.SENT, OutgoingStatus.SENDING)),
         )
 
-    def _over_cap(self, session: Session, to_address: str) -> str | None:
-        counts: _Counts | None = session.info.get(_COUNTS)
+    def _over_cap(self, session: Session, to_address: str, counts: CapCounts | None) -> str | None:
         if counts is None or to_address not in counts.per_address:
-            counts = _Counts({to_address: self._count(session, to_address)}, self._count(session, None))
+            counts = CapCounts({to_address: self._count(session, to_address)}, self._count(session, None))
         if counts.per_address[to_address] >= self.caps.per_address_per_day:
             return f"cap of {self.caps.per_address_per_day} automatic answers per address per day reached"
         if counts.last_hour >= self.caps.per_hour:
@@ -111,22 +115,16 @@ class Outbox:
         )
         return session.scalar(query) or 0
 
-    @staticmethod
-    def _counted(session: Session, to_address: str) -> None:
-        counts: _Counts | None = session.info.get(_COUNTS)
-        if counts is not None and to_address in counts.per_address:
-            counts.per_address[to_address] += 1
-            counts.last_hour += 1
-
-    @staticmethod
-    def forget_counts(session: Session) -> None:
-        session.info.pop(_COUNTS, None)
-
-
-_COUNTS = "outbox.counts"
-
 
 @dataclass
-class _Counts:
+class CapCounts:
+    """Recent automatic answers per address (for the addresses loaded) and in the last hour."""
+
     per_address: dict[str, int]
     last_hour: int
+
+    def counted(self, to_address: str) -> None:
+        """One more automatic answer queued (only addresses loaded are counted in memory)."""
+        if to_address in self.per_address:
+            self.per_address[to_address] += 1
+            self.last_hour += 1

@@ -13,7 +13,7 @@ from subscribers.tokens import Purpose, TokenSigner
 
 from .compose import Addressing, compose, new_message_id
 from .links import PublicLinks
-from .outbox import Outbox
+from .outbox import CapCounts, Outbox
 from .render import Compiled, Renderer, greeting_name
 
 
@@ -44,13 +44,10 @@ class SystemMailer:
         kinds = (AnswerKind.WELCOME, AnswerKind.CONFIRM, AnswerKind.ALREADY_SUBSCRIBED, AnswerKind.GOODBYE)
         return frozenset(self._compiled(Answer(kind, to_address="")).subject for kind in kinds)
 
-    def prepare(self, session: Session, addresses: Iterable[str]) -> None:
-        self.outbox.preload_counts(session, addresses)
+    def prepare(self, session: Session, addresses: Iterable[str]) -> CappedAnswers:
+        return CappedAnswers(self, self.outbox.preload_counts(session, addresses))
 
-    def finish(self, session: Session) -> None:
-        self.outbox.forget_counts(session)
-
-    def answer(self, session: Session, answer: Answer) -> None:
+    def answer(self, session: Session, answer: Answer, counts: CapCounts | None = None) -> None:
         # Tokens ride in our Message-ID: a plain reply brings them back in In-Reply-To.
         message_id, confirm_url = None, ""
         if answer.kind is AnswerKind.CONFIRM:
@@ -90,4 +87,19 @@ class SystemMailer:
             to_address=answer.to_address,
             automatic=True,
             inbound_message_id=answer.inbound_message_id,
+            counts=counts,
         )
+
+
+class CappedAnswers:
+    """A ``SystemMailer`` for one batch: the caps are checked against counts loaded once (a ``Responder``)."""
+
+    def __init__(self, mailer: SystemMailer, counts: CapCounts) -> None:
+        self.mailer = mailer
+        self.counts = counts
+
+    def prepare(self, session: Session, addresses: Iterable[str]) -> CappedAnswers:
+        return self.mailer.prepare(session, addresses)
+
+    def answer(self, session: Session, answer: Answer) -> None:
+        self.mailer.answer(session, answer, self.counts)

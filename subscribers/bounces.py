@@ -8,7 +8,6 @@ inbound bounce handler calls with the addresses it found in a returned mail.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -18,7 +17,7 @@ from kulturkluster.db import utcnow
 
 from . import service
 from .models import Status
-from .service import Evidence
+from .service import Evidence, SubscriberCache
 
 QUIET_PERIOD = timedelta(days=7)
 TEMPORARY_EVERY = timedelta(days=1)
@@ -74,7 +73,14 @@ class DeliveryReport:
     named_ids: tuple[int, ...] = ()
 
 
-def apply_report(session: Session, report: DeliveryReport, evidence: Evidence, *, threshold: float) -> None:
+def apply_report(
+    session: Session,
+    report: DeliveryReport,
+    evidence: Evidence,
+    *,
+    threshold: float,
+    cache: SubscriberCache | None = None,
+) -> None:
     """Complaints unsubscribe at once; failures are scored against the address they concern.
 
     A token or return path names the address for sure; a failure of unknown kind counts as permanent.
@@ -82,30 +88,32 @@ def apply_report(session: Session, report: DeliveryReport, evidence: Evidence, *
     """
     if report.complaint:
         for address in report.complaint_addresses:
-            complain(session, address, evidence)
+            complain(session, address, evidence, cache=cache)
         return
     named = set(report.named) | set(service.emails_by_id(session, report.named_ids).values())
     permanent, temporary = set(report.permanent), set(report.temporary) - report.permanent
     (temporary if temporary and not permanent else permanent).update(named)
-    _score_all(session, permanent, permanent=True, evidence=evidence, threshold=threshold)
-    _score_all(session, temporary, permanent=False, evidence=evidence, threshold=threshold)
-
-
-def _score_all(
-    session: Session, addresses: Collection[str], *, permanent: bool, evidence: Evidence, threshold: float
-) -> None:
-    for address in sorted(addresses):
-        record_bounce(session, address, permanent=permanent, evidence=evidence, threshold=threshold)
+    for addresses, kind in ((permanent, True), (temporary, False)):
+        for address in sorted(addresses):
+            record_bounce(
+                session, address, permanent=kind, evidence=evidence, threshold=threshold, cache=cache
+            )
 
 
 def record_bounce(
-    session: Session, email: str, *, permanent: bool, evidence: Evidence, threshold: float = 3.0
+    session: Session,
+    email: str,
+    *,
+    permanent: bool,
+    evidence: Evidence,
+    threshold: float = 3.0,
+    cache: SubscriberCache | None = None,
 ) -> str | None:
     """Score a failed delivery to ``email``; returns the new status when the address is disabled.
 
     An address that is not on the list (or no longer gets mail) changes nothing.
     """
-    subscriber = service.get(session, email)
+    subscriber = service.get(session, email, cache=cache)
     if subscriber is None or subscriber.status not in {Status.ACTIVE, Status.PENDING}:
         return None
     state = BounceState(
@@ -123,9 +131,11 @@ def record_bounce(
     return None
 
 
-def complain(session: Session, email: str, evidence: Evidence) -> bool:
+def complain(
+    session: Session, email: str, evidence: Evidence, *, cache: SubscriberCache | None = None
+) -> bool:
     """A spam complaint (ARF): the address gets nothing more from the list, at once."""
-    subscriber = service.get(session, email)
+    subscriber = service.get(session, email, cache=cache)
     if subscriber is None or subscriber.status == Status.COMPLAINED:
         return False
     service.change_status(session, subscriber, Status.COMPLAINED, "complained", evidence, subscriber.status)

@@ -17,7 +17,7 @@ from kulturkluster.settings import ConfirmPolicy
 
 from . import service
 from .models import Channel
-from .service import ConfirmOutcome, Evidence, SubscribeOutcome, UnsubscribeOutcome
+from .service import ConfirmOutcome, Evidence, SubscribeOutcome, SubscriberCache, UnsubscribeOutcome
 from .tokens import TokenClaim
 
 # The one place that says which answer each outcome of a sign-up gets.
@@ -67,21 +67,22 @@ def subscribe_by_request(
     *,
     verified: bool,
     verified_how: str,
+    cache: SubscriberCache | None = None,
 ) -> tuple[SubscribeOutcome, Answer]:
     """Subscribe the person who asked (welcome, or a confirmation request first, or "already")."""
     confirm_first = needs_confirmation(policy, verified)
     noted = replace(evidence, policy=f"confirm={policy.value}; {verified_how}")
     outcome = service.subscribe(
-        session, requester.address, requester.name, noted, confirm_first=confirm_first
+        session, requester.address, requester.name, noted, confirm_first=confirm_first, cache=cache
     )
     return outcome, requester.answer(SUBSCRIBE_ANSWER[outcome])
 
 
 def confirm(
-    session: Session, requester: Requester, evidence: Evidence
+    session: Session, requester: Requester, evidence: Evidence, *, cache: SubscriberCache | None = None
 ) -> tuple[ConfirmOutcome, Answer | None]:
     """A valid confirmation token for the requester's address came back: a welcome if that activated it."""
-    outcome = service.confirm(session, requester.address, evidence)
+    outcome = service.confirm(session, requester.address, evidence, cache=cache)
     return outcome, requester.answer(AnswerKind.WELCOME) if outcome is ConfirmOutcome.ACTIVATED else None
 
 
@@ -101,10 +102,15 @@ def confirm_by_link(session: Session, claim: TokenClaim) -> tuple[ConfirmOutcome
 
 
 def unsubscribe(
-    session: Session, requester: Requester, evidence: Evidence, *, goodbye: bool = True
+    session: Session,
+    requester: Requester,
+    evidence: Evidence,
+    *,
+    goodbye: bool = True,
+    cache: SubscriberCache | None = None,
 ) -> tuple[UnsubscribeOutcome, Answer | None]:
     """Take the address off the list; a goodbye when it was on it and ``goodbye`` (not to a robot)."""
-    outcome = service.unsubscribe(session, requester.address, evidence)
+    outcome = service.unsubscribe(session, requester.address, evidence, cache=cache)
     if outcome is not UnsubscribeOutcome.UNSUBSCRIBED or not goodbye:
         return outcome, None
     return outcome, requester.answer(AnswerKind.GOODBYE)

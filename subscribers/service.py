@@ -48,31 +48,37 @@ class UnsubscribeOutcome(StrEnum):
     NOT_SUBSCRIBED = "not_subscribed"
 
 
-_CACHE = "subscribers.by_email"
+class SubscriberCache:
+    """Subscribers by address for one batch of work, so that a batch asks the database once, not per mail.
 
-
-def preload(session: Session, emails: Iterable[str]) -> None:
-    """Load these subscribers in one query and let ``get`` answer from memory for this session.
-
-    For batches: the inbound pipeline handles hundreds of list commands per transaction. Everything this
-    module creates in the session goes into the same map, so ``get`` stays right without flushing.
+    Whoever creates it passes it to the functions here (``cache=``) and drops it when the transaction ends.
+    Everything this module creates or locks goes into the same map, so ``get`` stays right without flushing.
     """
-    cache: dict[str, Subscriber | None] = session.info.setdefault(_CACHE, {})
-    wanted = [address for address in {normalize_address(e) for e in emails} if address not in cache]
+
+    def __init__(self) -> None:
+        self.by_email: dict[str, Subscriber | None] = {}
+
+
+def preload(session: Session, emails: Iterable[str]) -> SubscriberCache:
+    """Load these subscribers in one query (per 500); ``get`` then answers from the returned cache.
+
+    For batches: the inbound pipeline handles hundreds of list commands per transaction.
+    """
+    cache = SubscriberCache()
+    wanted = list({normalize_address(e) for e in emails})
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        cache.update(
+        cache.by_email.update(
             {s.email: s for s in session.scalars(select(Subscriber).where(Subscriber.email.in_(chunk)))}
         )
     for address in wanted:
-        cache.setdefault(address, None)
+        cache.by_email.setdefault(address, None)
+    return cache
 
 
-def forget_preloaded(session: Session) -> None:
-    session.info.pop(_CACHE, None)
-
-
-def get(session: Session, email: str, *, lock: bool = False) -> Subscriber | None:
+def get(
+    session: Session, email: str, *, lock: bool = False, cache: SubscriberCache | None = None
+) -> Subscriber | None:
     """The subscriber, or None. ``lock`` before deciding on a change from the current status: on PostgreSQL
     a second request for the same address (a double click, two workers) waits and then sees the change."""
     address = normalize_address(email)
@@ -80,31 +86,37 @@ def get(session: Session, email: str, *, lock: bool = False) -> Subscriber | Non
     if lock:
         session.flush()  # changes made in this transaction first (the pipeline runs without autoflush)
         query = query.with_for_update().execution_options(populate_existing=True)
-    cache: dict[str, Subscriber | None] | None = session.info.get(_CACHE)
     if cache is None:
         return session.scalar(query)
-    if lock or address not in cache:
-        cache[address] = session.scalar(query)
-    return cache[address]
+    if lock or address not in cache.by_email:
+        cache.by_email[address] = session.scalar(query)
+    return cache.by_email[address]
 
 
-def _new(session: Session, address: str, name: str, status: Status) -> Subscriber:
+def _new(
+    session: Session, address: str, name: str, status: Status, cache: SubscriberCache | None = None
+) -> Subscriber:
     subscriber = Subscriber(email=address, name=name, status=status, created_at=utcnow(), updated_at=utcnow())
     session.add(subscriber)
-    cache: dict[str, Subscriber | None] | None = session.info.get(_CACHE)
     if cache is not None:
-        cache[address] = subscriber
+        cache.by_email[address] = subscriber
     return subscriber
 
 
 def subscribe(
-    session: Session, email: str, name: str, evidence: Evidence, *, confirm_first: bool
+    session: Session,
+    email: str,
+    name: str,
+    evidence: Evidence,
+    *,
+    confirm_first: bool,
+    cache: SubscriberCache | None = None,
 ) -> SubscribeOutcome:
     """The address's owner asked to join. Re-joining after leaving is allowed: the request is new consent."""
     address = normalize_address(email)
-    subscriber = get(session, address, lock=True)
+    subscriber = get(session, address, lock=True, cache=cache)
     if subscriber is None:
-        subscriber = _new(session, address, name, Status.PENDING)
+        subscriber = _new(session, address, name, Status.PENDING, cache)
         old_status = None
     else:
         old_status = subscriber.status
@@ -120,12 +132,14 @@ def subscribe(
     return SubscribeOutcome.ACTIVATED
 
 
-def confirm(session: Session, email: str, evidence: Evidence) -> ConfirmOutcome:
+def confirm(
+    session: Session, email: str, evidence: Evidence, *, cache: SubscriberCache | None = None
+) -> ConfirmOutcome:
     """A valid confirmation token for ``email`` came back.
 
     Only a pending address is activated: a token cannot undo an unsubscribe that came after the request.
     """
-    subscriber = get(session, email, lock=True)
+    subscriber = get(session, email, lock=True, cache=cache)
     if subscriber is None:
         return ConfirmOutcome.NOT_PENDING
     if subscriber.status == Status.ACTIVE:
@@ -136,8 +150,10 @@ def confirm(session: Session, email: str, evidence: Evidence) -> ConfirmOutcome:
     return ConfirmOutcome.ACTIVATED
 
 
-def unsubscribe(session: Session, email: str, evidence: Evidence) -> UnsubscribeOutcome:
-    subscriber = get(session, email, lock=True)
+def unsubscribe(
+    session: Session, email: str, evidence: Evidence, *, cache: SubscriberCache | None = None
+) -> UnsubscribeOutcome:
+    subscriber = get(session, email, lock=True, cache=cache)
     if subscriber is None or subscriber.status not in {Status.ACTIVE, Status.PENDING}:
         return UnsubscribeOutcome.NOT_SUBSCRIBED
     change_status(session, subscriber, Status.UNSUBSCRIBED, "unsubscribed", evidence, subscriber.status)

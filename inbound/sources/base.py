@@ -1,16 +1,37 @@
-"""The protocol every mail source implements, and the folder each route is filed in."""
+"""The protocol every mail source implements, what it delivers (``Item``) and gets back (``Outcome``), and
+the folder each route is filed in."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.settings import FolderSettings
 
 from ..classify import Route
-from ..pipeline import Item
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One message as a source delivers it. ``ref`` names it at the source (e.g. an IMAP UID)."""
+
+    raw: bytes
+    source: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the pipeline did with one item: the stored row and its route (``duplicate``: stored before)."""
+
+    ref: str | None
+    row_id: int
+    route: Route
+    reason: str
+    duplicate: bool = False
 
 
 class SourceUnavailable(KulturklusterError):

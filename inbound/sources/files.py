@@ -9,7 +9,7 @@ from pathlib import Path
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 
-from ..pipeline import Item
+from .base import Item
 
 
 class InboundPathError(KulturklusterError):

@@ -21,8 +21,7 @@ from kulturkluster.settings import FolderSettings, ImapAuth, ImapSettings, Secur
 from kulturkluster.texts import t
 
 from ..classify import Route
-from ..pipeline import Item
-from .base import SourceUnavailable, folder_for
+from .base import Item, SourceUnavailable, folder_for
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,7 @@ from pathlib import Path
 from kulturkluster.settings import FolderSettings
 
 from ..classify import Route
-from ..pipeline import Item
-from .base import folder_for
+from .base import Item, folder_for
 
 _SUBDIRS = ("tmp", "new", "cur")
 

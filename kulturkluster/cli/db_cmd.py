@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from inbound.backfill import backfill_cases
 from kulturkluster import migrate
 from kulturkluster.texts import t
 
@@ -19,5 +20,5 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     with services(check_schema=False) as svc:
         migrate.upgrade(svc.db, revision)
         console.print(t("cli.db_upgraded", url=svc.db.engine.url.render_as_string(hide_password=True)))
-        if revision == "head" and (opened := svc.pipeline.backfill_cases()):
+        if revision == "head" and (opened := backfill_cases(svc.pipeline)):
             console.print(t("cli.cases_backfilled", count=opened))

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from inbound import reroute, store
 from inbound.classify import Route
 from inbound.models import InboundMessage
-from inbound.pipeline import Outcome
+from inbound.sources.base import Outcome
 from inbound.sources.files import check_paths, iter_items
 from kulturkluster.texts import t
 

@@ -22,7 +22,7 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from inbound.classify import Route
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster import accounts
 from kulturkluster.accounts import Role
 from kulturkluster.db import Database

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from inbound.pipeline import Item, Outcome, Pipeline
+from inbound.pipeline import Pipeline
+from inbound.sources.base import Item, Outcome
 from inbound.sources.imap import ImapSource
 from kulturkluster.cli import main
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from inbound.classify import Route
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster.wiring import Services
 from subscribers import service
 from subscribers.models import ConsentEvent, Status, Subscriber

@@ -18,8 +18,9 @@ from cases import search as case_search
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import Case, CaseAttachment, CaseMessage, CaseStatus
+from inbound.backfill import backfill_cases
 from inbound.classify import Route
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
 from tests.conftest import mail_bytes, reply_parts
@@ -238,8 +239,8 @@ def test_mail_filed_before_the_case_store_gets_its_case(svc: Services, smtp: Smt
     with svc.db.unit_of_work() as session:  # as if it had been handled before cases existed
         session.execute(delete(CaseMessage))
         session.execute(delete(Case))
-    assert svc.pipeline.backfill_cases() == 1
-    assert svc.pipeline.backfill_cases() == 0
+    assert backfill_cases(svc.pipeline) == 1
+    assert backfill_cases(svc.pipeline) == 0
     with svc.db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
     svc.flush_outbox()
@@ -285,3 +286,33 @@ def test_search_finds_swedish_word_forms(svc: Services) -> None:
         case_service.add_note(session, case, "Tipsade om Kulturhuset", "elin")
     with svc.db.unit_of_work() as session:
         assert [c.subject for c in case_search.search(session, "kulturhuset")] == ["Lokal"]
+
+
+def test_a_reply_to_a_message_earlier_in_the_same_batch_joins_its_case(svc: Services) -> None:
+    question = make_mail("Fråga om lokal", sender=ACTOR, message_id="b1@teater")
+    reply = make_mail(
+        "Re: Fråga om lokal", sender=ACTOR, message_id="b2@teater", headers={"In-Reply-To": "<b1@teater>"}
+    )
+    assert run(svc, question, reply) == [Route.NEW_CASE, Route.CASE_REPLY]
+    [reference] = references(svc)
+    assert the_case(svc, reference)[1] == 2
+
+
+def test_a_reply_to_a_sibling_whose_handling_failed_opens_its_own_case(
+    svc: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = case_service.add_inbound
+
+    def failing(session: object, case: Case, inbound: case_service.InboundMail, files: object) -> object:
+        if inbound.message_id == "f1@teater":
+            raise RuntimeError("disk full")
+        return original(session, case, inbound, files)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(case_service, "add_inbound", failing)
+    question = make_mail("Fråga", sender=ACTOR, message_id="f1@teater")
+    reply = make_mail(
+        "Re: Fråga", sender=ACTOR, message_id="f2@teater", headers={"In-Reply-To": "<f1@teater>"}
+    )
+    assert run(svc, question, reply) == [Route.QUARANTINE, Route.CASE_REPLY]
+    [reference] = references(svc)
+    assert the_case(svc, reference)[1] == 1

@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from inbound.models import InboundMessage, MailboxState
-from inbound.pipeline import Item
 from inbound.runner import Runner, RunStats
-from inbound.sources.base import SourceUnavailable
+from inbound.sources.base import Item, SourceUnavailable
 from kulturkluster.wiring import Services
 from mailer.retry import Backoff
 from subscribers import service

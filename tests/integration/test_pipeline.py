@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from inbound.classify import Route
 from inbound.models import InboundMessage
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from inbound.store import digests
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
@@ -233,10 +233,10 @@ def test_failing_handler_quarantines_one_message_and_reprocess_recovers(
     svc = services_factory(smtp=smtp_settings(smtp))
     original = svc.system_mailer.answer
 
-    def broken(session: Any, answer: Any) -> None:
+    def broken(session: Any, answer: Any, *counts: Any) -> None:  # counts: a batch's cap counts
         if answer.to_address == "anna@example.se":
             raise RuntimeError("template store offline")
-        original(session, answer)
+        original(session, answer, *counts)
 
     monkeypatch.setattr(svc.system_mailer, "answer", broken)
     routes = run(
@@ -360,3 +360,34 @@ def test_large_messages_are_parsed_in_a_worker_and_a_slow_one_cannot_hold_up_the
     )
     assert [o.route for o in outcomes] == [Route.QUARANTINE, Route.SUBSCRIBE, Route.QUARANTINE]
     assert "took more than" in outcomes[0].reason
+
+
+def test_a_batch_asks_the_database_a_handful_of_times_however_large(
+    services_factory: Factory, smtp: SmtpServer
+) -> None:
+    """The batch cache loads subscribers, contacts and answer counts once per batch, not per mail."""
+    from sqlalchemy import event
+
+    svc = services_factory(smtp=smtp_settings(smtp))
+    selects: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    def batch_selects(start: int, size: int) -> int:
+        selects.clear()
+        svc.pipeline.process(
+            [
+                Item(make_mail("Fråga", sender=f"p{n}@example.se", message_id=f"p{n}@x"), "t")
+                for n in range(start, start + size)
+            ]
+        )
+        return len(selects)
+
+    event.listen(svc.db.engine, "before_cursor_execute", count)
+    try:
+        batch_selects(0, 3)  # the first batch of a year creates its reference counter
+        assert batch_selects(100, 5) == batch_selects(200, 40)
+    finally:
+        event.remove(svc.db.engine, "before_cursor_execute", count)

@@ -12,7 +12,7 @@ from cases import store as case_store
 from cases.models import Case, CaseAttachment, CaseStatus, Contact
 from cases.reports import case_report
 from inbound.models import InboundMessage
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster import privacy
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from inbound.classify import Route
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster.wiring import Services
 from mailer import campaigns
 from mailer.models import OutgoingMessage

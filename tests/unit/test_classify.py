@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cases.threading import Action, Match
+from cases.thread_match import Action, Match
 from inbound.classify import RULES, ClassifyContext, Route, classify
 from inbound.parse import UnparseableMail, parse
 from tests.conftest import MAIL_DIR, ORG_ADDRESS

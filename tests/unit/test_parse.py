@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inbound.parse import UnparseableMail, decode_text, parse
+from inbound.headers import decode_text
+from inbound.parse import UnparseableMail, parse
 from tests.conftest import mail_bytes
 
 
@@ -107,3 +108,40 @@ def test_broken_headers_degrade_instead_of_raising() -> None:
     assert mail.from_address is None
     assert mail.date is None
     assert mail.subject.startswith("=?utf-8?q?")
+
+
+def test_attachments_come_out_of_the_one_parse_with_their_bytes() -> None:
+    mail = parse(mail_bytes("new_case__attachment_rfc2231.eml"))
+    [attachment] = mail.attachments
+    assert attachment.data.startswith(b"%PDF") and attachment.size == len(attachment.data)
+
+
+def test_a_bounce_returns_our_headers_for_the_token_search() -> None:
+    raw = (
+        b"From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered\r\nMessage-ID: <dsn@mx>\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+        b"--r\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n"
+        b"--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
+        b"Final-Recipient: rfc822; a@example.se\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        b"--r\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <kkc-a.b.c@kk.test>\r\n--r--\r\n"
+    )
+    mail = parse(raw)
+    texts = "\n".join(mail.bounce_texts())
+    assert "<kkc-a.b.c@kk.test>" in texts and "Final-Recipient: rfc822; a@example.se" in texts
+    assert "Message-ID: <dsn@mx>" in texts and "Failed." in texts
+    assert mail.attachments == ()  # the returned parts are not attachments
+
+
+def test_staff_pages_decode_headers_as_the_pipeline_does() -> None:
+    from inbound.headers import header_values
+
+    for name in ("subscribe__latin1_encoded_word.eml", "subscribe__raw_8bit_cp1252_subject.eml"):
+        raw = mail_bytes(name)
+        [(_, subject)] = header_values(raw, ["Subject"])
+        assert subject == parse(raw).subject
+    raw = b"Received: a\r\nreceived: b\r\nSubject: =?utf-8?q?Hej_p=C3=A5?=\r\n\r\nSubject: not a header\r\n"
+    assert header_values(raw, ["Subject", "Received"]) == [
+        ("Subject", "Hej på"),
+        ("Received", "a"),
+        ("Received", "b"),
+    ]

@@ -17,7 +17,7 @@ from cases import replies
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage, CaseStatus
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster import accounts
 from kulturkluster.accounts import Role
 from kulturkluster.db import utcnow

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from cases.models import Case
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster.wiring import Services
 from tests.integration.test_pipeline import make_mail
 

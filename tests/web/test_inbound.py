@@ -15,7 +15,7 @@ from cases import store as case_store
 from cases.models import Case
 from inbound.classify import Route
 from inbound.models import InboundMessage
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster.cli import app as cli_app
 from kulturkluster.wiring import Services
 from mailer.models import OutgoingMessage

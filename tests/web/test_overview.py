@@ -12,7 +12,7 @@ from cases import service as case_service
 from cases import store as case_store
 from cases.models import CaseStatus
 from inbound.models import MailboxState
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
 from mailer.campaign_models import Delivery, DeliveryStatus

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cases.models import Case
-from inbound.pipeline import Item
+from inbound.sources.base import Item
 from kulturkluster import accounts
 from kulturkluster.wiring import Services
 from subscribers import bounces, service, staff_actions

@@ -5,9 +5,7 @@ The page calls the same functions as ``kulturkluster inbound list|show|reprocess
 
 from __future__ import annotations
 
-import email.policy
 from dataclasses import dataclass
-from email.parser import BytesHeaderParser
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -18,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from cases.models import Case, CaseMessage
 from inbound import reroute, store
 from inbound.classify import Route as MailRoute
+from inbound.headers import header_values
 from inbound.models import InboundMessage
 from kulturkluster.texts import SV, t
 from mailer.models import OutgoingMessage
@@ -49,20 +48,8 @@ SUMMARY_HEADERS = (
 
 
 def header_summary(raw: bytes) -> list[tuple[str, str]]:
-    """The headers staff care about, decoded (RFC 2047), from the header block only."""
-    end = raw.find(b"\r\n\r\n")
-    end = raw.find(b"\n\n") if end < 0 else end
-    block = raw[: end if 0 <= end < 256_000 else 256_000]
-    parsed = BytesHeaderParser(policy=email.policy.default).parsebytes(block)
-    found: list[tuple[str, str]] = []
-    for name in SUMMARY_HEADERS:
-        for value in parsed.get_all(name) or []:
-            try:
-                text = str(value)
-            except Exception:  # a header the parser cannot decode: show it as it came
-                text = repr(value)
-            found.append((name, " ".join(text.split())[:2000]))
-    return found
+    """The headers staff care about, decoded as the pipeline decodes them, from the header block only."""
+    return [(name, value[:2000]) for name, value in header_values(raw, SUMMARY_HEADERS)]
 
 
 @dataclass(frozen=True, slots=True)

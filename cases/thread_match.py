@@ -4,6 +4,9 @@ Order: our own Message-IDs (they carry a signed case token), then In-Reply-To/Re
 stored Message-ID, then a ``[KK-2026-0042]`` tag in the subject, but only from someone who already takes
 part in that case (anyone can type a tag). A match with a case closed long ago opens a new case that
 follows it; a recently closed case is reopened.
+
+A mail may also answer a message that arrived in the same batch and is not stored as case mail yet: a
+``SiblingMatch`` names that message, and the batch resolves it to the case the message joined.
 """
 
 from __future__ import annotations
@@ -40,10 +43,30 @@ class Candidates:
 
 @dataclass(frozen=True, slots=True)
 class Match:
+    """A stored case the mail threads into, and what to do with it."""
+
     case_id: int
     reference: str
     action: Action
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiblingMatch:
+    """The mail answers ``message_id``, a message earlier in the same batch that goes to a case.
+
+    That case may not exist yet when the mail is routed (the sibling's handler opens it), so the handler
+    looks it up by the sibling's Message-ID. ``otherwise`` is what the store found, used if the sibling's
+    handling failed and it joined no case.
+    """
+
+    message_id: str
+    otherwise: Match | None = None
+    action: Action = Action.APPEND
+    reason: str = "answers a message earlier in this batch"
+
+
+CaseMatch = Match | SiblingMatch
 
 
 def decide(candidates: Candidates, sender: str, now: datetime, reopen_window: timedelta) -> Match | None:
