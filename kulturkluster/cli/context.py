@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from kulturkluster import migrate
 from kulturkluster.errors import KulturklusterError
@@ -16,13 +16,17 @@ class DatabaseNotCurrent(KulturklusterError):
 
 
 @contextmanager
-def services(*, check_schema: bool = True) -> Iterator[Services]:
-    """The services for one command; mail a command queues leaves right after its transaction commits."""
+def services(*, check_schema: bool = True, send_after_commit: bool = True) -> Iterator[Services]:
+    """The services for one command; mail a command queues leaves right after its transaction commits.
+
+    The long-running loops (``inbound run``, ``mailer run``, ``serve``) pass ``send_after_commit=False``:
+    they flush on their own rounds (the inbound runner after each batch is committed and filed).
+    """
     built = build()
     try:
         if check_schema and not migrate.is_current(built.db):
             raise DatabaseNotCurrent(t("db.not_current"))
-        with built.sending():
+        with built.sending() if send_after_commit else nullcontext():
             yield built
     finally:
         built.close()

@@ -47,7 +47,7 @@ def run(
     once: Annotated[bool, typer.Option("--once", help="Handle what is waiting, then exit.")] = False,
 ) -> None:
     """Read the configured mailbox (IMAP or Maildir): handle, answer and file every new message."""
-    with services() as svc:
+    with services(send_after_commit=False) as svc:  # the runner sends after each batch is filed
         stop = threading.Event()
         install_stop_handlers(stop)
         runner = svc.make_runner(svc.make_source())

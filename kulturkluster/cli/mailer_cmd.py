@@ -34,7 +34,7 @@ def run(
     """
     stop = threading.Event()
     install_stop_handlers(stop)
-    with services() as svc:
+    with services(send_after_commit=False) as svc:  # it flushes the outbox on its rounds
         sender = svc.make_sender()
         bar = Progress(
             TextColumn("[bold]{task.description}"),

@@ -27,7 +27,7 @@ def serve(
 ) -> None:
     """Run the whole service in one process until stopped (Ctrl-C, SIGTERM): read the mailbox, handle and
     answer mail, send newsletters within the relay's limits, and serve the web pages."""
-    with services() as svc:
+    with services(send_after_commit=False) as svc:  # each part flushes on its own rounds
         if svc.settings.uses_default_secret:
             log.warning("KK_SECRET_KEY is the insecure default: set a long random value before real use")
         source = svc.make_source()
