@@ -53,16 +53,22 @@ def header_summary(raw: bytes) -> list[tuple[str, str]]:
     end = raw.find(b"\r\n\r\n")
     end = raw.find(b"\n\n") if end < 0 else end
     block = raw[: end if 0 <= end < 256_000 else 256_000]
-    parsed = BytesHeaderParser(policy=email.policy.default).parsebytes(block)
+    items = list(BytesHeaderParser(policy=email.policy.default).parsebytes(block).raw_items())
     found: list[tuple[str, str]] = []
+    # From the raw items, each header object built on its own: one that cannot be built (a display name
+    # that decodes to CR/LF makes the parser raise) must not take the whole page down.
     for name in SUMMARY_HEADERS:
-        for value in parsed.get_all(name) or []:
-            try:
-                text = str(value)
-            except Exception:  # a header the parser cannot decode: show it as it came
-                text = repr(value)
-            found.append((name, " ".join(text.split())[:2000]))
+        for key, value in items:
+            if key.lower() == name.lower():
+                found.append((name, " ".join(_decoded(name, value).split())[:2000]))
     return found
+
+
+def _decoded(name: str, value: str) -> str:
+    try:
+        return str(email.policy.default.header_factory(name, value))
+    except Exception:  # a header the parser cannot decode: show it as it came
+        return value
 
 
 @dataclass(frozen=True, slots=True)
