@@ -1,7 +1,8 @@
 """Staff accounts: local users with argon2 password hashes and a role (``admin`` or ``staff``).
 
-A session remembers the account's ``session_version``; changing the password or disabling the account
-bumps it, so every session made before ends at once.
+A login is a ``StaffSession`` row (see ``kulturkluster.staff_sessions``); it remembers the account's
+``session_version``. Changing the password, the role or disabling the account bumps the version and
+revokes every session row, so every session made before ends at once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from subscribers.address import InvalidAddress, normalize_address
@@ -59,6 +60,31 @@ class StaffUser(Base):
     @property
     def display_name(self) -> str:
         return self.name or self.username
+
+
+class StaffSession(Base):
+    """One login. The browser's cookie carries a random token; the row is keyed by the token's SHA-256,
+    so the table alone lets nobody in. Logout sets ``revoked_at``; so does anything that ends all of an
+    account's sessions."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    session_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+def end_sessions(session: Session, user: StaffUser) -> None:
+    """Every session of ``user`` ends now (a new password, a disabled account, another role)."""
+    user.session_version += 1
+    session.execute(
+        update(StaffSession)
+        .where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def _check_password(password: str) -> None:
@@ -154,7 +180,7 @@ def add(
 def set_password(session: Session, user: StaffUser, password: str) -> None:
     _check_password(password)
     user.password_hash = _HASHER.hash(password)
-    user.session_version += 1
+    end_sessions(session, user)
 
 
 def set_active(session: Session, user: StaffUser, active: bool, *, acting: StaffUser | None = None) -> None:
@@ -165,7 +191,7 @@ def set_active(session: Session, user: StaffUser, active: bool, *, acting: Staff
     if not active:
         _keep_an_admin(session, user, acting, own_key="accounts.disable_self")
     user.active = active
-    user.session_version += 1
+    end_sessions(session, user)
 
 
 def set_role(session: Session, user: StaffUser, role: Role, *, acting: StaffUser | None = None) -> None:
@@ -175,23 +201,35 @@ def set_role(session: Session, user: StaffUser, role: Role, *, acting: StaffUser
     if role is not Role.ADMIN and user.is_admin:
         _keep_an_admin(session, user, acting, own_key="accounts.demote_self")
     user.role = role
-    user.session_version += 1
+    end_sessions(session, user)
 
 
 def all_users(session: Session) -> list[StaffUser]:
     return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
 
 
-def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
-    """The active account with this name and password, or None; takes as long either way."""
-    user = find(session, username)
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; with no hash (no such account) a dummy is checked, so a wrong name
+    costs as long as a wrong password. Pure CPU: callers run it outside any transaction."""
     try:
-        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _HASHER.verify(password_hash or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
-        return None
+        return False
+    return password_hash is not None
+
+
+def logged_in(user: StaffUser, password: str) -> None:
+    """Record a successful login (and upgrade the hash when argon2's parameters have grown)."""
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
     user.last_login_at = utcnow()
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
+    """The active account with this name and password, or None; takes as long either way."""
+    user = find(session, username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        return None
+    logged_in(user, password)
     return user

@@ -259,6 +259,17 @@ class DkimSettings(BaseModel):
         return bool(self.selector and self.private_key_file and self.domain)
 
 
+class WebSettings(BaseModel):
+    """The staff app."""
+
+    session_max_age_hours: float = Field(
+        12.0,
+        gt=0,
+        description="A staff login lasts this many hours from the moment of login, used or not; then "
+        "the person logs in again.",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of the service. Environment: ``KK_<KEY>`` or ``KK_<GROUP>__<KEY>``."""
 
@@ -301,6 +312,7 @@ class Settings(BaseSettings):
     cases: CaseSettings = Field(default_factory=CaseSettings)
     mailer: MailerSettings = Field(default_factory=MailerSettings)
     dkim: DkimSettings = Field(default_factory=DkimSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

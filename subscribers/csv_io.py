@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from kulturkluster.csv_cells import spreadsheet_cell
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 
@@ -86,11 +87,12 @@ def read_subscriber_csv(data: bytes) -> CsvContent:
 
 
 def csv_lines(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    """CSV lines, one at a time, so an export of any size streams."""
+    """CSV lines, one at a time, so an export of any size streams. Every CSV we write goes through here,
+    so no cell is ever a spreadsheet formula (``spreadsheet_cell``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in itertools.chain([header], rows):
-        writer.writerow(["" if value is None else str(value) for value in row])
+        writer.writerow([spreadsheet_cell(value) for value in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -23,8 +23,6 @@ from .service import Evidence, ImportResult, UnsubscribeOutcome
 
 IMPORTABLE = (Status.ACTIVE, Status.PENDING, Status.UNSUBSCRIBED)
 MAX_EVIDENCE = 2000
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class StatusNotImportable(KulturklusterError):
@@ -109,15 +107,9 @@ def import_csv(
 
 
 def export_lines(session: Session, status: Status | None = None) -> Iterator[str]:
-    """The list as CSV lines (EXPORT_COLUMNS), streamed; a name is never a spreadsheet formula."""
-    rows = ([_cell(getattr(s, c)) for c in EXPORT_COLUMNS] for s in service.iter_subscribers(session, status))
+    """The list as CSV lines (EXPORT_COLUMNS), streamed; a name is never a spreadsheet formula (csv_lines)."""
+    rows = ([getattr(s, c) for c in EXPORT_COLUMNS] for s in service.iter_subscribers(session, status))
     return csv_lines(EXPORT_COLUMNS, rows)
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 # -- search ------------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -15,12 +14,12 @@ from kulturkluster.wiring import Services
 from .headers import SecurityHeadersMiddleware
 from .pages import STATIC_DIR, STATIC_PATH, Pages
 from .public import PublicPages
+from .session_cookie import SessionCookieMiddleware
 from .staff import staff_routes
 from .staff.auth import LoginLimiter
 
 # The largest form is a CSV import in the staff app.
 MAX_BODY_BYTES = 25 * 1024 * 1024
-SESSION_HOURS = 12
 
 
 def create_app(services: Services, limiter: LoginLimiter | None = None) -> Starlette:
@@ -38,11 +37,10 @@ def create_app(services: Services, limiter: LoginLimiter | None = None) -> Starl
             Middleware(SecurityHeadersMiddleware),
             # Signed (itsdangerous), HttpOnly, SameSite=Lax; Secure when the app is served over https.
             Middleware(
-                SessionMiddleware,
+                SessionCookieMiddleware,
                 secret_key=settings.secret_key.get_secret_value(),
-                session_cookie="kk_session",
-                max_age=SESSION_HOURS * 3600,
-                same_site="lax",
+                cookie="kk_session",
+                max_age=max(1, int(settings.web.session_max_age_hours * 3600)),
                 https_only=settings.public_url.lower().startswith("https://"),
             ),
         ],

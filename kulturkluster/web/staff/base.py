@@ -14,24 +14,28 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from kulturkluster import staff_sessions
 from kulturkluster.accounts import Role, StaffUser
 from kulturkluster.errors import KulturklusterError
+from kulturkluster.staff_sessions import Login
 from kulturkluster.texts import t
 from kulturkluster.wiring import Services
 
 from ..pages import Pages
+from ..session_cookie import EXPIRES_KEY
 
 log = logging.getLogger(__name__)
 
@@ -180,17 +184,34 @@ async def csrf_ok(request: Request, form: FormData | None) -> bool:
     return isinstance(expected, str) and isinstance(sent, str) and secrets.compare_digest(expected, sent)
 
 
-def _load_user(services: Services, request: Request) -> CurrentUser | None:
-    from kulturkluster import accounts  # noqa: PLC0415 - keeps this module importable without the models
+SESSION_KEY = "sid"  # the server-side session's token (kulturkluster.staff_sessions)
 
-    uid, version = request.session.get("uid"), request.session.get("v")
-    if not isinstance(uid, int):
+
+def session_max_age(services: Services) -> timedelta:
+    return timedelta(hours=services.settings.web.session_max_age_hours)
+
+
+def begin_session(request: Request, login: Login) -> None:
+    """This browser is now logged in as ``login``: a fresh cookie (no fixation) that ends with it."""
+    request.session.clear()
+    request.session.update({SESSION_KEY: login.token, EXPIRES_KEY: int(login.expires_at.timestamp())})
+
+
+def keep_logged_in(req: StaffRequest, session: Session, user: StaffUser) -> None:
+    """After ``accounts.end_sessions`` on one's own account: this browser stays logged in, on a new
+    session that ends when the old one would have; every other session of the account has ended."""
+    token = req.request.session.get(SESSION_KEY)
+    login = staff_sessions.renew(session, str(token), user, session_max_age(req.services))
+    req.request.session[SESSION_KEY] = login.token
+
+
+def _load_user(services: Services, request: Request) -> CurrentUser | None:
+    token = request.session.get(SESSION_KEY)
+    if not isinstance(token, str):
         return None
     with services.db.unit_of_work() as session:
-        user = session.get(accounts.StaffUser, uid)
-        if user is None or not user.active or user.session_version != version:
-            return None
-        return CurrentUser.of(user)
+        user = staff_sessions.resume(session, token, session_max_age(services))
+        return CurrentUser.of(user) if user is not None else None
 
 
 def _handle(handler: Handler, req: StaffRequest) -> Response:
@@ -202,7 +223,8 @@ def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> End
     async def endpoint(request: Request) -> Response:
         user = await run_in_threadpool(_load_user, services, request)
         if user is None:
-            request.session.pop("uid", None)
+            request.session.pop(SESSION_KEY, None)
+            request.session.pop(EXPIRES_KEY, None)
             target = f"{LOGIN_PATH}?next={quote(request.url.path)}"
             if request.headers.get("hx-request") == "true" or request.method not in SAFE_METHODS:
                 return Response(t("web.login_needed"), status_code=401, headers={"HX-Redirect": target})

@@ -18,7 +18,7 @@ from kulturkluster.accounts import StaffUser
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 
-from .base import APP_PREFIX, Pagebuilder, StaffRequest, local
+from .base import APP_PREFIX, Pagebuilder, StaffRequest, keep_logged_in, local
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def set_password(req: StaffRequest) -> Response:
             user = _target(session, req)
             accounts.set_password(session, user, password)
             if user.id == req.user.id:  # keep this browser logged in; every other session ends
-                req.request.session["v"] = user.session_version
+                keep_logged_in(req, session, user)
                 return t("web.users.own_password_set")
             return t("accounts.password_set", username=user.username)
 
