@@ -52,6 +52,11 @@ class ImapAuth(StrEnum):
     XOAUTH2 = "xoauth2"
 
 
+class SmtpAuth(StrEnum):
+    LOGIN = "login"
+    XOAUTH2 = "xoauth2"
+
+
 class OrgSettings(BaseModel):
     name: str = Field("Kulturkluster Sörmland", description="The organisation's name, shown in every mail.")
     address: str = Field(
@@ -146,6 +151,20 @@ class SmtpSettings(BaseModel):
     username: str = Field("", description="AUTH user; empty means no AUTH.")
     password: SecretStr = Field(SecretStr(""), description="AUTH password.")
     security: Security = Field(Security.STARTTLS, description="`none`, `starttls` or `tls`.")
+    auth: SmtpAuth = Field(
+        SmtpAuth.LOGIN,
+        description="`login` (username and password), or `xoauth2` for Microsoft 365: an access token for "
+        "the mailbox in `username`, from the oauth_* keys.",
+    )
+    oauth_tenant: str = Field(
+        "", description="Microsoft 365: directory (tenant) id. Default KK_IMAP__OAUTH_TENANT."
+    )
+    oauth_client_id: str = Field(
+        "", description="Microsoft 365: application (client) id. Default KK_IMAP__OAUTH_CLIENT_ID."
+    )
+    oauth_client_secret: SecretStr = Field(
+        SecretStr(""), description="Microsoft 365: client secret. Default KK_IMAP__OAUTH_CLIENT_SECRET."
+    )
     timeout: float = Field(60.0, description="Socket timeout in seconds.")
     outbox: Path | None = Field(
         None,
@@ -158,6 +177,16 @@ class SmtpSettings(BaseModel):
         if self.port is not None:
             return self.port
         return {Security.TLS: 465, Security.STARTTLS: 587, Security.NONE: 25}[self.security]
+
+
+class OAuthSettings(BaseModel):
+    """Where access tokens come from (shared by IMAP and SMTP)."""
+
+    authority: str = Field(
+        "https://login.microsoftonline.com",
+        description="Microsoft Entra authority host; another for a national cloud (e.g. "
+        "`https://login.microsoftonline.us`).",
+    )
 
 
 class SubscribeSettings(BaseModel):
@@ -296,6 +325,7 @@ class Settings(BaseSettings):
     folders: FolderSettings = Field(default_factory=FolderSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    oauth: OAuthSettings = Field(default_factory=OAuthSettings)
     subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
     auto_answers: AutoAnswerSettings = Field(default_factory=AutoAnswerSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
@@ -330,6 +360,16 @@ class Settings(BaseSettings):
             self.smtp.outbox = self.data_dir / "mail" / "outbox"
         if self.cases.attachments_dir is None:
             self.cases.attachments_dir = self.data_dir / "attachments"
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_oauth_from_imap(self) -> Settings:
+        # Sending and reading the same Microsoft 365 mailbox normally uses one app registration.
+        smtp, imap = self.smtp, self.imap
+        smtp.oauth_tenant = smtp.oauth_tenant or imap.oauth_tenant
+        smtp.oauth_client_id = smtp.oauth_client_id or imap.oauth_client_id
+        if not smtp.oauth_client_secret.get_secret_value():
+            smtp.oauth_client_secret = imap.oauth_client_secret
         return self
 
     @property

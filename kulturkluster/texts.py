@@ -27,6 +27,30 @@ SV: dict[str, str] = {
     "imap.login_failed": "Inloggningen till IMAP-servern {host} misslyckades för {user}. Kontrollera "
     "KK_IMAP__USERNAME och KK_IMAP__PASSWORD.",
     "imap.oauth_failed": "Kunde inte hämta en OAuth-token från Microsoft: {error}",
+    "oauth.failed": "Kunde inte hämta en OAuth-token från Microsoft: {error}. {hint}",
+    "oauth.missing": "OAuth (xoauth2) behöver inställningarna {settings}.",
+    "oauth.unreachable": "Kunde inte nå Microsofts inloggningstjänst {authority}: {error}. Kontrollera "
+    "KK_OAUTH__AUTHORITY, tenant-id och nätverket (brandvägg, proxy).",
+    "oauth.hint_secret": "Klienthemligheten stämmer inte: kontrollera KK_{group}__OAUTH_CLIENT_SECRET (värdet, "
+    "inte hemlighetens id) under Certificates & secrets i appregistreringen.",
+    "oauth.hint_secret_expired": "Klienthemligheten har gått ut: skapa en ny under Certificates & secrets och "
+    "sätt KK_{group}__OAUTH_CLIENT_SECRET.",
+    "oauth.hint_client_id": "Appen finns inte i katalogen: kontrollera KK_{group}__OAUTH_CLIENT_ID "
+    "(Application (client) ID) och KK_{group}__OAUTH_TENANT.",
+    "oauth.hint_tenant": "Katalogen finns inte: kontrollera KK_{group}__OAUTH_TENANT (Directory (tenant) ID) och "
+    "KK_OAUTH__AUTHORITY.",
+    "oauth.hint_scope": "Appen saknar behörighet för Exchange Online: lägg till API-behörigheterna "
+    "IMAP.AccessAsApp och SMTP.SendAsApp (Office 365 Exchange Online) och ge administratörsmedgivande.",
+    "oauth.hint_consent": "Administratörsmedgivande saknas: Grant admin consent för IMAP.AccessAsApp och "
+    "SMTP.SendAsApp i appregistreringen.",
+    "oauth.hint_disabled": "Appen är inaktiverad i Entra ID: aktivera den eller byt KK_{group}__OAUTH_CLIENT_ID.",
+    "smtp.oauth_refused": "SMTP-servern {host} godtog inte OAuth-token för {user} ({error}). Kontrollera att "
+    "appen har SMTP.SendAsApp med administratörsmedgivande, att Exchange-administratören har kört "
+    "New-ServicePrincipal och Add-MailboxPermission för brevlådan, och att SMTP AUTH är påslaget för den "
+    "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false).",
+    "imap.oauth_refused": "IMAP-servern {host} godtog inte OAuth-token för {user}. Kontrollera att appen har "
+    "IMAP.AccessAsApp med administratörsmedgivande och att Exchange-administratören har kört "
+    "New-ServicePrincipal och Add-MailboxPermission för brevlådan.",
     "smtp.unreachable": "SMTP-servern {host}:{port} svarar inte: {error}",
     "smtp.auth_failed": "Inloggningen till SMTP-servern {host} misslyckades. Kontrollera KK_SMTP__USERNAME "
     "och KK_SMTP__PASSWORD.",

@@ -23,7 +23,6 @@ from inbound.runner import Backoff, Runner
 from inbound.sources.base import Source
 from inbound.sources.imap import ImapSource
 from inbound.sources.maildir import MaildirSource
-from inbound.sources.oauth import MicrosoftTokenProvider
 from mailer import campaigns
 from mailer.campaign_models import Newsletter
 from mailer.campaigns import Composer
@@ -43,6 +42,7 @@ from subscribers.tokens import ReturnPaths, TokenSigner
 
 from .db import Database, utcnow
 from .errors import ConfigurationError
+from .oauth import OAuthClient, shared_provider
 from .settings import ImapAuth, InboundSource, Settings
 from .texts import t
 
@@ -120,7 +120,7 @@ class Services:
 
         return CampaignSender(
             self.db,
-            transport_factory or (lambda: make_transport(self.settings.smtp)),
+            transport_factory or (lambda: make_transport(self.settings.smtp, self.settings.oauth)),
             self.newsletter_messages,
             SenderConfig(
                 limits=self.limits,
@@ -162,7 +162,7 @@ class Services:
     @property
     def transport(self) -> Transport:
         if self._transport is None:
-            self._transport = make_transport(self.settings.smtp)
+            self._transport = make_transport(self.settings.smtp, self.settings.oauth)
         return self._transport
 
     def flush_outbox(self) -> FlushResult:
@@ -180,7 +180,17 @@ class Services:
         if cfg.uses_default_secret:
             # Signed tokens in links and Message-IDs are only as secret as this key.
             raise ConfigurationError(t("settings.secret_required"))
-        provider = MicrosoftTokenProvider(cfg.imap) if cfg.imap.auth is ImapAuth.XOAUTH2 else None
+        provider = None
+        if cfg.imap.auth is ImapAuth.XOAUTH2:
+            imap = cfg.imap
+            client = OAuthClient(
+                imap.oauth_tenant,
+                imap.oauth_client_id,
+                imap.oauth_client_secret.get_secret_value(),
+                cfg.oauth.authority,
+                group="IMAP",
+            )
+            provider = shared_provider(client)
         return ImapSource(
             cfg.imap,
             cfg.folders,

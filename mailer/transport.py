@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Protocol
 
 from kulturkluster.errors import KulturklusterError
-from kulturkluster.settings import Security, SmtpSettings
+from kulturkluster.oauth import OAuthClient, OAuthError, TokenProvider, shared_provider, xoauth2
+from kulturkluster.settings import OAuthSettings, Security, SmtpAuth, SmtpSettings
 from kulturkluster.texts import t
 
 
@@ -60,14 +61,59 @@ class MaildirTransport:
 
 
 class SmtpTransport:
-    """One reused SMTP connection (reconnects when the server dropped it), with STARTTLS/TLS and AUTH."""
+    """One reused SMTP connection (reconnects when the server dropped it), with STARTTLS/TLS and AUTH.
 
-    def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
+    AUTH is LOGIN/PLAIN with a password, or XOAUTH2 with a token from ``token_provider`` (Microsoft 365).
+    A relay that refuses a token gets one fresh token on a new connection before the refusal counts.
+    """
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        ssl_context: ssl.SSLContext | None = None,
+        token_provider: TokenProvider | None = None,
+    ) -> None:
         self.settings = settings
         self._context = ssl_context or ssl.create_default_context()
         self._smtp: smtplib.SMTP | None = None
+        self._tokens = token_provider
 
     def _connect(self) -> smtplib.SMTP:
+        if self.settings.auth is not SmtpAuth.XOAUTH2:
+            return self._open()
+        try:
+            return self._open()
+        except _TokenRefused:
+            assert self._tokens is not None
+            self._tokens.invalidate()  # revoked or stale although not yet expired: one fresh token
+        try:
+            return self._open()
+        except _TokenRefused as exc:
+            # Not the recipient's fault: no code, so senders treat it as the relay being unavailable
+            # (the mail stays queued, nobody's bounce score changes) until the permission is fixed.
+            raise TemporaryFailure(
+                t("smtp.oauth_refused", host=self.settings.host, user=self.settings.username, error=exc)
+            ) from None
+
+    def _authenticate(self, smtp: smtplib.SMTP) -> None:
+        cfg = self.settings
+        if cfg.auth is SmtpAuth.XOAUTH2:
+            if self._tokens is None:
+                raise TemporaryFailure(t("oauth.missing", settings="KK_SMTP__OAUTH_*"))
+            try:
+                token = self._tokens()
+            except OAuthError as exc:  # a configuration problem, not the recipient's: see _connect
+                raise TemporaryFailure(str(exc)) from None
+            # The server answers a bad token with 334 and a JSON error; the empty reply ends the exchange.
+            initial = xoauth2(cfg.username, token)
+            try:
+                smtp.auth("XOAUTH2", lambda challenge=None: initial if challenge is None else "")
+            except smtplib.SMTPAuthenticationError as exc:
+                raise _TokenRefused(exc.smtp_code, _reply_text(exc.smtp_error)) from None
+        elif cfg.username:
+            smtp.login(cfg.username, cfg.password.get_secret_value())
+
+    def _open(self) -> smtplib.SMTP:
         cfg = self.settings
         port = cfg.effective_port
         smtp: smtplib.SMTP | None = None
@@ -80,8 +126,10 @@ class SmtpTransport:
             if cfg.security is Security.STARTTLS:
                 smtp.starttls(context=self._context)
                 smtp.ehlo()
-            if cfg.username:
-                smtp.login(cfg.username, cfg.password.get_secret_value())
+            self._authenticate(smtp)
+        except (_TokenRefused, DeliveryError):
+            _close(smtp)
+            raise
         except smtplib.SMTPAuthenticationError as exc:
             _close(smtp)
             raise PermanentFailure(t("smtp.auth_failed", host=cfg.host), exc.smtp_code) from exc
@@ -174,6 +222,18 @@ def _transaction(
     return refused
 
 
+class _TokenRefused(Exception):
+    """The relay answered AUTH XOAUTH2 with 5xx: the token may be stale, worth one fresh one."""
+
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__(f"{code} {reply}")
+        self.code = code
+
+
+def _reply_text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+
+
 def _close(smtp: smtplib.SMTP | None) -> None:
     if smtp is not None:
         with contextlib.suppress(OSError):
@@ -186,9 +246,23 @@ def _failure(code: int, reply: bytes | str) -> DeliveryError:
     return PermanentFailure(message, code) if 500 <= code < 600 else TemporaryFailure(message, code)
 
 
-def make_transport(settings: SmtpSettings) -> Transport:
+def smtp_oauth_client(settings: SmtpSettings, oauth: OAuthSettings) -> OAuthClient:
+    """The app registration SMTP's XOAUTH2 uses (the KK_SMTP__OAUTH_* keys default to KK_IMAP__OAUTH_*)."""
+    return OAuthClient(
+        settings.oauth_tenant,
+        settings.oauth_client_id,
+        settings.oauth_client_secret.get_secret_value(),
+        oauth.authority,
+        group="SMTP",
+    )
+
+
+def make_transport(settings: SmtpSettings, oauth: OAuthSettings | None = None) -> Transport:
     """SMTP when a relay is configured, otherwise the local outbox Maildir."""
     if settings.host:
-        return SmtpTransport(settings)
+        provider = None
+        if settings.auth is SmtpAuth.XOAUTH2:
+            provider = shared_provider(smtp_oauth_client(settings, oauth or OAuthSettings()))
+        return SmtpTransport(settings, token_provider=provider)
     assert settings.outbox is not None
     return MaildirTransport(settings.outbox)
