@@ -37,6 +37,7 @@ class Security(StrEnum):
 class InboundSource(StrEnum):
     IMAP = "imap"
     MAILDIR = "maildir"
+    LMTP = "lmtp"
 
 
 class ConfirmPolicy(StrEnum):
@@ -82,7 +83,9 @@ class OrgSettings(BaseModel):
 
 class InboundSettings(BaseModel):
     source: InboundSource = Field(
-        InboundSource.MAILDIR, description="Where new mail is read: `imap` (the shared mailbox) or `maildir`."
+        InboundSource.MAILDIR,
+        description="Where new mail is read: `imap` (the shared mailbox), `maildir`, or `lmtp` (the "
+        "organisation's own Postfix delivers to us).",
     )
     maildir: Path | None = Field(
         None,
@@ -143,6 +146,16 @@ class ImapSettings(BaseModel):
         if self.port is not None:
             return self.port
         return 993 if self.security is Security.TLS else 143
+
+
+class LmtpSettings(BaseModel):
+    """The LMTP server that takes mail from the organisation's own mail server (source `lmtp`)."""
+
+    host: str = Field("127.0.0.1", description="Address the LMTP server listens on.")
+    port: int = Field(2424, description="TCP port of the LMTP server.")
+    socket: Path | None = Field(
+        None, description="Listen on this Unix socket instead of host and port (e.g. inside Postfix's spool)."
+    )
 
 
 class SmtpSettings(BaseModel):
@@ -324,6 +337,7 @@ class Settings(BaseSettings):
     inbound: InboundSettings = Field(default_factory=InboundSettings)
     folders: FolderSettings = Field(default_factory=FolderSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
+    lmtp: LmtpSettings = Field(default_factory=LmtpSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     oauth: OAuthSettings = Field(default_factory=OAuthSettings)
     subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)

@@ -22,6 +22,7 @@ from inbound.pipeline import Pipeline, PipelineConfig
 from inbound.runner import Backoff, Runner
 from inbound.sources.base import Source
 from inbound.sources.imap import ImapSource
+from inbound.sources.lmtp import LmtpSource
 from inbound.sources.maildir import MaildirSource
 from mailer import campaigns
 from mailer.campaign_models import Newsletter
@@ -175,6 +176,15 @@ class Services:
         if cfg.inbound.source is InboundSource.MAILDIR:
             assert cfg.inbound.maildir is not None
             return MaildirSource(cfg.inbound.maildir, cfg.folders, cfg.inbound.poll_interval)
+        if cfg.inbound.source is InboundSource.LMTP:
+            if cfg.uses_default_secret:  # real mail arrives: the same rule as for IMAP below
+                raise ConfigurationError(t("settings.secret_required"))
+            return LmtpSource(
+                cfg.lmtp,
+                self.pipeline.process,
+                max_message_bytes=cfg.inbound.max_message_bytes,
+                poll_interval=cfg.inbound.poll_interval,
+            )
         if not cfg.imap.username or not cfg.imap.host:
             raise ConfigurationError(t("settings.imap_incomplete"))
         if cfg.uses_default_secret:
