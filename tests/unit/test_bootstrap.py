@@ -23,7 +23,9 @@ def _checkout(tmp_path: Path) -> Path:
 
 def _ensure(checkout: Path, extras: str = "") -> list[str]:
     subprocess.run(
-        ["bash", "-c", f'set -euo pipefail; . "{BOOTSTRAP}"; ensure_venv "{extras}"'], cwd=checkout, check=True
+        ["bash", "-c", f'set -euo pipefail; . "{BOOTSTRAP}"; ensure_venv "{extras}"'],
+        cwd=checkout,
+        check=True,
     )
     log = checkout / "pip.log"
     lines = log.read_text().splitlines() if log.exists() else []
