@@ -301,6 +301,14 @@ class DkimSettings(BaseModel):
         return bool(self.selector and self.private_key_file and self.domain)
 
 
+class DnsSettings(BaseModel):
+    """The resolver `kulturkluster doctor` asks about the sending domain."""
+
+    nameserver: str = Field(
+        "", description="Name server to ask, `host` or `host:port`. Empty: the system's resolver."
+    )
+
+
 class Settings(BaseSettings):
     """All settings of the service. Environment: ``KK_<KEY>`` or ``KK_<GROUP>__<KEY>``."""
 
@@ -345,6 +353,7 @@ class Settings(BaseSettings):
     cases: CaseSettings = Field(default_factory=CaseSettings)
     mailer: MailerSettings = Field(default_factory=MailerSettings)
     dkim: DkimSettings = Field(default_factory=DkimSettings)
+    dns: DnsSettings = Field(default_factory=DnsSettings)
 
     @classmethod
     def settings_customise_sources(

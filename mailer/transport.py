@@ -138,6 +138,18 @@ class SmtpTransport:
             raise TemporaryFailure(t("smtp.unreachable", host=cfg.host, port=port, error=exc)) from exc
         return smtp
 
+    def verify(self) -> list[str]:
+        """Connect, protect and authenticate as for sending, send nothing; returns the relay's extensions.
+
+        Raises the same ``DeliveryError`` as ``send`` would (for ``kulturkluster doctor``)."""
+        smtp = self._connect()
+        try:
+            return sorted(smtp.esmtp_features)
+        finally:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+            _close(smtp)
+
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
         reused = self._smtp is not None
         if self._smtp is None:

@@ -13,6 +13,7 @@ from kulturkluster.settings import Settings
 from . import (
     cases_cmd,
     db_cmd,
+    doctor_cmd,
     inbound_cmd,
     mailer_cmd,
     newsletter_cmd,
@@ -45,6 +46,7 @@ app.add_typer(person_cmd.maintenance, name="maintenance")
 app.command("serve")(serve_cmd.serve)
 app.command("config")(serve_cmd.show_config)
 app.command("web")(web_cmd.web)
+app.command("doctor")(doctor_cmd.doctor)
 
 
 def main() -> None:
