@@ -48,6 +48,19 @@ SV: dict[str, str] = {
     "appen har SMTP.SendAsApp med administratörsmedgivande, att Exchange-administratören har kört "
     "New-ServicePrincipal och Add-MailboxPermission för brevlådan, och att SMTP AUTH är påslaget för den "
     "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false).",
+    # backup and restore
+    "backup.target_not_empty": "{path} finns redan och är inte tom: välj en ny mapp för säkerhetskopian.",
+    "backup.not_a_backup": "{path} är ingen säkerhetskopia från `kulturkluster backup` (manifest.json saknas).",
+    "backup.wrong_kind": "Säkerhetskopian i {path} är från {kind}, men KK_DATABASE_URL pekar på {here}.",
+    "backup.target_exists": "Databasen {path} finns redan. Återställ till en ny KK_DATA_DIR, eller ange --force "
+    "för att ersätta den.",
+    "backup.memory_database": "En databas i minnet kan inte säkerhetskopieras; sätt KK_DATABASE_URL till en fil.",
+    "backup.no_database": "Databasen {path} finns inte.",
+    "backup.pg_tool_missing": "{tool} saknas. Installera PostgreSQL-klienten (Debian: apt install "
+    "postgresql-client) eller kör själv: {command}",
+    "backup.pg_failed": "{tool} misslyckades: {error}",
+    "cli.backup_done": "Säkerhetskopian finns i {path} (databasen och {files} bifogade filer).",
+    "cli.restore_done": "Säkerhetskopian från {created} är återställd från {path}.",
     # kulturkluster doctor
     "doctor.summary_ok": "Inget behöver åtgärdas.",
     "doctor.summary_fail": "Åtgärda det som är markerat med ✗ och kör `kulturkluster doctor` igen.",

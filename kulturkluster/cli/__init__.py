@@ -11,6 +11,7 @@ from kulturkluster.errors import KulturklusterError
 from kulturkluster.settings import Settings
 
 from . import (
+    backup_cmd,
     cases_cmd,
     db_cmd,
     doctor_cmd,
@@ -47,6 +48,8 @@ app.command("serve")(serve_cmd.serve)
 app.command("config")(serve_cmd.show_config)
 app.command("web")(web_cmd.web)
 app.command("doctor")(doctor_cmd.doctor)
+app.command("backup")(backup_cmd.backup)
+app.command("restore")(backup_cmd.restore)
 
 
 def main() -> None:
