@@ -7,7 +7,7 @@ import base64
 import json
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -17,13 +17,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from typer.testing import CliRunner
 
+from inbound.sources.lmtp import LmtpSource
 from kulturkluster.cli import app
 from kulturkluster.db import Database
+from kulturkluster.doctor.connections import check_source
 from kulturkluster.doctor.dns_checks import SendingSetup, dns_results
 from kulturkluster.doctor.model import Result, Status
 from kulturkluster.doctor.resolver import Resolver
+from kulturkluster.wiring import Services
 from tests.servers.dns import DnsServer
-from tests.servers.smtp import SmtpServer
+from tests.servers.smtp import SmtpServer, free_port
 
 pytestmark = pytest.mark.integration
 DOMAIN = "kulturkluster.test"
@@ -188,3 +191,16 @@ def test_doctor_says_what_to_fix_and_exits_1(doctor_env: None, monkeypatch: pyte
     result = CliRunner().invoke(app, ["doctor"], catch_exceptions=False)
     assert result.exit_code == 1
     assert "public_url" in result.stdout and "https" in result.stdout and "Traceback" not in result.stdout
+
+
+def test_lmtp_source_free_then_answering(services_factory: Callable[..., Services]) -> None:
+    svc = services_factory(inbound={"source": "lmtp"}, lmtp={"port": free_port()})
+    assert check_source(svc.settings).status is Status.WARN  # not running, but free to listen
+    source = svc.make_source()
+    assert isinstance(source, LmtpSource)
+    source.start()
+    try:
+        result = check_source(svc.settings)
+    finally:
+        source.close()
+    assert result.status is Status.OK, result
