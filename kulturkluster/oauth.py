@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from .errors import KulturklusterError
+from .settings import ImapSettings, OAuthSettings, SmtpSettings
 from .texts import t
 
 OUTLOOK_SCOPE = "https://outlook.office365.com/.default"
@@ -71,6 +72,18 @@ class OAuthClient:
         """The settings that are empty but needed, as environment variable names."""
         values = {"TENANT": self.tenant, "CLIENT_ID": self.client_id, "CLIENT_SECRET": self.client_secret}
         return [f"KK_{self.group}__OAUTH_{name}" for name, value in values.items() if not value]
+
+
+def imap_client(imap: ImapSettings, oauth: OAuthSettings) -> OAuthClient:
+    """The app registration IMAP's XOAUTH2 uses (KK_IMAP__OAUTH_*)."""
+    secret = imap.oauth_client_secret.get_secret_value()
+    return OAuthClient(imap.oauth_tenant, imap.oauth_client_id, secret, oauth.authority, group="IMAP")
+
+
+def smtp_client(smtp: SmtpSettings, oauth: OAuthSettings) -> OAuthClient:
+    """The app registration SMTP's XOAUTH2 uses (KK_SMTP__OAUTH_*, which default to KK_IMAP__OAUTH_*)."""
+    secret = smtp.oauth_client_secret.get_secret_value()
+    return OAuthClient(smtp.oauth_tenant, smtp.oauth_client_id, secret, oauth.authority, group="SMTP")
 
 
 class MicrosoftTokenProvider:

@@ -43,7 +43,7 @@ from subscribers.tokens import ReturnPaths, TokenSigner
 
 from .db import Database, utcnow
 from .errors import ConfigurationError
-from .oauth import OAuthClient, shared_provider
+from .oauth import imap_client, shared_provider
 from .settings import ImapAuth, InboundSource, Settings
 from .texts import t
 
@@ -190,17 +190,8 @@ class Services:
         if cfg.uses_default_secret:
             # Signed tokens in links and Message-IDs are only as secret as this key.
             raise ConfigurationError(t("settings.secret_required"))
-        provider = None
-        if cfg.imap.auth is ImapAuth.XOAUTH2:
-            imap = cfg.imap
-            client = OAuthClient(
-                imap.oauth_tenant,
-                imap.oauth_client_id,
-                imap.oauth_client_secret.get_secret_value(),
-                cfg.oauth.authority,
-                group="IMAP",
-            )
-            provider = shared_provider(client)
+        xoauth2 = cfg.imap.auth is ImapAuth.XOAUTH2
+        provider = shared_provider(imap_client(cfg.imap, cfg.oauth)) if xoauth2 else None
         return ImapSource(
             cfg.imap,
             cfg.folders,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kulturkluster.errors import KulturklusterError
-from kulturkluster.oauth import OAuthClient, OAuthError, TokenProvider, shared_provider, xoauth2
+from kulturkluster.oauth import OAuthError, TokenProvider, shared_provider, smtp_client, xoauth2
 from kulturkluster.settings import OAuthSettings, Security, SmtpAuth, SmtpSettings
 from kulturkluster.texts import t
 
@@ -258,23 +258,12 @@ def _failure(code: int, reply: bytes | str) -> DeliveryError:
     return PermanentFailure(message, code) if 500 <= code < 600 else TemporaryFailure(message, code)
 
 
-def smtp_oauth_client(settings: SmtpSettings, oauth: OAuthSettings) -> OAuthClient:
-    """The app registration SMTP's XOAUTH2 uses (the KK_SMTP__OAUTH_* keys default to KK_IMAP__OAUTH_*)."""
-    return OAuthClient(
-        settings.oauth_tenant,
-        settings.oauth_client_id,
-        settings.oauth_client_secret.get_secret_value(),
-        oauth.authority,
-        group="SMTP",
-    )
-
-
 def make_transport(settings: SmtpSettings, oauth: OAuthSettings | None = None) -> Transport:
     """SMTP when a relay is configured, otherwise the local outbox Maildir."""
     if settings.host:
         provider = None
         if settings.auth is SmtpAuth.XOAUTH2:
-            provider = shared_provider(smtp_oauth_client(settings, oauth or OAuthSettings()))
+            provider = shared_provider(smtp_client(settings, oauth or OAuthSettings()))
         return SmtpTransport(settings, token_provider=provider)
     assert settings.outbox is not None
     return MaildirTransport(settings.outbox)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kulturkluster import migrate
 from kulturkluster.db import Database
-from kulturkluster.oauth import OAuthClient, OAuthError, shared_provider
+from kulturkluster.oauth import OAuthClient, OAuthError, imap_client, shared_provider, smtp_client
 from kulturkluster.settings import ImapAuth, InboundSource, LmtpSettings, Settings, SmtpAuth
 from kulturkluster.texts import t
 
@@ -53,7 +53,7 @@ def _check_imap(settings: Settings) -> Result:
     from inbound.sources.imap import ImapSource  # noqa: PLC0415
 
     cfg = settings.imap
-    provider = shared_provider(imap_oauth_client(settings)) if cfg.auth is ImapAuth.XOAUTH2 else None
+    provider = shared_provider(imap_client(cfg, settings.oauth)) if cfg.auth is ImapAuth.XOAUTH2 else None
     source = ImapSource(cfg, settings.folders, idle_timeout=1, poll_interval=1, token_provider=provider)
     try:
         source.connect()
@@ -108,21 +108,13 @@ def _lmtp_free(cfg: LmtpSettings, where: str) -> Result:
     return Result("source", Status.FAIL, t("doctor.lmtp_cannot_listen", where=where))
 
 
-def imap_oauth_client(settings: Settings) -> OAuthClient:
-    cfg = settings.imap
-    secret = cfg.oauth_client_secret.get_secret_value()
-    return OAuthClient(cfg.oauth_tenant, cfg.oauth_client_id, secret, settings.oauth.authority, group="IMAP")
-
-
 def check_relay(settings: Settings) -> Result:
-    from mailer.transport import DeliveryError, SmtpTransport, smtp_oauth_client  # noqa: PLC0415
+    from mailer.transport import DeliveryError, SmtpTransport  # noqa: PLC0415
 
     cfg = settings.smtp
     if not cfg.host:
         return Result("smtp", Status.OK, t("doctor.smtp_outbox", path=cfg.outbox))
-    provider = (
-        shared_provider(smtp_oauth_client(cfg, settings.oauth)) if cfg.auth is SmtpAuth.XOAUTH2 else None
-    )
+    provider = shared_provider(smtp_client(cfg, settings.oauth)) if cfg.auth is SmtpAuth.XOAUTH2 else None
     try:
         features = SmtpTransport(cfg, token_provider=provider).verify()
     except DeliveryError as exc:
@@ -137,13 +129,11 @@ def check_relay(settings: Settings) -> Result:
 
 
 def check_oauth(settings: Settings) -> list[Result]:
-    from mailer.transport import smtp_oauth_client  # noqa: PLC0415
-
     clients: dict[OAuthClient, str] = {}
     if settings.imap.auth is ImapAuth.XOAUTH2:
-        clients[imap_oauth_client(settings)] = "IMAP"
+        clients[imap_client(settings.imap, settings.oauth)] = "IMAP"
     if settings.smtp.host and settings.smtp.auth is SmtpAuth.XOAUTH2:
-        smtp = smtp_oauth_client(settings.smtp, settings.oauth)
+        smtp = smtp_client(settings.smtp, settings.oauth)
         same = next((c for c in clients if (c.tenant, c.client_id) == (smtp.tenant, smtp.client_id)), None)
         if same is None or same.client_secret != smtp.client_secret:
             clients[smtp] = "SMTP"

@@ -15,6 +15,8 @@ from pydantic import SecretStr
 from inbound.sources.base import SourceUnavailable
 from inbound.sources.imap import ImapSource
 from kulturkluster.db import Database
+from kulturkluster.doctor.connections import check_oauth
+from kulturkluster.doctor.model import Status
 from kulturkluster.oauth import shared_provider
 from kulturkluster.settings import InboundSource, Settings
 from kulturkluster.wiring import Services
@@ -217,3 +219,11 @@ def test_imap_wrong_secret_is_a_plain_message(tokens: TokenServer, oauth_dovecot
     source = imap_source(tokens, oauth_dovecot, secret="nope")
     with pytest.raises(SourceUnavailable, match="KK_IMAP__OAUTH_CLIENT_SECRET"):
         source.connect()
+
+
+def test_doctor_asks_for_a_token_and_shows_what_microsoft_said(tokens: TokenServer) -> None:
+    good = check_oauth(settings(tokens))
+    assert [(r.check, r.status) for r in good] == [("oauth.imap", Status.OK)]  # SMTP shares the app
+    [bad] = check_oauth(settings(tokens, secret="wrong-secret-value"))
+    assert bad.status is Status.FAIL and "AADSTS7000215" in bad.message
+    assert "wrong-secret-value" not in bad.message
