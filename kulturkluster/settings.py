@@ -37,6 +37,7 @@ class Security(StrEnum):
 class InboundSource(StrEnum):
     IMAP = "imap"
     MAILDIR = "maildir"
+    LMTP = "lmtp"
 
 
 class ConfirmPolicy(StrEnum):
@@ -48,6 +49,11 @@ class ConfirmPolicy(StrEnum):
 
 
 class ImapAuth(StrEnum):
+    LOGIN = "login"
+    XOAUTH2 = "xoauth2"
+
+
+class SmtpAuth(StrEnum):
     LOGIN = "login"
     XOAUTH2 = "xoauth2"
 
@@ -77,7 +83,9 @@ class OrgSettings(BaseModel):
 
 class InboundSettings(BaseModel):
     source: InboundSource = Field(
-        InboundSource.MAILDIR, description="Where new mail is read: `imap` (the shared mailbox) or `maildir`."
+        InboundSource.MAILDIR,
+        description="Where new mail is read: `imap` (the shared mailbox), `maildir`, or `lmtp` (the "
+        "organisation's own Postfix delivers to us).",
     )
     maildir: Path | None = Field(
         None,
@@ -140,12 +148,36 @@ class ImapSettings(BaseModel):
         return 993 if self.security is Security.TLS else 143
 
 
+class LmtpSettings(BaseModel):
+    """The LMTP server that takes mail from the organisation's own mail server (source `lmtp`)."""
+
+    host: str = Field("127.0.0.1", description="Address the LMTP server listens on.")
+    port: int = Field(2424, description="TCP port of the LMTP server.")
+    socket: Path | None = Field(
+        None, description="Listen on this Unix socket instead of host and port (e.g. inside Postfix's spool)."
+    )
+
+
 class SmtpSettings(BaseModel):
     host: str = Field("", description="SMTP relay; empty means: write outgoing mail to the local outbox.")
     port: int | None = Field(None, description="Port; default 465 for `tls`, 587 for `starttls`, else 25.")
     username: str = Field("", description="AUTH user; empty means no AUTH.")
     password: SecretStr = Field(SecretStr(""), description="AUTH password.")
     security: Security = Field(Security.STARTTLS, description="`none`, `starttls` or `tls`.")
+    auth: SmtpAuth = Field(
+        SmtpAuth.LOGIN,
+        description="`login` (username and password), or `xoauth2` for Microsoft 365: an access token for "
+        "the mailbox in `username`, from the oauth_* keys.",
+    )
+    oauth_tenant: str = Field(
+        "", description="Microsoft 365: directory (tenant) id. Default KK_IMAP__OAUTH_TENANT."
+    )
+    oauth_client_id: str = Field(
+        "", description="Microsoft 365: application (client) id. Default KK_IMAP__OAUTH_CLIENT_ID."
+    )
+    oauth_client_secret: SecretStr = Field(
+        SecretStr(""), description="Microsoft 365: client secret. Default KK_IMAP__OAUTH_CLIENT_SECRET."
+    )
     timeout: float = Field(60.0, description="Socket timeout in seconds.")
     outbox: Path | None = Field(
         None,
@@ -158,6 +190,16 @@ class SmtpSettings(BaseModel):
         if self.port is not None:
             return self.port
         return {Security.TLS: 465, Security.STARTTLS: 587, Security.NONE: 25}[self.security]
+
+
+class OAuthSettings(BaseModel):
+    """Where access tokens come from (shared by IMAP and SMTP)."""
+
+    authority: str = Field(
+        "https://login.microsoftonline.com",
+        description="Microsoft Entra authority host; another for a national cloud (e.g. "
+        "`https://login.microsoftonline.us`).",
+    )
 
 
 class SubscribeSettings(BaseModel):
@@ -270,6 +312,14 @@ class WebSettings(BaseModel):
     )
 
 
+class DnsSettings(BaseModel):
+    """The resolver `kulturkluster doctor` asks about the sending domain."""
+
+    nameserver: str = Field(
+        "", description="Name server to ask, `host` or `host:port`. Empty: the system's resolver."
+    )
+
+
 class Settings(BaseSettings):
     """All settings of the service. Environment: ``KK_<KEY>`` or ``KK_<GROUP>__<KEY>``."""
 
@@ -306,13 +356,16 @@ class Settings(BaseSettings):
     inbound: InboundSettings = Field(default_factory=InboundSettings)
     folders: FolderSettings = Field(default_factory=FolderSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
+    lmtp: LmtpSettings = Field(default_factory=LmtpSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    oauth: OAuthSettings = Field(default_factory=OAuthSettings)
     subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
     auto_answers: AutoAnswerSettings = Field(default_factory=AutoAnswerSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
     mailer: MailerSettings = Field(default_factory=MailerSettings)
     dkim: DkimSettings = Field(default_factory=DkimSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    dns: DnsSettings = Field(default_factory=DnsSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -342,6 +395,16 @@ class Settings(BaseSettings):
             self.smtp.outbox = self.data_dir / "mail" / "outbox"
         if self.cases.attachments_dir is None:
             self.cases.attachments_dir = self.data_dir / "attachments"
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_oauth_from_imap(self) -> Settings:
+        # Sending and reading the same Microsoft 365 mailbox normally uses one app registration.
+        smtp, imap = self.smtp, self.imap
+        smtp.oauth_tenant = smtp.oauth_tenant or imap.oauth_tenant
+        smtp.oauth_client_id = smtp.oauth_client_id or imap.oauth_client_id
+        if not smtp.oauth_client_secret.get_secret_value():
+            smtp.oauth_client_secret = imap.oauth_client_secret
         return self
 
     @property

@@ -27,6 +27,110 @@ SV: dict[str, str] = {
     "imap.login_failed": "Inloggningen till IMAP-servern {host} misslyckades för {user}. Kontrollera "
     "KK_IMAP__USERNAME och KK_IMAP__PASSWORD.",
     "imap.oauth_failed": "Kunde inte hämta en OAuth-token från Microsoft: {error}",
+    "oauth.failed": "Kunde inte hämta en OAuth-token från Microsoft: {error}. {hint}",
+    "oauth.missing": "OAuth (xoauth2) behöver inställningarna {settings}.",
+    "oauth.unreachable": "Kunde inte nå Microsofts inloggningstjänst {authority}: {error}. Kontrollera "
+    "KK_OAUTH__AUTHORITY, tenant-id och nätverket (brandvägg, proxy).",
+    "oauth.hint_secret": "Klienthemligheten stämmer inte: kontrollera KK_{group}__OAUTH_CLIENT_SECRET (värdet, "
+    "inte hemlighetens id) under Certificates & secrets i appregistreringen.",
+    "oauth.hint_secret_expired": "Klienthemligheten har gått ut: skapa en ny under Certificates & secrets och "
+    "sätt KK_{group}__OAUTH_CLIENT_SECRET.",
+    "oauth.hint_client_id": "Appen finns inte i katalogen: kontrollera KK_{group}__OAUTH_CLIENT_ID "
+    "(Application (client) ID) och KK_{group}__OAUTH_TENANT.",
+    "oauth.hint_tenant": "Katalogen finns inte: kontrollera KK_{group}__OAUTH_TENANT (Directory (tenant) ID) och "
+    "KK_OAUTH__AUTHORITY.",
+    "oauth.hint_scope": "Appen saknar behörighet för Exchange Online: lägg till API-behörigheterna "
+    "IMAP.AccessAsApp och SMTP.SendAsApp (Office 365 Exchange Online) och ge administratörsmedgivande.",
+    "oauth.hint_consent": "Administratörsmedgivande saknas: Grant admin consent för IMAP.AccessAsApp och "
+    "SMTP.SendAsApp i appregistreringen.",
+    "oauth.hint_disabled": "Appen är inaktiverad i Entra ID: aktivera den eller byt KK_{group}__OAUTH_CLIENT_ID.",
+    "smtp.oauth_refused": "SMTP-servern {host} godtog inte OAuth-token för {user} ({error}). Kontrollera att "
+    "appen har SMTP.SendAsApp med administratörsmedgivande, att Exchange-administratören har kört "
+    "New-ServicePrincipal och Add-MailboxPermission för brevlådan, och att SMTP AUTH är påslaget för den "
+    "(Set-CASMailbox -SmtpClientAuthenticationDisabled $false).",
+    # backup and restore
+    "backup.target_not_empty": "{path} finns redan och är inte tom: välj en ny mapp för säkerhetskopian.",
+    "backup.not_a_backup": "{path} är ingen säkerhetskopia från `kulturkluster backup` (manifest.json saknas).",
+    "backup.wrong_kind": "Säkerhetskopian i {path} är från {kind}, men KK_DATABASE_URL pekar på {here}.",
+    "backup.target_exists": "Databasen {path} finns redan. Återställ till en ny KK_DATA_DIR, eller ange --force "
+    "för att ersätta den.",
+    "backup.memory_database": "En databas i minnet kan inte säkerhetskopieras; sätt KK_DATABASE_URL till en fil.",
+    "backup.no_database": "Databasen {path} finns inte.",
+    "backup.pg_tool_missing": "{tool} saknas. Installera PostgreSQL-klienten (Debian: apt install "
+    "postgresql-client) eller kör själv: {command}",
+    "backup.pg_failed": "{tool} misslyckades: {error}",
+    "cli.backup_done": "Säkerhetskopian finns i {path} (databasen och {files} bifogade filer).",
+    "cli.restore_done": "Säkerhetskopian från {created} är återställd från {path}.",
+    # kulturkluster doctor
+    "doctor.summary_ok": "Inget behöver åtgärdas.",
+    "doctor.summary_fail": "Åtgärda det som är markerat med ✗ och kör `kulturkluster doctor` igen.",
+    "doctor.db_unreachable": "Databasen går inte att nå: {error}",
+    "doctor.db_hint": "Kontrollera KK_DATABASE_URL och att databasservern är igång.",
+    "doctor.db_old": "Databasen har inte den senaste strukturen.",
+    "doctor.db_ok": "Databasen ({dialect}) svarar och har den senaste strukturen.",
+    "doctor.maildir_ok": "Inkorgsmappen {path} går att använda.",
+    "doctor.maildir_bad": "Inkorgsmappen {path} finns inte som skrivbar mapp. Kontrollera KK_INBOUND__MAILDIR.",
+    "doctor.imap_ok": "Inloggad som {user} på {host}; mappen {folder} går att öppna.",
+    "doctor.imap_hint": "Kontrollera KK_IMAP__HOST, KK_IMAP__PORT, KK_IMAP__SECURITY och inloggningsuppgifterna.",
+    "doctor.imap_no_idle": "Servern kan inte IDLE: ny post hämtas var {seconds:g}:e sekund.",
+    "doctor.imap_folders_missing": "Mapparna {folders} finns inte än; tjänsten skapar dem när den första posten "
+    "sorteras.",
+    "doctor.lmtp_answers": "LMTP-servern på {where} svarar.",
+    "doctor.lmtp_bad": "Det som lyssnar på {where} svarar inte som en LMTP-server (kod {code}).",
+    "doctor.lmtp_not_running": "Ingen LMTP-server lyssnar på {where} just nu; adressen är ledig.",
+    "doctor.lmtp_hint": "Starta tjänsten (kulturkluster serve) så att Postfix kan lämna posten.",
+    "doctor.lmtp_cannot_listen": "Tjänsten kan inte lyssna på {where}. Kontrollera KK_LMTP__HOST, KK_LMTP__PORT "
+    "eller KK_LMTP__SOCKET.",
+    "doctor.smtp_outbox": "Ingen SMTP-server: utgående post skrivs till {path}.",
+    "doctor.smtp_ok": "SMTP-servern {host}:{port} svarar; skydd {security}, inloggning {auth} godtas.",
+    "doctor.smtp_hint": "Kontrollera KK_SMTP__HOST, KK_SMTP__PORT, KK_SMTP__SECURITY och KK_SMTP__AUTH.",
+    "doctor.smtp_plain_hint": "Förbindelsen är okrypterad: sätt KK_SMTP__SECURITY till starttls eller tls.",
+    "doctor.oauth_ok": "Microsoft lämnar ut en åtkomsttoken till appen {client_id}.",
+    "doctor.url_not_https": "KK_PUBLIC_URL är {url}, inte https.",
+    "doctor.url_https_hint": "Länkar i mejl (avregistrering, bekräftelse) ska gå över https; Gmail och Yahoo kräver "
+    "det för avregistrering med ett klick.",
+    "doctor.url_unreachable": "{url} går inte att nå: {error}",
+    "doctor.url_error": "{url} svarar med fel {status}.",
+    "doctor.url_ok": "{url} svarar över https.",
+    "doctor.dns_unavailable": "Ingen namnserver svarar: {error}",
+    "doctor.dns_local": "{domain} är ingen offentlig domän (KK_ORG__ADDRESS): DNS kontrolleras inte.",
+    "doctor.dns_hint": "Kontrollera nätverket eller KK_DNS__NAMESERVER.",
+    "doctor.mx_missing": "{domain} har ingen MX-post: svar och studsar till oss kommer inte fram.",
+    "doctor.mx_hint": "Lägg in en MX-post för domänen (hos Microsoft 365: <domän>.mail.protection.outlook.com).",
+    "doctor.mx_ok": "Post till {domain} tas emot av {hosts}.",
+    "doctor.spf_missing": "{domain} har ingen SPF-post.",
+    "doctor.spf_hint": "Lägg in en enda TXT-post som börjar med v=spf1 och tillåter SMTP-servern, t.ex. "
+    '"v=spf1 include:spf.protection.outlook.com -all".',
+    "doctor.spf_broken": "SPF-posten för {domain} går inte att tolka: {error}.",
+    "doctor.spf_present": "SPF-posten finns: {record}",
+    "doctor.spf_relay_missing": "SPF-posten för {domain} tillåter inte SMTP-servern {relay}: {record}",
+    "doctor.spf_relay_hint": "Lägg till {missing} i SPF-posten.",
+    "doctor.spf_all": "SPF-posten tillåter vem som helst att skicka: {record}",
+    "doctor.spf_all_hint": "Avsluta posten med -all eller ~all i stället.",
+    "doctor.spf_ok": "SPF-posten tillåter SMTP-servern {relay}: {record}",
+    "doctor.dkim_off": "Utgående post DKIM-signeras inte.",
+    "doctor.dkim_off_hint": "Gmail och Yahoo kräver DKIM för massutskick: sätt KK_DKIM__SELECTOR, "
+    "KK_DKIM__DOMAIN och KK_DKIM__PRIVATE_KEY_FILE (eller låt SMTP-servern signera).",
+    "doctor.dkim_missing": "Det finns ingen DKIM-nyckel i DNS på {name}.",
+    "doctor.dkim_revoked": "DKIM-nyckeln på {name} är återkallad (tom p=).",
+    "doctor.dkim_mismatch": "DKIM-nyckeln på {name} hör inte ihop med KK_DKIM__PRIVATE_KEY_FILE.",
+    "doctor.dkim_key_unreadable": "DKIM-nyckelfilen går inte att läsa: {error}",
+    "doctor.dkim_publish_hint": "Publicera den publika nyckeln som TXT-post (dkimpy: dknewkey skriver den till en "
+    ".dns-fil).",
+    "doctor.dkim_ok": "DKIM-nyckeln på {name} hör ihop med vår nyckel.",
+    "doctor.dmarc_missing": "Det finns ingen giltig DMARC-post på {name}.",
+    "doctor.dmarc_hint": 'Lägg in en TXT-post "v=DMARC1; p=none; rua=mailto:..."; Gmail och Yahoo kräver en '
+    "för massutskick.",
+    "doctor.dmarc_ok": "DMARC-posten på {name} har policyn {policy}.",
+    "doctor.dmarc_rua_hint": "Lägg till rua=mailto:... för att få rapporter om vem som skickar i domänens namn.",
+    "doctor.bulk_missing": "Gmails och Yahoos krav på massutskick uppfylls inte: {missing}.",
+    "doctor.bulk_hint": "Från 5 000 mejl om dagen kräver de SPF, DKIM med samma domän som From, en DMARC-post, "
+    "avregistrering med ett klick och en klagofrekvens under 0,3 %.",
+    "doctor.bulk_ok": "Gmails och Yahoos krav på massutskick uppfylls (SPF, DKIM med From-domänen, DMARC, "
+    "avregistrering med ett klick).",
+    "imap.oauth_refused": "IMAP-servern {host} godtog inte OAuth-token för {user}. Kontrollera att appen har "
+    "IMAP.AccessAsApp med administratörsmedgivande och att Exchange-administratören har kört "
+    "New-ServicePrincipal och Add-MailboxPermission för brevlådan.",
     "smtp.unreachable": "SMTP-servern {host}:{port} svarar inte: {error}",
     "smtp.auth_failed": "Inloggningen till SMTP-servern {host} misslyckades. Kontrollera KK_SMTP__USERNAME "
     "och KK_SMTP__PASSWORD.",

@@ -23,8 +23,8 @@ from inbound.pipeline import Pipeline, PipelineConfig
 from inbound.runner import Runner
 from inbound.sources.base import Source
 from inbound.sources.imap import ImapSource
+from inbound.sources.lmtp import LmtpSource
 from inbound.sources.maildir import MaildirSource
-from inbound.sources.oauth import MicrosoftTokenProvider
 from mailer import campaigns
 from mailer.after_commit import Sending, send_after_commit
 from mailer.campaign_models import Newsletter
@@ -47,6 +47,7 @@ from subscribers.tokens import ReturnPaths, TokenSigner
 
 from .db import Database, utcnow
 from .errors import ConfigurationError
+from .oauth import imap_client, shared_provider
 from .settings import ImapAuth, InboundSource, Settings
 from .texts import t
 
@@ -127,7 +128,7 @@ class Services:
 
         return CampaignSender(
             self.db,
-            transport_factory or (lambda: make_transport(self.settings.smtp)),
+            transport_factory or (lambda: make_transport(self.settings.smtp, self.settings.oauth)),
             self.newsletter_messages,
             SenderConfig(
                 limits=self.limits,
@@ -169,7 +170,7 @@ class Services:
     @property
     def transport(self) -> Transport:
         if self._transport is None:
-            self._transport = make_transport(self.settings.smtp)
+            self._transport = make_transport(self.settings.smtp, self.settings.oauth)
         return self._transport
 
     def flush_outbox(self) -> FlushResult:
@@ -190,12 +191,22 @@ class Services:
         if cfg.inbound.source is InboundSource.MAILDIR:
             assert cfg.inbound.maildir is not None
             return MaildirSource(cfg.inbound.maildir, cfg.folders, cfg.inbound.poll_interval)
+        if cfg.inbound.source is InboundSource.LMTP:
+            if cfg.uses_default_secret:  # real mail arrives: the same rule as for IMAP below
+                raise ConfigurationError(t("settings.secret_required"))
+            return LmtpSource(
+                cfg.lmtp,
+                self.pipeline.process,
+                max_message_bytes=cfg.inbound.max_message_bytes,
+                poll_interval=cfg.inbound.poll_interval,
+            )
         if not cfg.imap.username or not cfg.imap.host:
             raise ConfigurationError(t("settings.imap_incomplete"))
         if cfg.uses_default_secret:
             # Signed tokens in links and Message-IDs are only as secret as this key.
             raise ConfigurationError(t("settings.secret_required"))
-        provider = MicrosoftTokenProvider(cfg.imap) if cfg.imap.auth is ImapAuth.XOAUTH2 else None
+        xoauth2 = cfg.imap.auth is ImapAuth.XOAUTH2
+        provider = shared_provider(imap_client(cfg.imap, cfg.oauth)) if xoauth2 else None
         return ImapSource(
             cfg.imap,
             cfg.folders,

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Protocol
 
 from kulturkluster.errors import ConfigurationError, KulturklusterError
-from kulturkluster.settings import Security, SmtpSettings
+from kulturkluster.oauth import OAuthError, TokenProvider, shared_provider, smtp_client, xoauth2
+from kulturkluster.settings import OAuthSettings, Security, SmtpAuth, SmtpSettings
 from kulturkluster.texts import t
 
 
@@ -64,14 +65,59 @@ class MaildirTransport:
 
 
 class SmtpTransport:
-    """One reused SMTP connection (reconnects when the server dropped it), with STARTTLS/TLS and AUTH."""
+    """One reused SMTP connection (reconnects when the server dropped it), with STARTTLS/TLS and AUTH.
 
-    def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
+    AUTH is LOGIN/PLAIN with a password, or XOAUTH2 with a token from ``token_provider`` (Microsoft 365).
+    A relay that refuses a token gets one fresh token on a new connection before the refusal counts.
+    """
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        ssl_context: ssl.SSLContext | None = None,
+        token_provider: TokenProvider | None = None,
+    ) -> None:
         self.settings = settings
         self._context = ssl_context or ssl.create_default_context()
         self._smtp: smtplib.SMTP | None = None
+        self._tokens = token_provider
 
     def _connect(self) -> smtplib.SMTP:
+        if self.settings.auth is not SmtpAuth.XOAUTH2:
+            return self._open()
+        try:
+            return self._open()
+        except _TokenRefused:
+            assert self._tokens is not None
+            self._tokens.invalidate()  # revoked or stale although not yet expired: one fresh token
+        try:
+            return self._open()
+        except _TokenRefused as exc:
+            # Not the recipient's fault: no code, so senders treat it as the relay being unavailable
+            # (the mail stays queued, nobody's bounce score changes) until the permission is fixed.
+            raise TemporaryFailure(
+                t("smtp.oauth_refused", host=self.settings.host, user=self.settings.username, error=exc)
+            ) from None
+
+    def _authenticate(self, smtp: smtplib.SMTP) -> None:
+        cfg = self.settings
+        if cfg.auth is SmtpAuth.XOAUTH2:
+            if self._tokens is None:
+                raise TemporaryFailure(t("oauth.missing", settings="KK_SMTP__OAUTH_*"))
+            try:
+                token = self._tokens()
+            except OAuthError as exc:  # a configuration problem, not the recipient's: see _connect
+                raise TemporaryFailure(str(exc)) from None
+            # The server answers a bad token with 334 and a JSON error; the empty reply ends the exchange.
+            initial = xoauth2(cfg.username, token)
+            try:
+                smtp.auth("XOAUTH2", lambda challenge=None: initial if challenge is None else "")
+            except smtplib.SMTPAuthenticationError as exc:
+                raise _TokenRefused(exc.smtp_code, _reply_text(exc.smtp_error)) from None
+        elif cfg.username:
+            smtp.login(cfg.username, cfg.password.get_secret_value())
+
+    def _open(self) -> smtplib.SMTP:
         cfg = self.settings
         port = cfg.effective_port
         smtp: smtplib.SMTP | None = None
@@ -84,8 +130,10 @@ class SmtpTransport:
             if cfg.security is Security.STARTTLS:
                 smtp.starttls(context=self._context)
                 smtp.ehlo()
-            if cfg.username:
-                smtp.login(cfg.username, cfg.password.get_secret_value())
+            self._authenticate(smtp)
+        except (_TokenRefused, DeliveryError):
+            _close(smtp)
+            raise
         except smtplib.SMTPAuthenticationError as exc:
             _close(smtp)
             raise PermanentFailure(t("smtp.auth_failed", host=cfg.host), exc.smtp_code) from exc
@@ -93,6 +141,18 @@ class SmtpTransport:
             _close(smtp)
             raise TemporaryFailure(t("smtp.unreachable", host=cfg.host, port=port, error=exc)) from exc
         return smtp
+
+    def verify(self) -> list[str]:
+        """Connect, protect and authenticate as for sending, send nothing; returns the relay's extensions.
+
+        Raises the same ``DeliveryError`` as ``send`` would (for ``kulturkluster doctor``)."""
+        smtp = self._connect()
+        try:
+            return sorted(smtp.esmtp_features)
+        finally:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+            _close(smtp)
 
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
         reused = self._smtp is not None
@@ -178,6 +238,18 @@ def _transaction(
     return refused
 
 
+class _TokenRefused(Exception):
+    """The relay answered AUTH XOAUTH2 with 5xx: the token may be stale, worth one fresh one."""
+
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__(f"{code} {reply}")
+        self.code = code
+
+
+def _reply_text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+
+
 def _close(smtp: smtplib.SMTP | None) -> None:
     if smtp is not None:
         with contextlib.suppress(OSError):
@@ -190,10 +262,13 @@ def _failure(code: int, reply: bytes | str) -> DeliveryError:
     return PermanentFailure(message, code) if 500 <= code < 600 else TemporaryFailure(message, code)
 
 
-def make_transport(settings: SmtpSettings) -> Transport:
+def make_transport(settings: SmtpSettings, oauth: OAuthSettings | None = None) -> Transport:
     """SMTP when a relay is configured, otherwise the local outbox Maildir."""
     if settings.host:
-        return SmtpTransport(settings)
+        provider = None
+        if settings.auth is SmtpAuth.XOAUTH2:
+            provider = shared_provider(smtp_client(settings, oauth or OAuthSettings()))
+        return SmtpTransport(settings, token_provider=provider)
     if settings.outbox is None:  # Settings sets it under the data folder; only a hand-made one lacks it
         raise NoRelayConfigured(t("smtp.no_relay"))
     return MaildirTransport(settings.outbox)

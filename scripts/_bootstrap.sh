@@ -16,10 +16,19 @@ apt_install() {
 }
 
 ensure_venv() {
-    # $1: pip extras, e.g. "[test]" (may be empty)
+    # $1: pip extras, e.g. "[test]" (may be empty). pip runs only when pyproject.toml (or the checkout's
+    # place, or the extras) changed since the last install: .venv/.kk-installed keeps one stamp per extras.
+    local stamp=.venv/.kk-installed key
+    key="$(cat pyproject.toml <(pwd) | sha256sum | cut -c1-64) ${1:-[]}"
+    if [ -x .venv/bin/python ] && [ -f "$stamp" ] && grep -qxF "$key" "$stamp"; then
+        return 0
+    fi
     if [ ! -x .venv/bin/python ]; then
         python3 -m venv .venv 2>/dev/null || { apt_install python3-venv && python3 -m venv .venv; }
     fi
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
     .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${1:-}"
+    # Stamps of an older pyproject.toml go; those of other extras with the same one stay.
+    { grep -F "${key%% *} " "$stamp" 2>/dev/null || true; echo "$key"; } | sort -u >"$stamp.new"
+    mv "$stamp.new" "$stamp"
 }

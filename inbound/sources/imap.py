@@ -11,12 +11,13 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from kulturkluster.oauth import OAuthError, TokenProvider
 from kulturkluster.settings import FolderSettings, ImapAuth, ImapSettings, Security
 from kulturkluster.texts import t
 
@@ -25,7 +26,6 @@ from .base import Item, SourceUnavailable, folder_for
 
 log = logging.getLogger(__name__)
 
-TokenProvider = Callable[[], str]
 _FETCH_CHUNK = 100
 _IDLE_SLICE = 1.0  # seconds; how often an IDLE wakes to check whether the service is stopping
 
@@ -98,9 +98,23 @@ class ImapSource:
         if cfg.auth is ImapAuth.XOAUTH2:
             if self.token_provider is None:
                 raise SourceUnavailable("xoauth2 chosen but no token provider configured")
-            client.oauth2_login(cfg.username, self.token_provider())
+            self._oauth2_login(client, self.token_provider)
         else:
             client.login(cfg.username, cfg.password.get_secret_value())
+
+    def _oauth2_login(self, client: Any, tokens: TokenProvider) -> None:
+        cfg = self.settings
+        try:
+            try:
+                client.oauth2_login(cfg.username, tokens())
+            except LoginError:
+                # A token the server no longer takes (revoked, permission changed): one fresh token.
+                tokens.invalidate()
+                client.oauth2_login(cfg.username, tokens())
+        except OAuthError as exc:
+            raise SourceUnavailable(str(exc)) from None
+        except LoginError:
+            raise SourceUnavailable(t("imap.oauth_refused", host=cfg.host, user=cfg.username)) from None
 
     @property
     def client(self) -> Any:

@@ -11,8 +11,10 @@ from kulturkluster.errors import KulturklusterError
 from kulturkluster.settings import Settings
 
 from . import (
+    backup_cmd,
     cases_cmd,
     db_cmd,
+    doctor_cmd,
     inbound_cmd,
     mailer_cmd,
     newsletter_cmd,
@@ -45,6 +47,9 @@ app.add_typer(person_cmd.maintenance, name="maintenance")
 app.command("serve")(serve_cmd.serve)
 app.command("config")(serve_cmd.show_config)
 app.command("web")(web_cmd.web)
+app.command("doctor")(doctor_cmd.doctor)
+app.command("backup")(backup_cmd.backup)
+app.command("restore")(backup_cmd.restore)
 
 
 def main() -> None:

@@ -229,7 +229,11 @@ class DovecotServer:
         users: dict[str, str] | None = None,
         *,
         start_timeout: float = 15.0,
+        oauth2: tuple[str, Path] | None = None,
     ) -> None:
+        """``oauth2`` is (introspection URL, CA file): AUTH XOAUTH2/OAUTHBEARER is then accepted, each
+        token checked by RFC 7662 introspection (POST ``token=...``) at that URL."""
+        self.oauth2 = oauth2
         self.base_dir = Path(base_dir).absolute()
         if _UNSAFE_PATH_RE.search(str(self.base_dir)):
             raise ValueError(f'base_dir must not contain whitespace or any of :%"#{{}}\\$: {self.base_dir}')
@@ -420,7 +424,7 @@ protocols = imap
 listen = {self.host}
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{" xoauth2 oauthbearer" if self.oauth2 else ""}
 auth_failure_delay = 0
 auth_verbose = yes
 
@@ -450,8 +454,9 @@ default_client_limit = 10000
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {self.passwd_path}
+  mechanisms = plain login
 }}
-userdb {{
+{self._oauth2_passdb()}userdb {{
   driver = passwd-file
   args = username_format=%u {self.passwd_path}
 }}
@@ -474,6 +479,29 @@ service imap {{
 # The passwd file may sit below directories only root can enter.
 service auth {{
   user = root
+}}
+"""
+
+    def _oauth2_passdb(self) -> str:
+        if self.oauth2 is None:
+            return ""
+        url, ca_file = self.oauth2
+        args = self.base_dir / "dovecot-oauth2.conf.ext"
+        args.write_text(
+            f"""introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+tls_ca_cert_file = {ca_file}
+""",
+            encoding="utf-8",
+        )
+        return f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {args}
 }}
 """
 

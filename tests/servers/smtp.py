@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import email
+import json
 import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
 from email.message import Message
 from email.policy import default as default_policy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+if TYPE_CHECKING:
+    from tests.servers.oauth import TokenServer
 
 
 @dataclass
@@ -69,6 +74,38 @@ class RecordingHandler:
             return [r for r in self.received if address in r.recipients]
 
 
+@dataclass
+class OAuthRecordingHandler(RecordingHandler):
+    """Also speaks AUTH XOAUTH2 (as Exchange Online does), checking each bearer token with ``tokens``.
+
+    A refused token gets the mechanism's error exchange: a 334 challenge carrying a JSON status, the
+    client's empty answer, then 535.
+    """
+
+    tokens: TokenServer | None = None
+    logins: list[str] = field(default_factory=list)
+    refusals: int = 0
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        if len(args) > 1:
+            blob = base64.b64decode(args[1])
+        else:
+            answer = await server.challenge_auth("")
+            blob = answer if isinstance(answer, bytes) else b""
+        fields = dict(part.split("=", 1) for part in blob.decode().split("\x01") if "=" in part)
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        assert self.tokens is not None
+        if user and self.tokens.check(token):
+            with self.lock:
+                self.logins.append(user)
+            return AuthResult(success=True, auth_data=user)
+        with self.lock:
+            self.refusals += 1
+        status = {"status": "401", "schemes": "bearer", "scope": "https://outlook.office365.com/.default"}
+        await server.challenge_auth(json.dumps(status))
+        return AuthResult(success=False, handled=False, message="535 5.7.3 Authentication unsuccessful")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -85,10 +122,13 @@ class SmtpServer:
         tls_context: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
         require_auth: bool = False,
+        oauth: TokenServer | None = None,
     ) -> None:
-        self.handler = RecordingHandler()
+        self.handler = RecordingHandler() if oauth is None else OAuthRecordingHandler(tokens=oauth)
         self.port = free_port()
         kwargs: dict[str, Any] = {}
+        if oauth is not None:  # plain-text loopback: AUTH XOAUTH2 offered without TLS
+            kwargs.update(auth_require_tls=False, auth_exclude_mechanism=["LOGIN", "PLAIN"])
         if tls_context is not None and not implicit_tls:
             kwargs.update(tls_context=tls_context, require_starttls=True)
         if require_auth:

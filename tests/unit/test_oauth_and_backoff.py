@@ -4,9 +4,10 @@ from typing import Any
 
 import pytest
 
-from inbound.sources.oauth import OUTLOOK_SCOPE, MicrosoftTokenProvider, OAuthError
-from kulturkluster.settings import ImapSettings
+from kulturkluster.oauth import OUTLOOK_SCOPE, MicrosoftTokenProvider, OAuthClient, OAuthError
 from mailer.retry import Backoff
+
+CLIENT = OAuthClient("tenant-id", "client-id", "client-secret")
 
 
 class FakeMsal:
@@ -21,14 +22,14 @@ class FakeMsal:
 
 def test_token_for_outlook_imap() -> None:
     app = FakeMsal({"access_token": "eyJ0eXAi", "expires_in": 3599})
-    assert MicrosoftTokenProvider(ImapSettings(), app)() == "eyJ0eXAi"
+    assert MicrosoftTokenProvider(CLIENT, lambda _client: app)() == "eyJ0eXAi"
     assert app.scopes == [OUTLOOK_SCOPE]
 
 
 def test_refused_token_says_why() -> None:
     app = FakeMsal({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret."})
     with pytest.raises(OAuthError, match="AADSTS7000215"):
-        MicrosoftTokenProvider(ImapSettings(), app)()
+        MicrosoftTokenProvider(CLIENT, lambda _client: app)()
 
 
 def test_backoff_grows_to_its_limit_and_resets() -> None:
