@@ -156,9 +156,17 @@ def assert_no_horizontal_scroll(page: Page, where: str) -> None:
     assert not problems, f"horizontal scrolling on {where}:\n  " + "\n  ".join(problems)
 
 
+_DUPLICATE_IDS = """() => {
+  const seen = new Map();
+  for (const el of document.querySelectorAll("[id]")) seen.set(el.id, (seen.get(el.id) || 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([id, n]) => `id "${id}" is used ${n} times`);
+}"""
+
+
 def audit_page(page: Page, where: str) -> list[str]:
-    """axe-core and the focus rings on the page as it is now; the problems, not an assertion (so one test
-    can walk every page and report them all)."""
+    """axe-core, the focus rings and unique ids (labels, live regions and skip links point at them) on the
+    page as it is now; the problems, not an assertion (so one test can walk every page and report them all)."""
     problems = [f"{where}: axe {p}" for p in axe_violations(page)]
+    problems += [f"{where}: {p}" for p in page.evaluate(_DUPLICATE_IDS)]
     problems += [f"{where}: focus {p}" for p in focus_ring_problems(page)]
     return problems
