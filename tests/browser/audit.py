@@ -12,12 +12,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Frame, Page
+from playwright.sync_api import Frame, Page, ViewportSize
 
 AXE_JS = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MIN_FOCUS_CONTRAST = 3.0
-PHONE_320 = {"width": 320, "height": 640}
+PHONE_320: ViewportSize = {"width": 320, "height": 640}
 
 
 @cache

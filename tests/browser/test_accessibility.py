@@ -258,10 +258,10 @@ def test_the_newsletter_and_every_system_mail_pass_axe(live_server: LiveServer, 
             svc.system_mailer.answer(session, answer)
     with svc.db.unit_of_work() as session:
         # Every kind of system mail as queued (the reply in a case came from the seed's answer).
-        for kind, raw in session.execute(
+        for kind_name, raw in session.execute(
             select(OutgoingMessage.kind, OutgoingMessage.raw).order_by(OutgoingMessage.id)
         ):
-            mails[kind] = _html(message_from_bytes(raw, policy=default_policy))
+            mails[kind_name] = _html(message_from_bytes(raw, policy=default_policy))
     assert set(mails) == {
         "newsletter",
         "case_reply",
@@ -338,19 +338,3 @@ def test_no_page_scrolls_sideways_at_320_px(
     audit.assert_no_horizontal_scroll(page, "menu open")
     assert page.evaluate("document.querySelector('header details').open")
     assert not problems, "\n".join(problems)
-
-
-def test_the_checks_themselves_catch_what_they_are_for(page: Page) -> None:
-    """A page with known faults: axe names the rule, the focus check measures the faint ring."""
-    page.set_content(
-        "<html><body><img src='data:,'><a href='#'>x</a>"
-        "<style>a:focus-visible { outline: 3px solid rgba(205, 104, 224, 0.5); }</style></body></html>"
-    )
-    found = "\n".join(audit.axe_violations(page))
-    assert "image-alt (critical)" in found and "html-has-lang" in found and "img" in found
-    [faint] = audit.focus_ring_problems(page)
-    assert faint.startswith('a "x": ring rgba(205, 104, 224, 0.5)') and "1.73:1" in faint
-    page.set_viewport_size(audit.PHONE_320)
-    page.set_content("<html lang='sv'><body><div style='width: 400px'>bred</div></body></html>")
-    with pytest.raises(AssertionError, match="scrollWidth 4"):
-        audit.assert_no_horizontal_scroll(page, "a wide page")
