@@ -48,11 +48,7 @@ def _description(categories: Sequence[str], series: Sequence[Series]) -> str:
 
 
 def stacked_bars(
-    chart_id: str,
-    title: str,
-    categories: Sequence[str],
-    series: Sequence[Series],
-    not_set: str = "",
+    chart_id: str, title: str, categories: Sequence[str], series: Sequence[Series], not_set: str = ""
 ) -> Markup:
     """A stacked bar per category (e.g. month), one colour per series, with a legend and a text alternative."""
     left, top, bar_gap, chart_h = 36, 12, 10, 180
