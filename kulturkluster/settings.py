@@ -23,6 +23,8 @@ from pydantic_settings import (
 )
 
 DEFAULT_DATA_DIR = Path("var")
+# The service's own accessibility statement (kulturkluster.web.accessibility serves it).
+ACCESSIBILITY_PATH = "/tillganglighet"
 DEFAULT_SECRET = "change-me-insecure-default"  # noqa: S105 - the placeholder that `check_secret` refuses
 
 
@@ -67,6 +69,11 @@ class OrgSettings(BaseModel):
     postal_address: str = Field(
         "Region Sörmland, 611 88 Nyköping", description="Postal address shown in the footer of mails."
     )
+    accessibility_url: str = Field(
+        "",
+        description="The organisation's own accessibility statement (tillgänglighetsredogörelse), linked from "
+        "the public pages and the footer of every mail. Empty: the service's own page `/tillganglighet`.",
+    )
 
     @field_validator("address")
     @classmethod
@@ -79,6 +86,10 @@ class OrgSettings(BaseModel):
     @property
     def domain(self) -> str:
         return self.address.rpartition("@")[2]
+
+    def statement_url(self, public_url: str) -> str:
+        """Where the accessibility statement is: the organisation's own page, or the one this service serves."""
+        return self.accessibility_url or f"{public_url.rstrip('/')}{ACCESSIBILITY_PATH}"
 
 
 class InboundSettings(BaseModel):

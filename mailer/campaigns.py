@@ -57,7 +57,14 @@ class NewsletterRenderer:
     def render_source(self, template: str, source: str, newsletter_id: int = 0) -> RenderedNewsletter:
         """Content that need not be saved yet (the staff app's live preview renders unsaved edits)."""
         content = parse_content(source)
-        return render_newsletter(self.renderer, template, content, self.org, self.view_url(newsletter_id))
+        return render_newsletter(
+            self.renderer,
+            template,
+            content,
+            self.org,
+            self.view_url(newsletter_id),
+            self.org.statement_url(self.links.base_url),
+        )
 
     def check(self, newsletter: Newsletter) -> tuple[RenderedNewsletter, CheckReport]:
         rendered = self.render(newsletter)

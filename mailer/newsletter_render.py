@@ -44,7 +44,12 @@ def available_templates(renderer: Renderer | None = None) -> list[str]:
 
 
 def render_newsletter(
-    renderer: Renderer, template: str, content: NewsletterContent, org: OrgSettings, view_url: str
+    renderer: Renderer,
+    template: str,
+    content: NewsletterContent,
+    org: OrgSettings,
+    view_url: str,
+    accessibility_url: str = "",
 ) -> RenderedNewsletter:
     """Render once for the whole list; ``compiled.personalise`` fills in each recipient's values."""
     available = available_templates(renderer)
@@ -55,7 +60,12 @@ def render_newsletter(
     name = f"{FOLDER}/{template}{SUFFIX}"
     context: dict[str, Any] = {
         **content.template_context(),
-        "org": {"name": org.name, "address": org.address, "postal_address": org.postal_address},
+        "org": {
+            "name": org.name,
+            "address": org.address,
+            "postal_address": org.postal_address,
+            "accessibility_url": accessibility_url or org.accessibility_url,
+        },
         "view_url": view_url,
     }
     try:

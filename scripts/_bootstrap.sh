@@ -32,3 +32,16 @@ ensure_venv() {
     { grep -F "${key%% *} " "$stamp" 2>/dev/null || true; echo "$key"; } | sort -u >"$stamp.new"
     mv "$stamp.new" "$stamp"
 }
+
+ensure_node_modules() {
+    # axe-core for the accessibility checks in tests/browser, pinned in package-lock.json. Installs again
+    # when node_modules is missing or the lock file changed since the last install.
+    command -v npm >/dev/null || apt_install nodejs npm
+    local stamp=node_modules/.package-lock.sha256
+    local want
+    want=$(sha256sum package-lock.json | cut -d" " -f1)
+    if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        npm ci --no-audit --no-fund
+        echo "$want" >"$stamp"
+    fi
+}

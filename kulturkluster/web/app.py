@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from kulturkluster.wiring import Services
 
+from .accessibility import AccessibilityPage
 from .headers import SecurityHeadersMiddleware
 from .pages import STATIC_DIR, STATIC_PATH, Pages
 from .public import PublicPages
@@ -30,6 +31,7 @@ def create_app(services: Services, limiter: LoginLimiter | None = None) -> Starl
     return Starlette(
         routes=[
             *public.routes(),
+            *AccessibilityPage(services, pages).routes(),
             *staff_routes(services, pages, limiter),
             Mount(STATIC_PATH, app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],

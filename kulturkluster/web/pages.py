@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from kulturkluster.settings import OrgSettings
+from kulturkluster.settings import ACCESSIBILITY_PATH, OrgSettings
 from mailer.links import PublicLinks
 from mailer.render import TEMPLATES_DIR
 
@@ -39,6 +39,8 @@ class Pages:
             "org": org,
             "stylesheet_url": f"{STATIC_PATH}/{STYLESHEET}",
             "help_url": HELP_PATH,
+            # KK_ORG__ACCESSIBILITY_URL when the organisation has its own statement, else ours.
+            "accessibility_url": org.accessibility_url or ACCESSIBILITY_PATH,
         }
         self.templates = Jinja2Templates(env=env, context_processors=[lambda _request: shared])
 
