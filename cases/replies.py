@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from inbound.subject_rules import strip_prefixes
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import OrgSettings
 from kulturkluster.texts import t
 from mailer.compose import Addressing, compose, new_message_id
@@ -28,6 +28,8 @@ from .reference import without_tags
 
 class EmptyReply(KulturklusterError):
     """A reply without any text."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

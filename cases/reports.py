@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from .models import ActorType, FocusArea
@@ -115,8 +115,7 @@ def _backlog(rows: Sequence[CaseRow], at: datetime) -> dict[str, int]:
     return counts
 
 
-def _hours(start: datetime, end: datetime | None) -> float:
-    assert end is not None
+def _hours(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
 
@@ -138,6 +137,8 @@ def _months(start: date, end: date) -> list[str]:
 
 class InvalidPeriod(KulturklusterError):
     """A report period that cannot be read (not YYYY-MM-DD, or ending before it starts)."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

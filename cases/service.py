@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import utcnow
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from . import search, store
@@ -24,9 +24,13 @@ from .sanitize import sanitize_html
 class InvalidCaseField(KulturklusterError):
     """A value given for a case field is not one of the allowed ones."""
 
+    kind = ErrorKind.INVALID
+
 
 class EmptyNote(KulturklusterError):
     """An internal note without any text."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

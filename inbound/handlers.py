@@ -20,7 +20,7 @@ from cases.models import Case
 from cases.service import InboundMail
 from cases.thread_match import Action, SiblingMatch
 from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import ConfirmPolicy
 from kulturkluster.texts import t
 from subscribers import bounces, requests
@@ -90,6 +90,8 @@ def _evidence(incoming: Incoming, channel: Channel, policy: str | None = None) -
 
 class MissingAddress(KulturklusterError):
     """A list command routed to a handler without the address it concerns (a classifier bug, not mail)."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, route: Route, row_id: int) -> None:
         super().__init__(t("inbound.no_address", route=route.value))

@@ -137,6 +137,7 @@ SV: dict[str, str] = {
     "db.not_current": "Databasen har inte den senaste strukturen. Kör först: kulturkluster db upgrade",
     "smtp.no_relay": "Varken en SMTP-server (KK_SMTP__HOST) eller en utkorg (KK_SMTP__OUTBOX) är inställd, "
     "så utgående post kan inte skickas.",
+    "settings.path_missing": "Inställningen {setting} saknar en mapp.",
     "settings.imap_incomplete": "KK_INBOUND__SOURCE=imap behöver KK_IMAP__HOST och KK_IMAP__USERNAME.",
     "settings.secret_required": "Sätt KK_SECRET_KEY till ett långt slumpvärde (t.ex. från `openssl rand -hex 32`) "
     "innan tjänsten läser en riktig brevlåda: länkar och svar signeras med den.",
