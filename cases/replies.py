@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from inbound.subject_rules import strip_prefixes
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import OrgSettings
+from kulturkluster.subjects import strip_prefixes
 from kulturkluster.texts import t
 from mailer.compose import Addressing, compose, new_message_id
 from mailer.outbox import Outbox

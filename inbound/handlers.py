@@ -22,6 +22,7 @@ from cases.thread_match import Action, SiblingMatch
 from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import ConfirmPolicy
+from kulturkluster.subjects import strip_prefixes
 from kulturkluster.texts import t
 from subscribers import bounces, requests
 from subscribers.address import local_part
@@ -34,7 +35,6 @@ from .authres import dmarc_pass
 from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
-from .subject_rules import strip_prefixes
 
 
 @dataclass(frozen=True, slots=True)
