@@ -172,9 +172,9 @@ def set_fields(
     if status is not None:
         set_status(case, status)
     if focus is not None:
-        case.focus_area = _member(FocusArea, focus, "fokusområde") if focus else None
+        case.focus_area = _member(FocusArea, focus, t("cases.field_focus")) if focus else None
     if actor_type is not None:
-        case.actor_type = _member(ActorType, actor_type, "aktörstyp") if actor_type else None
+        case.actor_type = _member(ActorType, actor_type, t("cases.field_actor_type")) if actor_type else None
     if assignee is not None:
         case.assignee = assignee or None
     if tags is not None:

@@ -55,7 +55,11 @@ def staff_evidence(detail: str, actor: str, channel: Channel = Channel.STAFF) ->
     text = " ".join(detail.split())
     if not text:
         raise EvidenceRequired(t("subscribers.evidence_required"))
-    return Evidence(channel=channel, detail=text[:MAX_EVIDENCE], actor=actor.strip()[:120] or "okänd")
+    return Evidence(
+        channel=channel,
+        detail=text[:MAX_EVIDENCE],
+        actor=actor.strip()[:120] or t("subscribers.unknown_actor"),
+    )
 
 
 def add_by_hand(session: Session, email: str, name: str, evidence: Evidence) -> Subscriber:
