@@ -11,11 +11,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 
 
 class AttachmentMissing(KulturklusterError):
     """The store has no file for an attachment the database names."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 class AttachmentStore:

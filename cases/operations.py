@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from . import service, store
@@ -17,9 +17,13 @@ from .models import Case, CaseMessage, CaseStatus, CaseTag
 class CaseError(KulturklusterError):
     """A case operation that cannot be done as asked."""
 
+    kind = ErrorKind.CONFLICT
+
 
 class MergeIntoItself(CaseError):
     """A case was to be merged into itself."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, reference: str) -> None:
         super().__init__(t("cases.merge_self", reference=reference))
@@ -28,6 +32,8 @@ class MergeIntoItself(CaseError):
 
 class CaseInUse(CaseError):
     """The case a mail opened holds more than that mail (a reply, a note, other mail): it stays."""
+
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, reference: str) -> None:
         super().__init__(t("inbound.reroute_case_in_use", reference=reference))

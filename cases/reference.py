@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 # The one pattern for a case tag; group 1 is the reference. The spaces around it belong to the tag, so
@@ -15,6 +15,8 @@ CASE_TAG = re.compile(r"\s*\[\s*(KK-\d{4}-\d{3,})\s*\]\s*", re.IGNORECASE)
 
 class CaseNotFound(KulturklusterError):
     """No case has this reference."""
+
+    kind = ErrorKind.NOT_FOUND
 
     def __init__(self, reference: str) -> None:
         super().__init__(t("cases.not_found", reference=reference))

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from inbound.subject_rules import strip_prefixes
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import OrgSettings
+from kulturkluster.subjects import strip_prefixes
 from kulturkluster.texts import t
 from mailer.compose import Addressing, compose, new_message_id
 from mailer.outbox import Outbox
@@ -28,6 +28,8 @@ from .reference import without_tags
 
 class EmptyReply(KulturklusterError):
     """A reply without any text."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

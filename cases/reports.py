@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from .models import ActorType, FocusArea
 
-NOT_SET = "ej satt"
+NOT_SET = t("reports.not_set")
 BACKLOG_BUCKETS: tuple[tuple[str, int | None], ...] = (
-    ("0–7 dagar", 7),
-    ("8–30 dagar", 30),
-    ("31–90 dagar", 90),
-    ("över 90 dagar", None),
+    (t("reports.age_days", low=0, high=7), 7),
+    (t("reports.age_days", low=8, high=30), 30),
+    (t("reports.age_days", low=31, high=90), 90),
+    (t("reports.age_over", days=90), None),
 )
 MAX_PERIOD_DAYS = 10 * 366  # a report over more years than this is a typo (and a slow page)
 
@@ -115,8 +115,7 @@ def _backlog(rows: Sequence[CaseRow], at: datetime) -> dict[str, int]:
     return counts
 
 
-def _hours(start: datetime, end: datetime | None) -> float:
-    assert end is not None
+def _hours(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
 
@@ -138,6 +137,8 @@ def _months(start: date, end: date) -> list[str]:
 
 class InvalidPeriod(KulturklusterError):
     """A report period that cannot be read (not YYYY-MM-DD, or ending before it starts)."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +192,7 @@ class ReportTable:
 
 
 TABLE_NAMES = ("fokusomraden", "aktorstyper", "svarstider", "backlog")
-CSV_HEADER = ("avsnitt", "nyckel", "värde")
+CSV_HEADER = (t("reports.col_section"), t("reports.col_key"), t("reports.col_value"))
 
 
 def report_tables(report: CaseReport) -> list[ReportTable]:
@@ -201,29 +202,32 @@ def report_tables(report: CaseReport) -> list[ReportTable]:
     return [
         ReportTable(
             "fokusomraden",
-            "Ärenden per månad och fokusområde",
-            ("månad", "totalt", *focus_keys),
+            t("reports.by_focus"),
+            (t("reports.col_month"), t("reports.col_total"), *focus_keys),
             [(m.month, m.total, *(m.by_focus.get(k, 0) for k in focus_keys)) for m in report.months],
         ),
         ReportTable(
             "aktorstyper",
-            "Ärenden per månad och aktörstyp",
-            ("månad", *actor_keys),
+            t("reports.by_actor_type"),
+            (t("reports.col_month"), *actor_keys),
             [(m.month, *(m.by_actor_type.get(k, 0) for k in actor_keys)) for m in report.months],
         ),
         ReportTable(
             "svarstider",
-            "Svarstider (timmar)",
-            ("", "antal", "median", "90:e percentilen"),
+            t("reports.times"),
+            ("", t("reports.col_count"), t("reports.col_median"), t("reports.col_p90")),
             [
                 (name, d.count, d.median_hours, d.p90_hours)
-                for name, d in (("till första svar", report.first_response), ("till avslut", report.close))
+                for name, d in (
+                    (t("reports.to_first_response"), report.first_response),
+                    (t("reports.to_close"), report.close),
+                )
             ],
         ),
         ReportTable(
             "backlog",
-            f"Öppna ärenden efter ålder vid slutet av {(report.end - timedelta(days=1)).isoformat()}",
-            ("ålder", "antal"),
+            t("reports.backlog", day=(report.end - timedelta(days=1)).isoformat()),
+            (t("reports.col_age"), t("reports.col_count")),
             list(report.backlog.items()),
         ),
     ]
@@ -239,14 +243,17 @@ def csv_rows(report: CaseReport, table: str | None = None) -> tuple[tuple[str, .
         return found.header, [list(row) for row in found.rows]
     rows: list[list[object]] = []
     for month in report.months:
-        rows.append(["ärenden per månad", month.month, month.total])
-        rows += [[f"fokusområde {month.month}", key, n] for key, n in month.by_focus.items()]
-        rows += [[f"aktörstyp {month.month}", key, n] for key, n in month.by_actor_type.items()]
-    for name, d in (("första svar", report.first_response), ("avslut", report.close)):
+        rows.append([t("reports.csv_per_month"), month.month, month.total])
+        rows += [[t("reports.csv_focus", month=month.month), key, n] for key, n in month.by_focus.items()]
         rows += [
-            [f"tid till {name} (timmar)", "antal", d.count],
-            [f"tid till {name} (timmar)", "median", d.median_hours],
+            [t("reports.csv_actor", month=month.month), key, n] for key, n in month.by_actor_type.items()
         ]
-        rows.append([f"tid till {name} (timmar)", "90:e percentilen", d.p90_hours])
-    rows += [["öppna ärenden efter ålder", bucket, n] for bucket, n in report.backlog.items()]
+    for name, d in ((t("reports.first_response"), report.first_response), (t("reports.close"), report.close)):
+        section = t("reports.csv_time", name=name)
+        rows += [
+            [section, t("reports.col_count"), d.count],
+            [section, t("reports.col_median"), d.median_hours],
+            [section, t("reports.col_p90"), d.p90_hours],
+        ]
+    rows += [[t("reports.csv_backlog"), bucket, n] for bucket, n in report.backlog.items()]
     return CSV_HEADER, rows

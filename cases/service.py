@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import utcnow
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from . import search, store
@@ -24,9 +24,13 @@ from .sanitize import sanitize_html
 class InvalidCaseField(KulturklusterError):
     """A value given for a case field is not one of the allowed ones."""
 
+    kind = ErrorKind.INVALID
+
 
 class EmptyNote(KulturklusterError):
     """An internal note without any text."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +172,9 @@ def set_fields(
     if status is not None:
         set_status(case, status)
     if focus is not None:
-        case.focus_area = _member(FocusArea, focus, "fokusområde") if focus else None
+        case.focus_area = _member(FocusArea, focus, t("cases.field_focus")) if focus else None
     if actor_type is not None:
-        case.actor_type = _member(ActorType, actor_type, "aktörstyp") if actor_type else None
+        case.actor_type = _member(ActorType, actor_type, t("cases.field_actor_type")) if actor_type else None
     if assignee is not None:
         case.assignee = assignee or None
     if tags is not None:

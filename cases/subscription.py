@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from kulturkluster.answers import Responder
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import ConfirmPolicy
 from kulturkluster.texts import t
 from subscribers import requests
@@ -18,6 +18,8 @@ from .models import SUBSCRIPTION_TAG, Case, CaseStatus, Direction
 
 class AlreadySubscription(KulturklusterError):
     """The case is already marked as a sign-up."""
+
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, reference: str) -> None:
         super().__init__(t("cases.already_subscription", reference=reference))

@@ -20,8 +20,9 @@ from cases.models import Case
 from cases.service import InboundMail
 from cases.thread_match import Action, SiblingMatch
 from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import ConfirmPolicy
+from kulturkluster.subjects import strip_prefixes
 from kulturkluster.texts import t
 from subscribers import bounces, requests
 from subscribers.address import local_part
@@ -34,7 +35,6 @@ from .authres import dmarc_pass
 from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
-from .subject_rules import strip_prefixes
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +90,8 @@ def _evidence(incoming: Incoming, channel: Channel, policy: str | None = None) -
 
 class MissingAddress(KulturklusterError):
     """A list command routed to a handler without the address it concerns (a classifier bug, not mail)."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, route: Route, row_id: int) -> None:
         super().__init__(t("inbound.no_address", route=route.value))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.pool
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 
 from .message import ParsedMail
 from .parse import parse
@@ -18,6 +18,8 @@ from .parse import parse
 
 class ParseTimeout(KulturklusterError):
     """Parsing a message took longer than the limit."""
+
+    kind = ErrorKind.INVALID
 
 
 class IsolatedParser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 
 from .bounce import Failures
 
@@ -13,6 +13,8 @@ from .bounce import Failures
 class NoSender(KulturklusterError):
     """A mail without a usable From address reached a handler that needs one (the classifier sends such
     mail to quarantine, so this is a routing bug or a hand-made route)."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from email import policy
 from email.message import Message
 from email.parser import BytesParser
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from subscribers.address import try_normalize
 
 from . import bounce
@@ -57,6 +57,8 @@ _PARSER = BytesParser(policy=policy.compat32)
 
 class UnparseableMail(KulturklusterError):
     """The bytes are not an email message."""
+
+    kind = ErrorKind.INVALID
 
 
 def parse(raw: bytes) -> ParsedMail:

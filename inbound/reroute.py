@@ -30,7 +30,7 @@ from cases.attachments import AttachmentStore
 from cases.models import CaseMessage
 from kulturkluster.answers import AnswerKind
 from kulturkluster.db import utcnow
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 from subscribers import staff_actions
 from subscribers.staff_actions import Undone, UndoResult
@@ -61,6 +61,8 @@ MANUAL_RULE = "manual"
 
 class RerouteRefused(KulturklusterError):
     """The message cannot be sent to that route (nonsensical target, or its effects cannot be undone)."""
+
+    kind = ErrorKind.CONFLICT
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from .classify import Route
@@ -75,6 +75,8 @@ def routes_by_source_ref(session: Session, refs: Sequence[str]) -> dict[str, str
 
 class MessageNotFound(KulturklusterError):
     """No stored inbound message has this id."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 def get(session: Session, row_id: int) -> InboundMessage:

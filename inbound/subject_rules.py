@@ -12,11 +12,8 @@ import re
 import unicodedata
 from enum import StrEnum
 
-# Reply and forward prefixes in the languages our correspondents' mail programs use.
-_PREFIX = re.compile(
-    r"^\s*(?:(?:re|sv|svar|vb|vs|fw|fwd|vidarebefordrat|aw|wg|tr|antw|ref|rif|r)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+",
-    re.IGNORECASE,
-)
+from kulturkluster.subjects import strip_prefixes
+
 # Our own signed tokens (``kku-…``, ``kkc-…``) may ride along in a subject; they are not words.
 _TOKEN = re.compile(r"\bkk[a-z]-[A-Za-z0-9_.\-]{8,}")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -161,11 +158,6 @@ _MAX_WORDS = 10
 class SubjectCommand(StrEnum):
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
-
-
-def strip_prefixes(subject: str) -> str:
-    """Remove any run of Re:/SV:/VB:/Fwd:/AW: prefixes (also 'Re[2]:' and full-width colons)."""
-    return _PREFIX.sub("", subject, count=1).strip()
 
 
 def words(subject: str) -> list[str]:

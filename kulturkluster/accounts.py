@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from subscribers.address import InvalidAddress, normalize_address
 
 from .db import Base, UtcDateTime, utcnow
-from .errors import KulturklusterError
+from .errors import ErrorKind, KulturklusterError
 from .texts import t
 
 MIN_PASSWORD_LENGTH = 12
@@ -37,6 +37,8 @@ class Role(StrEnum):
 
 class AccountError(KulturklusterError):
     """An account command that cannot be carried out; the message says why."""
+
+    kind = ErrorKind.REFUSED
 
 
 class StaffUser(Base):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from .errors import KulturklusterError
+from .errors import ErrorKind, KulturklusterError
 from .texts import t
 
 MANIFEST = "manifest.json"
@@ -30,6 +30,8 @@ ATTACHMENTS = "attachments"
 
 class BackupError(KulturklusterError):
     """A backup could not be written or read back; the message says what to do."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

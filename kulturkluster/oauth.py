@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol
 
-from .errors import KulturklusterError
+from .errors import ErrorKind, KulturklusterError
 from .settings import ImapSettings, OAuthSettings, SmtpSettings
 from .texts import t
 
@@ -44,6 +44,8 @@ _AADSTS = re.compile(r"AADSTS\d+")
 
 class OAuthError(KulturklusterError):
     """No access token could be obtained; the message says what Microsoft answered and what to check."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 class TokenProvider(Protocol):

@@ -69,8 +69,10 @@ class Services:
 
     @cached_property
     def attachments(self) -> AttachmentStore:
-        assert self.settings.cases.attachments_dir is not None
-        return AttachmentStore(self.settings.cases.attachments_dir, self.settings.cases.max_attachment_bytes)
+        folder = self.settings.cases.attachments_dir
+        if folder is None:  # Settings fills it in under the data folder; only a hand-made one lacks it
+            raise ConfigurationError(t("settings.path_missing", setting="KK_CASES__ATTACHMENTS_DIR"))
+        return AttachmentStore(folder, self.settings.cases.max_attachment_bytes)
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -189,7 +191,8 @@ class Services:
     def make_source(self) -> Source:
         cfg = self.settings
         if cfg.inbound.source is InboundSource.MAILDIR:
-            assert cfg.inbound.maildir is not None
+            if cfg.inbound.maildir is None:  # filled in under the data folder unless built by hand
+                raise ConfigurationError(t("settings.path_missing", setting="KK_INBOUND__MAILDIR"))
             return MaildirSource(cfg.inbound.maildir, cfg.folders, cfg.inbound.poll_interval)
         if cfg.inbound.source is InboundSource.LMTP:
             if cfg.uses_default_secret:  # real mail arrives: the same rule as for IMAP below

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import utcnow
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import OrgSettings
 from kulturkluster.texts import t
 from subscribers.models import Status, Subscriber
@@ -32,8 +32,12 @@ log = logging.getLogger(__name__)
 class NewsletterError(KulturklusterError):
     """A newsletter command that cannot be carried out; the message says why and what to do."""
 
+    kind = ErrorKind.CONFLICT
+
 
 class CheckFailed(NewsletterError):
+    kind = ErrorKind.REFUSED
+
     def __init__(self, message: str, report: CheckReport) -> None:
         super().__init__(message)
         self.report = report

@@ -35,7 +35,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import SV, t
 
 _FIELDS = ("subject", "preheader", "intro", "sections", "events")
@@ -61,6 +61,8 @@ _CLEANER = nh3.Cleaner(
 
 class ContentError(KulturklusterError):
     """Newsletter content that cannot be used; the Swedish message says which field and what to do."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,13 @@ import secrets
 from collections.abc import Sequence
 from email.utils import formataddr
 
+from kulturkluster.errors import ErrorKind, KulturklusterError
 
-class HeaderInjection(ValueError):
+
+class HeaderInjection(KulturklusterError, ValueError):
     """A header value contained a line break."""
+
+    kind = ErrorKind.INVALID
 
 
 def fold_header(name: str, value: str) -> bytes:

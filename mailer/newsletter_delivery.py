@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import Database, utcnow
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 from subscribers.models import Status, Subscriber
 
@@ -39,6 +39,8 @@ RefusalHook = Callable[[Session, str, str], None]
 
 class NewsletterVanished(KulturklusterError):
     """A claimed delivery's newsletter is no longer in the database (deleted while it was sending)."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+from kulturkluster.errors import ErrorKind
 from kulturkluster.settings import OrgSettings
 from kulturkluster.texts import t
 from mailer.content import NewsletterContent
@@ -24,6 +25,8 @@ SUFFIX = ".mjml.j2"
 
 class UnknownTemplate(TemplateError):
     """No newsletter template by that name; the message lists the ones there are."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from inscriptis.model.config import ParserConfig
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from mjml import mjml2html
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 _TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True)
@@ -32,6 +32,8 @@ _SELF_LINK = re.compile(r"\[([^\]]+)\]\((?:mailto:)?\1\)")
 
 class TemplateError(KulturklusterError):
     """A template is missing or does not render; the message names the template."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

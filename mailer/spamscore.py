@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 from mailer.check import Finding
 
@@ -60,9 +60,13 @@ _STDERR_TAIL = 500
 class SpamCheckUnavailable(KulturklusterError):
     """The ``spamassassin`` program is not installed."""
 
+    kind = ErrorKind.UNAVAILABLE
+
 
 class SpamCheckFailed(KulturklusterError):
     """SpamAssassin ran but gave no usable score (it crashed, took too long or printed something else)."""
+
+    kind = ErrorKind.UNAVAILABLE
 
     def __init__(self, message: str, output: str = "") -> None:
         super().__init__(message)

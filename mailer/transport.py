@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from kulturkluster.errors import ConfigurationError, KulturklusterError
+from kulturkluster.errors import ConfigurationError, ErrorKind, KulturklusterError
 from kulturkluster.oauth import OAuthError, TokenProvider, shared_provider, smtp_client, xoauth2
 from kulturkluster.settings import OAuthSettings, Security, SmtpAuth, SmtpSettings
 from kulturkluster.texts import t
 
 
 class DeliveryError(KulturklusterError):
+    kind = ErrorKind.UNAVAILABLE
+
     def __init__(self, message: str, code: int | None = None) -> None:
         super().__init__(message)
         self.code = code
@@ -32,9 +34,13 @@ class NoRelayConfigured(ConfigurationError):
 class TemporaryFailure(DeliveryError):
     """Try again later: the relay said 4xx, or could not be reached."""
 
+    kind = ErrorKind.UNAVAILABLE
+
 
 class PermanentFailure(DeliveryError):
     """The relay refused this message for good (5xx)."""
+
+    kind = ErrorKind.REFUSED
 
 
 class Transport(Protocol):

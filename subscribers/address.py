@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 # Deliberately simple: the mail servers decide what exists; this only rejects what cannot be an address.
@@ -15,6 +15,8 @@ _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 class InvalidAddress(KulturklusterError):
     """Text that is not a usable email address."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, value: str, why: str) -> None:
         super().__init__(t("address.invalid", value=value, why=why))

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from kulturkluster.csv_cells import spreadsheet_cell
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from .address import InvalidAddress, normalize_address
@@ -21,6 +21,8 @@ EXPORT_COLUMNS = ("email", "name", "status", "subscribed_at", "created_at")
 
 class CsvFormatError(KulturklusterError):
     """The file as a whole cannot be read as a subscriber list."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

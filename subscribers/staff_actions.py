@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from . import service
@@ -28,10 +28,14 @@ MAX_EVIDENCE = 2000
 class StatusNotImportable(KulturklusterError):
     """An import was asked to give a status an import cannot give."""
 
+    kind = ErrorKind.INVALID
+
 
 class AlreadyOnList(KulturklusterError):
     """An address added by hand is already on the list, whatever its status: staff never resubscribe
     someone who left; only the person's own new request (subscribe by mail) can."""
+
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, subscriber: Subscriber) -> None:
         super().__init__(t("subscribers.already_on_list", email=subscriber.email))
@@ -43,13 +47,19 @@ class AlreadyOnList(KulturklusterError):
 class EvidenceRequired(KulturklusterError):
     """A change by hand without saying how the person asked for it."""
 
+    kind = ErrorKind.INVALID
+
 
 def staff_evidence(detail: str, actor: str, channel: Channel = Channel.STAFF) -> Evidence:
     """Evidence for a change made by a member of staff; the text is required (GDPR art. 7(1))."""
     text = " ".join(detail.split())
     if not text:
         raise EvidenceRequired(t("subscribers.evidence_required"))
-    return Evidence(channel=channel, detail=text[:MAX_EVIDENCE], actor=actor.strip()[:120] or "okänd")
+    return Evidence(
+        channel=channel,
+        detail=text[:MAX_EVIDENCE],
+        actor=actor.strip()[:120] or t("subscribers.unknown_actor"),
+    )
 
 
 def add_by_hand(session: Session, email: str, name: str, evidence: Evidence) -> Subscriber:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import FolderSettings
 
 from ..classify import Route
@@ -36,6 +36,8 @@ class Outcome:
 
 class SourceUnavailable(KulturklusterError):
     """The source cannot be reached now (network, login, server gone); worth retrying later."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 class Source(Protocol):

@@ -6,7 +6,7 @@ import mailbox
 from collections.abc import Iterator
 from pathlib import Path
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from .base import Item
@@ -14,6 +14,8 @@ from .base import Item
 
 class InboundPathError(KulturklusterError):
     """A path given to ``inbound import`` is not something mail can be read from."""
+
+    kind = ErrorKind.INVALID
 
 
 def _is_maildir(path: Path) -> bool:

@@ -6,13 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from kulturkluster import migrate
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 from kulturkluster.wiring import Services, build
 
 
 class DatabaseNotCurrent(KulturklusterError):
     """The schema is older than the code: run ``kulturkluster db upgrade``."""
+
+    kind = ErrorKind.CONFLICT
 
 
 @contextmanager

@@ -6,11 +6,13 @@ import dns.exception
 import dns.rdatatype
 import dns.resolver
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 
 
 class DnsUnavailable(KulturklusterError):
     """No name server answered: the checks cannot tell anything about the domain."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 class Resolver:

@@ -156,11 +156,13 @@ def local_input(at: datetime) -> str:
     return at.astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
 
 
-def refused(req: StaffRequest, message: str) -> Response:
-    """A refused action: an error fragment for htmx, else a flash message on the page the form was on."""
+def refused(req: StaffRequest, message: str, status: int = 200) -> Response:
+    """A refused action: an error fragment for htmx (with ``status``; the page's htmx configuration swaps
+    the statuses domain errors map to), else a flash message on the page the form was on."""
     if req.htmx:
         return Response(
             f'<p class="flash flash-error" role="alert">{escape(message)}</p>',
+            status_code=status,
             media_type="text/html",
             headers={"HX-Reswap": "innerHTML"},
         )
@@ -168,6 +170,11 @@ def refused(req: StaffRequest, message: str) -> Response:
     same_site = referer.netloc in {"", req.request.url.netloc}
     back = referer.path if same_site and referer.path.startswith(APP_PREFIX) else f"{APP_PREFIX}/"
     return req.redirect(back + (f"?{referer.query}" if same_site and referer.query else ""), message, "error")
+
+
+def error_page(req: StaffRequest, message: str, status: int) -> Response:
+    """A staff page that could not be shown (not found, not allowed now, ...), with the status of its kind."""
+    return req.render("error", {"message": message}, status_code=status)
 
 
 def csrf_token(request: Request) -> str:
@@ -251,8 +258,13 @@ def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> End
         try:
             return await run_in_threadpool(_handle, handler, req)
         except KulturklusterError as exc:  # a domain error's message says what to do; show it, log it
-            log.info("staff action refused", extra={"path": request.url.path, "error": type(exc).__name__})
-            return refused(req, str(exc))
+            log.info(
+                "staff action refused",
+                extra={"path": request.url.path, "error": type(exc).__name__, "kind": exc.kind.value},
+            )
+            if request.method in SAFE_METHODS and not req.htmx:  # a page that cannot be shown: say why
+                return error_page(req, str(exc), exc.http_status)
+            return refused(req, str(exc), exc.http_status)
         finally:
             if form is not None:  # uploads are spooled to temp files: close them now, not at GC
                 await form.close()

@@ -20,7 +20,7 @@ from cases.models import Case
 from cases.reference import CaseNotFound
 from cases.subscription import mark_subscription as mark_case_subscription
 from kulturkluster import accounts
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 from kulturkluster.wiring import Services
 
@@ -33,9 +33,13 @@ _MAX_TEXT = 100_000
 class InvalidAssignee(KulturklusterError):
     """The field form named an assignee who has no account."""
 
+    kind = ErrorKind.INVALID
+
 
 class MergeNotConfirmed(KulturklusterError):
     """The merge form was sent without its confirmation or without a target."""
+
+    kind = ErrorKind.INVALID
 
 
 def _text(req: StaffRequest, name: str) -> str:

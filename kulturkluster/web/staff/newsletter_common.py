@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from kulturkluster.db import utcnow
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 from mailer import campaigns
 from mailer.campaign_models import Newsletter, NewsletterStatus
@@ -20,7 +20,7 @@ from mailer.check import CheckReport
 from mailer.progress import Progress, progress
 from mailer.spamscore import SpamScore
 
-from .base import APP_PREFIX, Handler, StaffRequest, local, local_input, refused
+from .base import APP_PREFIX, Handler, StaffRequest, local, local_input
 
 LIST_URL = f"{APP_PREFIX}/nyhetsbrev"
 # A newsletter's HTML shown in a frame of our own pages: its inline styles and remote images, no script,
@@ -35,6 +35,8 @@ CANCELLABLE = frozenset({NewsletterStatus.SENDING, NewsletterStatus.SCHEDULED, N
 
 class Missing(KulturklusterError):
     """No newsletter with the id in the address."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 def url(newsletter_id: int, action: str = "") -> str:
@@ -67,22 +69,20 @@ def letter_response(html: str) -> Response:
 
 
 def guarded(handler: Handler) -> Handler:
-    """Refused newsletter actions go back to the newsletter (or the list) with a flash; unknown ids 404."""
+    """Refused newsletter form posts go back to the newsletter (or the list, when it is gone) with a flash.
+
+    Pages and htmx requests are left to the app's one mapping from error kinds to statuses (an unknown id
+    is a 404 page or fragment).
+    """
 
     def run(req: StaffRequest) -> Response:
         try:
             return handler(req)
-        except Missing as exc:
-            if req.request.method == "GET" and not req.htmx:
-                return req.render("newsletters/missing", {"message": str(exc)}, status_code=404)
-            if req.htmx:
-                return refused(req, str(exc))
-            return req.redirect(LIST_URL, str(exc), "error")
         except KulturklusterError as exc:
-            if req.htmx:
-                return refused(req, str(exc))
-            back = url(path_id(req)) if "id" in req.request.path_params else LIST_URL
-            return req.redirect(back, str(exc), "error")
+            if req.htmx or req.request.method == "GET":
+                raise
+            known = "id" in req.request.path_params and not isinstance(exc, Missing)
+            return req.redirect(url(path_id(req)) if known else LIST_URL, str(exc), "error")
 
     run.__name__ = handler.__name__
     return run

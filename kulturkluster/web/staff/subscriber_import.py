@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 from subscribers import staff_actions
 from subscribers.models import Status
@@ -39,6 +39,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 class ImportFormError(KulturklusterError):
     """An upload that cannot be previewed; the message says what to do."""
+
+    kind = ErrorKind.INVALID
 
 
 class UploadStore:

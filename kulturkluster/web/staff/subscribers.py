@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from kulturkluster import privacy
 from kulturkluster.db import utcnow
-from kulturkluster.errors import KulturklusterError
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 from subscribers import service, staff_actions
 from subscribers.address import InvalidAddress, normalize_address
@@ -36,6 +36,8 @@ DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-st
 
 class FormError(KulturklusterError):
     """A form or filter value the page cannot use; the message says what to do."""
+
+    kind = ErrorKind.INVALID
 
 
 def parse_status(value: str) -> Status | None:
