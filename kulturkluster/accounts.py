@@ -7,6 +7,7 @@ revokes every session row, so every session made before ends at once.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from enum import StrEnum
@@ -26,8 +27,16 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 _HASHER = PasswordHasher()
-# Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
+
+    Made on first use, not at import: an argon2 hash costs 64 MiB and tens of milliseconds, which every
+    process importing this module (the CLI, the sender) would otherwise pay for nothing.
+    """
+    return _HASHER.hash("not a password of anyone")
 
 
 class Role(StrEnum):
@@ -214,7 +223,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; with no hash (no such account) a dummy is checked, so a wrong name
     costs as long as a wrong password. Pure CPU: callers run it outside any transaction."""
     try:
-        _HASHER.verify(password_hash or _DUMMY_HASH, password)
+        _HASHER.verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     return password_hash is not None

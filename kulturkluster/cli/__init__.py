@@ -1,4 +1,7 @@
-"""The ``kulturkluster`` command. Thin: every command calls the same functions the web app will."""
+"""The ``kulturkluster`` command. Thin: every command calls the same functions the web app does.
+
+The sub-commands are imported only when used (``lazy.py``): ``--help`` and light commands start fast.
+"""
 
 from __future__ import annotations
 
@@ -10,46 +13,23 @@ from kulturkluster import logs
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.settings import Settings
 
-from . import (
-    backup_cmd,
-    cases_cmd,
-    db_cmd,
-    doctor_cmd,
-    inbound_cmd,
-    mailer_cmd,
-    newsletter_cmd,
-    person_cmd,
-    report_cmd,
-    serve_cmd,
-    subscribers_cmd,
-    users_cmd,
-    web_cmd,
-)
+from .lazy import LazyGroup
 from .output import err_console
 
 app = typer.Typer(
     name="kulturkluster",
+    cls=LazyGroup,
     help="Kulturkluster Sörmland's mail service: newsletter sign-up by email, guidance cases, newsletters.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # rich help would list the commands by importing them all
 )
-app.add_typer(db_cmd.app, name="db")
-app.add_typer(inbound_cmd.app, name="inbound")
-app.add_typer(subscribers_cmd.app, name="subscribers")
-app.add_typer(cases_cmd.app, name="cases")
-app.add_typer(report_cmd.app, name="report")
-app.add_typer(newsletter_cmd.app, name="newsletter")
-app.add_typer(mailer_cmd.app, name="mailer")
-app.add_typer(users_cmd.app, name="users")
-app.add_typer(person_cmd.app, name="person")
-app.add_typer(person_cmd.maintenance, name="maintenance")
-app.command("serve")(serve_cmd.serve)
-app.command("config")(serve_cmd.show_config)
-app.command("web")(web_cmd.web)
-app.command("doctor")(doctor_cmd.doctor)
-app.command("backup")(backup_cmd.backup)
-app.command("restore")(backup_cmd.restore)
+
+
+@app.callback()
+def root() -> None:
+    """Kulturkluster Sörmland's mail service: newsletter sign-up by email, guidance cases, newsletters."""
 
 
 def main() -> None:
