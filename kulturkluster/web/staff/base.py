@@ -156,13 +156,12 @@ def local_input(at: datetime) -> str:
     return at.astimezone(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M")
 
 
-def refused(req: StaffRequest, message: str, status: int = 200) -> Response:
-    """A refused action: an error fragment for htmx (with ``status``; the page's htmx configuration swaps
-    the statuses domain errors map to), else a flash message on the page the form was on."""
+def refused(req: StaffRequest, message: str) -> Response:
+    """A refused action: an error fragment for htmx (status 200, so that htmx swaps it in where the answer
+    was expected), else a flash message on the page the form was on."""
     if req.htmx:
         return Response(
             f'<p class="flash flash-error" role="alert">{escape(message)}</p>',
-            status_code=status,
             media_type="text/html",
             headers={"HX-Reswap": "innerHTML"},
         )
@@ -264,7 +263,7 @@ def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> End
             )
             if request.method in SAFE_METHODS and not req.htmx:  # a page that cannot be shown: say why
                 return error_page(req, str(exc), exc.http_status)
-            return refused(req, str(exc), exc.http_status)
+            return refused(req, str(exc))
         finally:
             if form is not None:  # uploads are spooled to temp files: close them now, not at GC
                 await form.close()
