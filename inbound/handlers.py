@@ -23,6 +23,7 @@ from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.settings import ConfirmPolicy
 from kulturkluster.texts import t
+from mailer import sent_messages
 from subscribers import bounces, requests
 from subscribers.address import local_part
 from subscribers.models import Channel
@@ -34,6 +35,7 @@ from .authres import dmarc_pass
 from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
+from .models import InboundMessage
 from .subject_rules import strip_prefixes
 
 
@@ -148,17 +150,20 @@ def handle_unsubscribe(session: Session, incoming: Incoming, _config: HandlerCon
 
 
 def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
-    """Gather the addresses a returned mail concerns; ``subscribers.bounces`` decides what they mean.
+    """Gather what ties a returned mail to mail we sent; ``subscribers.bounces`` decides what it means.
 
-    Our own signed tokens in the returned message name an address for sure (nobody can forge those),
-    and so do VERP return paths; then come what the detectors found.
+    Our own signed tokens in the returned message, VERP return paths and our Message-IDs quoted in the
+    returned part name an address for sure (nobody else can know them); what the detectors found only
+    says what kind of failure it was. The stored mail's reason says what was done, or why nothing was.
     """
     mail = incoming.mail
+    texts = mail.bounce_texts()
     tokened = frozenset(
         claim.address
-        for claim in config.tokens.find(mail.bounce_texts())
+        for claim in config.tokens.find(texts)
         if claim.purpose in {Purpose.CONFIRM, Purpose.UNSUBSCRIBE}
     )
+    quoted = {mid for text in texts for mid in _QUOTED_MSGID.findall(text)} - {mail.message_id}
     report = bounces.DeliveryReport(
         complaint=bool(mail.complaint_addresses) or (mail.report_type or "").lower() == "feedback-report",
         complaint_addresses=tuple(mail.complaint_addresses),
@@ -166,12 +171,20 @@ def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -
         temporary=frozenset(mail.bounce.temporary),
         named=tokened,
         named_ids=tuple(incoming.context.return_path_ids),
+        sent_to=frozenset(sent_messages.recipients(session, quoted).values()),
     )
     evidence = _evidence(incoming, Channel.SYSTEM)
-    bounces.apply_report(
+    done = bounces.apply_report(
         session, report, evidence, threshold=config.bounce_threshold, cache=incoming.batch.subscribers
     )
+    row = session.get(InboundMessage, incoming.row_id)
+    if row is not None:
+        row.reason = f"{row.reason}; {done}"[:2000]
     return []
+
+
+# A Message-ID header line of the returned message (or of its headers), wherever the report quotes it.
+_QUOTED_MSGID = re.compile(r"^[ \t>]*Message-ID:[ \t]*<([^<>\s]{1,250})>", re.I | re.M)
 
 
 _NO_REPLY = re.compile(
