@@ -279,6 +279,12 @@ class MailerSettings(BaseModel):
     poll_interval: float = Field(
         10.0, gt=0, description="Seconds `mailer run` waits when there is nothing to send."
     )
+    relay_pause_after: int = Field(
+        5,
+        ge=1,
+        description="Refusals about us (sender, policy, size: not the recipient) in a row that pause a "
+        "campaign with the relay's reply as the reason; most of the last 50 do too.",
+    )
     verp: bool = Field(
         False,
         description="Use a per-recipient return path (`local+b…@domain`, plus addressing) so a bounce names "

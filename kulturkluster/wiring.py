@@ -136,6 +136,7 @@ class Services:
                 batch_size=cfg.batch_size,
                 lease=timedelta(seconds=cfg.lease_seconds),
                 retry=self.retry,
+                relay_pause_after=cfg.relay_pause_after,
             ),
             on_refused=refused,
         )

@@ -7,7 +7,9 @@ the bytes for a claimed row are built, and how a result is written. What is the 
 
 * every result is committed by itself, so a crash repeats at most the messages in flight; on PostgreSQL
   without waiting for the WAL flush (only a crash of PostgreSQL itself could lose the last few results);
-* a 5xx fails the message, a 4xx defers it with the retry policy's backoff (failed at its last attempt),
+* a 5xx about the recipient fails the message; a 5xx about us (``RelayRefused``: the sender, policy,
+  size; ``mailer.smtp_faults``) is charged to nobody: the store keeps it for later and may stop sending;
+  a 4xx defers it with the retry policy's backoff (failed at its last attempt),
   and a relay that is unwell (no answer, lost connection, 421) costs nobody an attempt: the row in hand
   and every row not yet sent go back to the queue at once;
 * with several transports the claimed rows are split into lanes, one reused connection each; SQLite has
@@ -29,10 +31,11 @@ from sqlalchemy import Connection
 from kulturkluster.db import Database, utcnow
 
 from .retry import RetryPolicy
-from .transport import DeliveryError, PermanentFailure, TemporaryFailure, Transport
+from .transport import DeliveryError, PermanentFailure, RelayRefused, TemporaryFailure, Transport
 
 C = TypeVar("C")
 P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +66,12 @@ class Tally:
     deferred: int = 0
     failed: int = 0
     skipped: int = 0
+    relay_refused: int = 0  # refused for a reason about us: kept for later, nobody charged
     relay_error: str | None = None  # the relay was unwell: the rest waits for the next run
 
     def add(self, other: Tally) -> None:
         self.sent += other.sent
+        self.relay_refused += other.relay_refused
         self.deferred += other.deferred
         self.failed += other.failed
         self.skipped += other.skipped
@@ -99,6 +104,13 @@ class Store(Protocol[C]):
 
     def release(self, conn: Connection, claims: Sequence[C]) -> None:
         """Back to the queue, due now, no attempt counted."""
+        ...
+
+    def relay_refused(
+        self, conn: Connection, claim: C, error: RelayRefused, attempts: int, retry_at: datetime
+    ) -> bool:
+        """The relay refused this message for a reason about us: keep it for ``retry_at``, charge nobody.
+        True stops sending (the campaign paused itself); the engine then puts the rest back."""
         ...
 
 
@@ -169,6 +181,13 @@ class DeliveryEngine(Generic[C]):
                 attempts = self.store.attempts(claim) + 1
                 try:
                     transport.send(mail.raw, mail.sender, [mail.recipient])
+                except RelayRefused as exc:  # about us: nobody charged, nobody scored
+                    result.relay_refused += 1
+                    retry_at = self.retry.next_attempt_at(attempts, utcnow())
+                    if self._write(conn, self.store.relay_refused, claim, exc, attempts, retry_at):
+                        relay_down.set()
+                        self._write(conn, self.store.release, lane[position + 1 :])
+                        break
                 except PermanentFailure as exc:
                     self._write(conn, self.store.failed, claim, exc, attempts, mail)
                     result.failed += 1
@@ -193,13 +212,14 @@ class DeliveryEngine(Generic[C]):
     def _write(
         self,
         conn: Connection,
-        record: Callable[Concatenate[Connection, P], None],
+        record: Callable[Concatenate[Connection, P], R],
         *args: P.args,
         **kwargs: P.kwargs,
-    ) -> None:
+    ) -> R:
         with self._writing:
-            record(conn, *args, **kwargs)
+            done = record(conn, *args, **kwargs)
             conn.commit()
+            return done
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
