@@ -21,7 +21,7 @@ from cases.service import InboundMail
 from cases.thread_match import Action, SiblingMatch
 from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
 from kulturkluster.errors import KulturklusterError
-from kulturkluster.settings import ConfirmPolicy
+from kulturkluster.settings import ConfirmPolicy, UnsubscribeConfirm
 from kulturkluster.texts import t
 from mailer import sent_messages
 from subscribers import bounces, requests
@@ -49,6 +49,7 @@ class HandlerConfig:
     bounce_threshold: float = 3.0
     automatic_subjects: frozenset[str] = frozenset()  # subjects of our automatic answers
     return_paths: ReturnPaths | None = None  # VERP: bounces to these name their subscriber
+    unsubscribe_confirm: UnsubscribeConfirm = UnsubscribeConfirm.AUTO
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,15 +137,26 @@ def handle_confirm(session: Session, incoming: Incoming, _config: HandlerConfig)
     return [answer] if answer is not None else []
 
 
-def handle_unsubscribe(session: Session, incoming: Incoming, _config: HandlerConfig) -> list[Answer]:
+def handle_unsubscribe(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
+    """At once with proof (our signed token, or a DMARC pass from the trusted server under ``auto``);
+    otherwise the person confirms by replying."""
     mail = incoming.mail
     by_token = incoming.context.unsubscribe_address
     requester = _requester(incoming, by_token or mail.from_address)
     channel = Channel.LIST_UNSUBSCRIBE if by_token else Channel.EMAIL
+    dmarc = dmarc_pass(mail.authentication_results, config.trusted_authserv_id, mail.from_domain)
+    never = config.unsubscribe_confirm is UnsubscribeConfirm.NEVER
+    how = "signed token" if by_token else f"dmarc={'pass' if dmarc else 'unverified'}"
+    evidence = _evidence(incoming, channel, f"unsubscribe confirm={config.unsubscribe_confirm.value}; {how}")
     # No goodbye to a robot: an automatic "unsubscribe" would answer it, and on it goes.
     goodbye = not signals.auto_submitted(mail)
-    _outcome, answer = requests.unsubscribe(
-        session, requester, _evidence(incoming, channel), goodbye=goodbye, cache=incoming.batch.subscribers
+    _outcome, answer = requests.unsubscribe_by_mail(
+        session,
+        requester,
+        evidence,
+        proven=bool(by_token) or dmarc or never,
+        goodbye=goodbye,
+        cache=incoming.batch.subscribers,
     )
     return [answer] if answer is not None else []
 

@@ -48,6 +48,13 @@ class ConfirmPolicy(StrEnum):
     NEVER = "never"
 
 
+class UnsubscribeConfirm(StrEnum):
+    """Whether an "Avsluta" mail without proof is confirmed by a reply first."""
+
+    AUTO = "auto"
+    NEVER = "never"
+
+
 class ImapAuth(StrEnum):
     LOGIN = "login"
     XOAUTH2 = "xoauth2"
@@ -223,6 +230,15 @@ class SubscribeSettings(BaseModel):
     )
 
 
+class UnsubscribeSettings(BaseModel):
+    confirm: UnsubscribeConfirm = Field(
+        UnsubscribeConfirm.AUTO,
+        description='`auto`: an "Avsluta" mail unsubscribes at once only with our signed token (the '
+        "List-Unsubscribe mailto) or dmarc=pass from the trusted server; otherwise the person confirms by "
+        'replying. `never`: every "Avsluta" mail unsubscribes at once. Links and one-click are always immediate.',
+    )
+
+
 class CaseSettings(BaseModel):
     reopen_days: int = Field(
         30,
@@ -366,6 +382,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     oauth: OAuthSettings = Field(default_factory=OAuthSettings)
     subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
+    unsubscribe: UnsubscribeSettings = Field(default_factory=UnsubscribeSettings)
     auto_answers: AutoAnswerSettings = Field(default_factory=AutoAnswerSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
     mailer: MailerSettings = Field(default_factory=MailerSettings)

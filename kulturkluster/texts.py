@@ -157,6 +157,7 @@ SV: dict[str, str] = {
     "subscribers.already_on_list": "{email} finns redan i listan; se `kulturkluster subscribers show {email}`.",
     "cli.subscriber_added": "{email} är tillagd i listan.",
     "cli.subscriber_unsubscribed": "{email} är borttagen ur listan.",
+    "cli.subscriber_confirmation_needed": "{email} har ombetts bekräfta att hen vill avsluta.",
     "cli.subscriber_not_subscribed": "{email} fick inga nyhetsbrev; inget ändrades.",
     # CLI summaries
     "cli.imported": "{total} meddelanden lästa: {summary}",

@@ -161,6 +161,7 @@ class Services:
                 cfg.subscribe.bounce_threshold,
                 self.system_mailer.subjects(),
                 self.return_paths,
+                cfg.unsubscribe.confirm,
             ),
             max_message_bytes=cfg.inbound.max_message_bytes,
             isolate_bytes=cfg.inbound.isolate_bytes,

@@ -45,6 +45,7 @@ class ConfirmOutcome(StrEnum):
 
 class UnsubscribeOutcome(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
+    CONFIRMATION_NEEDED = "confirmation_needed"  # asked by mail without proof: a reply confirms
     NOT_SUBSCRIBED = "not_subscribed"
 
 
