@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from cases import service as case_service
+from cases import store as case_store
 from cases.attachments import AttachmentStore
-from cases.models import Case
+from cases.models import Case, CaseStatus
 from cases.service import InboundMail
 from cases.thread_match import Action, SiblingMatch
 from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
@@ -25,7 +26,7 @@ from kulturkluster.settings import ConfirmPolicy, UnsubscribeConfirm
 from kulturkluster.texts import t
 from mailer import sent_messages
 from subscribers import bounces, requests
-from subscribers.address import local_part
+from subscribers.address import local_part, normalize_address
 from subscribers.models import Channel
 from subscribers.service import Evidence
 from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
@@ -50,6 +51,7 @@ class HandlerConfig:
     automatic_subjects: frozenset[str] = frozenset()  # subjects of our automatic answers
     return_paths: ReturnPaths | None = None  # VERP: bounces to these name their subscriber
     unsubscribe_confirm: UnsubscribeConfirm = UnsubscribeConfirm.AUTO
+    new_cases_per_sender_per_day: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +221,8 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
         attachments=[(a.filename, a.content_type, a.data) for a in mail.attachments],
     )
     joined, follows = _matched_case(session, incoming)
+    if joined is None and follows is None:
+        joined = _chatty_sender_case(session, incoming, sender, config.new_cases_per_sender_per_day)
     if joined is not None:
         case_service.add_inbound(session, joined, inbound, config.attachments)
         incoming.batch.joined_case(mail.message_id, joined)
@@ -238,6 +242,27 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
     return [
         replace(receipt, case_reference=case.reference, case_subject=mail.subject or t("cases.no_subject"))
     ]
+
+
+def _chatty_sender_case(session: Session, incoming: Incoming, sender: str, limit: int) -> Case | None:
+    """The newest open case of a sender that already opened ``limit`` in 24 hours (a rude autoresponder
+    changes its subject every time), counting cases opened earlier in this batch (not flushed yet)."""
+    address = normalize_address(sender)
+    contacts = incoming.batch.cases.contacts
+    # The batch preloaded the contacts: one that is not stored yet has no stored cases to count.
+    new_contact = address in contacts and getattr(contacts[address], "id", None) is None
+    stored: list[Case] = []
+    if not new_contact:
+        stored = case_store.opened_since(session, address, incoming.received_at - timedelta(days=1))
+    in_batch = [
+        c
+        for c in dict.fromkeys(incoming.batch.joined.values())
+        if c.id is None and c.contact.email == address
+    ]
+    recent = [*reversed(in_batch), *stored]
+    if len(recent) < limit:
+        return None
+    return next((c for c in recent if c.status != CaseStatus.CLOSED), None)
 
 
 def _matched_case(session: Session, incoming: Incoming) -> tuple[Case | None, int | None]:

@@ -245,6 +245,12 @@ class CaseSettings(BaseModel):
         ge=0,
         description="A reply to a case closed at most this many days ago reopens it; later, a new case follows it.",
     )
+    new_per_sender_per_day: int = Field(
+        3,
+        ge=1,
+        description="New cases one sender opens per 24 h; later mail joins the newest of them still open "
+        "(an autoresponder that changes its subject every time opens no more).",
+    )
     attachments_dir: Path | None = Field(
         None,
         description="Where attachment files are kept (content-addressed). Default `<data_dir>/attachments`.",
@@ -265,7 +271,18 @@ class AutoAnswerSettings(BaseModel):
     per_address_per_day: int = Field(
         3, ge=0, description="Automatic answers (welcome, confirmation, ...) one address can get per 24 h."
     )
-    per_hour: int = Field(200, ge=0, description="Automatic answers sent in total per hour, at most.")
+    per_hour: int = Field(
+        200,
+        ge=0,
+        description="Automatic answers to people (receipts, welcomes, ...) per hour, at most; more wait for "
+        "the next hour, none is dropped.",
+    )
+    confirm_per_hour: int = Field(
+        100,
+        ge=0,
+        description="Confirmation requests (join or leave) per hour, at most; a pool of its own, so a forged "
+        "sign-up flood never holds back a receipt. More are kept as suppressed.",
+    )
 
 
 class MailerSettings(BaseModel):

@@ -162,6 +162,7 @@ class Services:
                 self.system_mailer.subjects(),
                 self.return_paths,
                 cfg.unsubscribe.confirm,
+                cfg.cases.new_per_sender_per_day,
             ),
             max_message_bytes=cfg.inbound.max_message_bytes,
             isolate_bytes=cfg.inbound.isolate_bytes,
