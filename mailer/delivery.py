@@ -18,7 +18,10 @@ the bytes for a claimed row are built, and how a result is written. What is the 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -27,11 +30,15 @@ from datetime import datetime
 from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from kulturkluster.db import Database, utcnow
 
-from .retry import RetryPolicy
+from .retry import Backoff, RetryPolicy
 from .transport import DeliveryError, PermanentFailure, RelayRefused, TemporaryFailure, Transport
+
+log = logging.getLogger(__name__)
+_WRITE_ATTEMPTS = 30  # about a quarter of an hour of waiting for the database, then the lease takes over
 
 C = TypeVar("C")
 P = ParamSpec("P")
@@ -216,10 +223,22 @@ class DeliveryEngine(Generic[C]):
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> R:
-        with self._writing:
-            done = record(conn, *args, **kwargs)
-            conn.commit()
-            return done
+        """Record a result; a database that went away is waited for, since the relay already has the
+        message: giving up here would leave the row leased and send it a second time later."""
+        backoff = Backoff(maximum=60.0, first=0.5, jitter=0.2)
+        while True:
+            try:
+                with self._writing:
+                    done = record(conn, *args, **kwargs)
+                    conn.commit()
+                    return done
+            except (DBAPIError, DisconnectionError) as exc:
+                if not _disconnected(exc) or backoff.attempt >= _WRITE_ATTEMPTS:
+                    raise
+                log.warning("database connection lost while recording a result, retrying")
+                with contextlib.suppress(DBAPIError):
+                    conn.rollback()  # an invalidated connection reconnects on its next use
+                time.sleep(backoff.next_delay())
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
@@ -237,3 +256,8 @@ class DeliveryEngine(Generic[C]):
                 if postgres:
                     conn.exec_driver_sql("RESET synchronous_commit")
                     conn.commit()
+
+
+def _disconnected(exc: Exception) -> bool:
+    """A lost connection (restart, terminated backend), not an error in what we wrote."""
+    return isinstance(exc, DisconnectionError) or bool(getattr(exc, "connection_invalidated", False))
