@@ -48,7 +48,7 @@ def test_terminated_backends_mid_campaign_lose_and_repeat_nobody(
         await asyncio.sleep(0.02)  # a relay at a realistic pace, so the outages land mid-campaign
         return await original(*args)
 
-    smtp.handler.handle_DATA = slow_data  # type: ignore[method-assign]
+    smtp.handler.handle_DATA = slow_data  # type: ignore[method-assign,assignment]
     stop = threading.Event()
     sender = svc.make_sender()
     loop = threading.Thread(
