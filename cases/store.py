@@ -94,6 +94,23 @@ def contact_for(session: Session, email: str, name: str, cache: CaseCache | None
     return contact
 
 
+def opened_since(session: Session, email: str, since: datetime) -> list[Case]:
+    """The stored cases ``email`` opened since ``since``, newest first (a sender that opens many a day,
+    such as an autoresponder that changes its subject, joins the newest open one instead)."""
+    return list(
+        session.scalars(
+            select(Case)
+            .join(Contact, Contact.id == Case.contact_id)
+            .where(
+                Contact.email == normalize_address(email),
+                Case.received_at >= since,
+                Case.merged_into_id.is_(None),
+            )
+            .order_by(Case.received_at.desc(), Case.id.desc())
+        )
+    )
+
+
 def by_reference(session: Session, reference: str) -> Case:
     case = session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
     if case is None:

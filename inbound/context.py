@@ -36,8 +36,11 @@ def gather(
     """
     claims = tokens.find(list(mail.thread_ids))
     confirm = next((c.address for c in claims if c.purpose is Purpose.CONFIRM), None)
+    # The List-Unsubscribe mailto puts the token in the subject; a reply to our "confirm that you want to
+    # leave" request brings it back in In-Reply-To.
     unsubscribe = next(
-        (c.address for c in tokens.find([mail.subject]) if c.purpose is Purpose.UNSUBSCRIBE), None
+        (c.address for c in [*tokens.find([mail.subject]), *claims] if c.purpose is Purpose.UNSUBSCRIBE),
+        None,
     )
     case_references = tuple(c.address for c in claims if c.purpose is Purpose.CASE)
     return_paths = handlers.return_paths

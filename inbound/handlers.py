@@ -15,17 +15,19 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from cases import service as case_service
+from cases import store as case_store
 from cases.attachments import AttachmentStore
-from cases.models import Case
+from cases.models import Case, CaseStatus
 from cases.service import InboundMail
 from cases.thread_match import Action, SiblingMatch
 from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
 from kulturkluster.errors import ErrorKind, KulturklusterError
-from kulturkluster.settings import ConfirmPolicy
+from kulturkluster.settings import ConfirmPolicy, UnsubscribeConfirm
 from kulturkluster.subjects import strip_prefixes
 from kulturkluster.texts import t
+from mailer import sent_messages
 from subscribers import bounces, requests
-from subscribers.address import local_part
+from subscribers.address import local_part, normalize_address
 from subscribers.models import Channel
 from subscribers.service import Evidence
 from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
@@ -35,6 +37,7 @@ from .authres import dmarc_pass
 from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route
 from .message import ParsedMail
+from .models import InboundMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,8 @@ class HandlerConfig:
     bounce_threshold: float = 3.0
     automatic_subjects: frozenset[str] = frozenset()  # subjects of our automatic answers
     return_paths: ReturnPaths | None = None  # VERP: bounces to these name their subscriber
+    unsubscribe_confirm: UnsubscribeConfirm = UnsubscribeConfirm.AUTO
+    new_cases_per_sender_per_day: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,31 +141,45 @@ def handle_confirm(session: Session, incoming: Incoming, _config: HandlerConfig)
     return [answer] if answer is not None else []
 
 
-def handle_unsubscribe(session: Session, incoming: Incoming, _config: HandlerConfig) -> list[Answer]:
+def handle_unsubscribe(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
+    """At once with proof (our signed token, or a DMARC pass from the trusted server under ``auto``);
+    otherwise the person confirms by replying."""
     mail = incoming.mail
     by_token = incoming.context.unsubscribe_address
     requester = _requester(incoming, by_token or mail.from_address)
     channel = Channel.LIST_UNSUBSCRIBE if by_token else Channel.EMAIL
+    dmarc = dmarc_pass(mail.authentication_results, config.trusted_authserv_id, mail.from_domain)
+    never = config.unsubscribe_confirm is UnsubscribeConfirm.NEVER
+    how = "signed token" if by_token else f"dmarc={'pass' if dmarc else 'unverified'}"
+    evidence = _evidence(incoming, channel, f"unsubscribe confirm={config.unsubscribe_confirm.value}; {how}")
     # No goodbye to a robot: an automatic "unsubscribe" would answer it, and on it goes.
     goodbye = not signals.auto_submitted(mail)
-    _outcome, answer = requests.unsubscribe(
-        session, requester, _evidence(incoming, channel), goodbye=goodbye, cache=incoming.batch.subscribers
+    _outcome, answer = requests.unsubscribe_by_mail(
+        session,
+        requester,
+        evidence,
+        proven=bool(by_token) or dmarc or never,
+        goodbye=goodbye,
+        cache=incoming.batch.subscribers,
     )
     return [answer] if answer is not None else []
 
 
 def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
-    """Gather the addresses a returned mail concerns; ``subscribers.bounces`` decides what they mean.
+    """Gather what ties a returned mail to mail we sent; ``subscribers.bounces`` decides what it means.
 
-    Our own signed tokens in the returned message name an address for sure (nobody can forge those),
-    and so do VERP return paths; then come what the detectors found.
+    Our own signed tokens in the returned message, VERP return paths and our Message-IDs quoted in the
+    returned part name an address for sure (nobody else can know them); what the detectors found only
+    says what kind of failure it was. The stored mail's reason says what was done, or why nothing was.
     """
     mail = incoming.mail
+    texts = mail.bounce_texts()
     tokened = frozenset(
         claim.address
-        for claim in config.tokens.find(mail.bounce_texts())
+        for claim in config.tokens.find(texts)
         if claim.purpose in {Purpose.CONFIRM, Purpose.UNSUBSCRIBE}
     )
+    quoted = {mid for text in texts for mid in _QUOTED_MSGID.findall(text)} - {mail.message_id}
     report = bounces.DeliveryReport(
         complaint=bool(mail.complaint_addresses) or (mail.report_type or "").lower() == "feedback-report",
         complaint_addresses=tuple(mail.complaint_addresses),
@@ -168,12 +187,20 @@ def handle_bounce(session: Session, incoming: Incoming, config: HandlerConfig) -
         temporary=frozenset(mail.bounce.temporary),
         named=tokened,
         named_ids=tuple(incoming.context.return_path_ids),
+        sent_to=frozenset(sent_messages.recipients(session, quoted).values()),
     )
     evidence = _evidence(incoming, Channel.SYSTEM)
-    bounces.apply_report(
+    done = bounces.apply_report(
         session, report, evidence, threshold=config.bounce_threshold, cache=incoming.batch.subscribers
     )
+    row = session.get(InboundMessage, incoming.row_id)
+    if row is not None:
+        row.reason = f"{row.reason}; {done}"[:2000]
     return []
+
+
+# A Message-ID header line of the returned message (or of its headers), wherever the report quotes it.
+_QUOTED_MSGID = re.compile(r"^[ \t>]*Message-ID:[ \t]*<([^<>\s]{1,250})>", re.I | re.M)
 
 
 _NO_REPLY = re.compile(
@@ -196,6 +223,8 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
         attachments=[(a.filename, a.content_type, a.data) for a in mail.attachments],
     )
     joined, follows = _matched_case(session, incoming)
+    if joined is None and follows is None:
+        joined = _chatty_sender_case(session, incoming, sender, config.new_cases_per_sender_per_day)
     if joined is not None:
         case_service.add_inbound(session, joined, inbound, config.attachments)
         incoming.batch.joined_case(mail.message_id, joined)
@@ -215,6 +244,27 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
     return [
         replace(receipt, case_reference=case.reference, case_subject=mail.subject or t("cases.no_subject"))
     ]
+
+
+def _chatty_sender_case(session: Session, incoming: Incoming, sender: str, limit: int) -> Case | None:
+    """The newest open case of a sender that already opened ``limit`` in 24 hours (a rude autoresponder
+    changes its subject every time), counting cases opened earlier in this batch (not flushed yet)."""
+    address = normalize_address(sender)
+    contacts = incoming.batch.cases.contacts
+    # The batch preloaded the contacts: one that is not stored yet has no stored cases to count.
+    new_contact = address in contacts and getattr(contacts[address], "id", None) is None
+    stored: list[Case] = []
+    if not new_contact:
+        stored = case_store.opened_since(session, address, incoming.received_at - timedelta(days=1))
+    in_batch = [
+        c
+        for c in dict.fromkeys(incoming.batch.joined.values())
+        if c.id is None and c.contact.email == address
+    ]
+    recent = [*reversed(in_batch), *stored]
+    if len(recent) < limit:
+        return None
+    return next((c for c in recent if c.status != CaseStatus.CLOSED), None)
 
 
 def _matched_case(session: Session, incoming: Incoming) -> tuple[Case | None, int | None]:

@@ -23,7 +23,7 @@ OUR_MARKER_HEADER = "X-Kulturkluster"
 
 
 def answers_our_automatic_mail(in_reply_to: tuple[str, ...]) -> bool:
-    return any(mid.startswith((AUTOMATIC_PREFIX, "kkc-")) for mid in in_reply_to)
+    return any(mid.startswith((AUTOMATIC_PREFIX, "kkc-", "kku-")) for mid in in_reply_to)
 
 
 class AnswerKind(StrEnum):
@@ -31,6 +31,7 @@ class AnswerKind(StrEnum):
     CONFIRM = "confirm"
     ALREADY_SUBSCRIBED = "already_subscribed"
     GOODBYE = "goodbye"
+    CONFIRM_UNSUBSCRIBE = "confirm_unsubscribe"  # "Avsluta" without proof: reply to confirm
     RECEIPT = "receipt"
 
 

@@ -50,6 +50,13 @@ class ConfirmPolicy(StrEnum):
     NEVER = "never"
 
 
+class UnsubscribeConfirm(StrEnum):
+    """Whether an "Avsluta" mail without proof is confirmed by a reply first."""
+
+    AUTO = "auto"
+    NEVER = "never"
+
+
 class ImapAuth(StrEnum):
     LOGIN = "login"
     XOAUTH2 = "xoauth2"
@@ -234,11 +241,26 @@ class SubscribeSettings(BaseModel):
     )
 
 
+class UnsubscribeSettings(BaseModel):
+    confirm: UnsubscribeConfirm = Field(
+        UnsubscribeConfirm.AUTO,
+        description='`auto`: an "Avsluta" mail unsubscribes at once only with our signed token (the '
+        "List-Unsubscribe mailto) or dmarc=pass from the trusted server; otherwise the person confirms by "
+        'replying. `never`: every "Avsluta" mail unsubscribes at once. Links and one-click are always immediate.',
+    )
+
+
 class CaseSettings(BaseModel):
     reopen_days: int = Field(
         30,
         ge=0,
         description="A reply to a case closed at most this many days ago reopens it; later, a new case follows it.",
+    )
+    new_per_sender_per_day: int = Field(
+        3,
+        ge=1,
+        description="New cases one sender opens per 24 h; later mail joins the newest of them still open "
+        "(an autoresponder that changes its subject every time opens no more).",
     )
     attachments_dir: Path | None = Field(
         None,
@@ -260,7 +282,18 @@ class AutoAnswerSettings(BaseModel):
     per_address_per_day: int = Field(
         3, ge=0, description="Automatic answers (welcome, confirmation, ...) one address can get per 24 h."
     )
-    per_hour: int = Field(200, ge=0, description="Automatic answers sent in total per hour, at most.")
+    per_hour: int = Field(
+        200,
+        ge=0,
+        description="Automatic answers to people (receipts, welcomes, ...) per hour, at most; more wait for "
+        "the next hour, none is dropped.",
+    )
+    confirm_per_hour: int = Field(
+        100,
+        ge=0,
+        description="Confirmation requests (join or leave) per hour, at most; a pool of its own, so a forged "
+        "sign-up flood never holds back a receipt. More are kept as suppressed.",
+    )
 
 
 class MailerSettings(BaseModel):
@@ -289,6 +322,12 @@ class MailerSettings(BaseModel):
     )
     poll_interval: float = Field(
         10.0, gt=0, description="Seconds `mailer run` waits when there is nothing to send."
+    )
+    relay_pause_after: int = Field(
+        5,
+        ge=1,
+        description="Refusals about us (sender, policy, size: not the recipient) in a row that pause a "
+        "campaign with the relay's reply as the reason; most of the last 50 do too.",
     )
     verp: bool = Field(
         False,
@@ -371,6 +410,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     oauth: OAuthSettings = Field(default_factory=OAuthSettings)
     subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
+    unsubscribe: UnsubscribeSettings = Field(default_factory=UnsubscribeSettings)
     auto_answers: AutoAnswerSettings = Field(default_factory=AutoAnswerSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
     mailer: MailerSettings = Field(default_factory=MailerSettings)

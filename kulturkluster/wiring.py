@@ -50,6 +50,7 @@ from .errors import ConfigurationError
 from .oauth import imap_client, shared_provider
 from .settings import ImapAuth, InboundSource, Settings
 from .texts import t
+from .worker_health import WorkerHealth
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ class Services:
     _transport: Transport | None = field(default=None, init=False)
     # One SMTP connection is shared by the inbound runner and the web app's worker threads
     _flush_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @cached_property
+    def workers(self) -> WorkerHealth:
+        """The background workers of ``serve`` that died (``/healthz`` answers 503 naming them)."""
+        return WorkerHealth()
 
     @cached_property
     def tokens(self) -> TokenSigner:
@@ -138,6 +144,7 @@ class Services:
                 batch_size=cfg.batch_size,
                 lease=timedelta(seconds=cfg.lease_seconds),
                 retry=self.retry,
+                relay_pause_after=cfg.relay_pause_after,
             ),
             on_refused=refused,
         )
@@ -162,6 +169,8 @@ class Services:
                 cfg.subscribe.bounce_threshold,
                 self.system_mailer.subjects(),
                 self.return_paths,
+                cfg.unsubscribe.confirm,
+                cfg.cases.new_per_sender_per_day,
             ),
             max_message_bytes=cfg.inbound.max_message_bytes,
             isolate_bytes=cfg.inbound.isolate_bytes,

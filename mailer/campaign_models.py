@@ -49,6 +49,8 @@ class Newsletter(Base):
     html: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text)
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why sending stopped by itself (the relay's reply when it kept refusing us); None when staff paused.
+    pause_reason: Mapped[str | None] = mapped_column(Text)
     total: Mapped[int] = mapped_column(Integer, default=0)
 
 

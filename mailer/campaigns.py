@@ -218,6 +218,7 @@ def start_due(session: Session) -> list[int]:
 def pause(session: Session, newsletter: Newsletter) -> None:
     _expect(newsletter, NewsletterStatus.SENDING, NewsletterStatus.SCHEDULED)
     newsletter.status, newsletter.updated_at = NewsletterStatus.PAUSED, utcnow()
+    newsletter.pause_reason = None
 
 
 def resume(session: Session, newsletter: Newsletter) -> None:
@@ -226,6 +227,13 @@ def resume(session: Session, newsletter: Newsletter) -> None:
         newsletter.status = NewsletterStatus.SCHEDULED
     else:
         newsletter.status = NewsletterStatus.SENDING
+        # What the relay refused is due again now; sent deliveries stay sent (nobody twice).
+        session.execute(
+            update(Delivery)
+            .where(Delivery.newsletter_id == newsletter.id, Delivery.status == DeliveryStatus.QUEUED)
+            .values(next_attempt_at=utcnow())
+        )
+    newsletter.pause_reason = None
     newsletter.updated_at = utcnow()
 
 

@@ -7,7 +7,9 @@ the bytes for a claimed row are built, and how a result is written. What is the 
 
 * every result is committed by itself, so a crash repeats at most the messages in flight; on PostgreSQL
   without waiting for the WAL flush (only a crash of PostgreSQL itself could lose the last few results);
-* a 5xx fails the message, a 4xx defers it with the retry policy's backoff (failed at its last attempt),
+* a 5xx about the recipient fails the message; a 5xx about us (``RelayRefused``: the sender, policy,
+  size; ``mailer.smtp_faults``) is charged to nobody: the store keeps it for later and may stop sending;
+  a 4xx defers it with the retry policy's backoff (failed at its last attempt),
   and a relay that is unwell (no answer, lost connection, 421) costs nobody an attempt: the row in hand
   and every row not yet sent go back to the queue at once;
 * with several transports the claimed rows are split into lanes, one reused connection each; SQLite has
@@ -16,7 +18,10 @@ the bytes for a claimed row are built, and how a result is written. What is the 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -25,14 +30,19 @@ from datetime import datetime
 from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from kulturkluster.db import Database, utcnow
 
-from .retry import RetryPolicy
-from .transport import DeliveryError, PermanentFailure, TemporaryFailure, Transport
+from .retry import Backoff, RetryPolicy
+from .transport import DeliveryError, PermanentFailure, RelayRefused, TemporaryFailure, Transport
+
+log = logging.getLogger(__name__)
+_WRITE_ATTEMPTS = 30  # about a quarter of an hour of waiting for the database, then the lease takes over
 
 C = TypeVar("C")
 P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +73,12 @@ class Tally:
     deferred: int = 0
     failed: int = 0
     skipped: int = 0
+    relay_refused: int = 0  # refused for a reason about us: kept for later, nobody charged
     relay_error: str | None = None  # the relay was unwell: the rest waits for the next run
 
     def add(self, other: Tally) -> None:
         self.sent += other.sent
+        self.relay_refused += other.relay_refused
         self.deferred += other.deferred
         self.failed += other.failed
         self.skipped += other.skipped
@@ -99,6 +111,13 @@ class Store(Protocol[C]):
 
     def release(self, conn: Connection, claims: Sequence[C]) -> None:
         """Back to the queue, due now, no attempt counted."""
+        ...
+
+    def relay_refused(
+        self, conn: Connection, claim: C, error: RelayRefused, attempts: int, retry_at: datetime
+    ) -> bool:
+        """The relay refused this message for a reason about us: keep it for ``retry_at``, charge nobody.
+        True stops sending (the campaign paused itself); the engine then puts the rest back."""
         ...
 
 
@@ -169,6 +188,13 @@ class DeliveryEngine(Generic[C]):
                 attempts = self.store.attempts(claim) + 1
                 try:
                     transport.send(mail.raw, mail.sender, [mail.recipient])
+                except RelayRefused as exc:  # about us: nobody charged, nobody scored
+                    result.relay_refused += 1
+                    retry_at = self.retry.next_attempt_at(attempts, utcnow())
+                    if self._write(conn, self.store.relay_refused, claim, exc, attempts, retry_at):
+                        relay_down.set()
+                        self._write(conn, self.store.release, lane[position + 1 :])
+                        break
                 except PermanentFailure as exc:
                     self._write(conn, self.store.failed, claim, exc, attempts, mail)
                     result.failed += 1
@@ -193,13 +219,26 @@ class DeliveryEngine(Generic[C]):
     def _write(
         self,
         conn: Connection,
-        record: Callable[Concatenate[Connection, P], None],
+        record: Callable[Concatenate[Connection, P], R],
         *args: P.args,
         **kwargs: P.kwargs,
-    ) -> None:
-        with self._writing:
-            record(conn, *args, **kwargs)
-            conn.commit()
+    ) -> R:
+        """Record a result; a database that went away is waited for, since the relay already has the
+        message: giving up here would leave the row leased and send it a second time later."""
+        backoff = Backoff(maximum=60.0, first=0.5, jitter=0.2)
+        while True:
+            try:
+                with self._writing:
+                    done = record(conn, *args, **kwargs)
+                    conn.commit()
+                    return done
+            except (DBAPIError, DisconnectionError) as exc:
+                if not _disconnected(exc) or backoff.attempt >= _WRITE_ATTEMPTS:
+                    raise
+                log.warning("database connection lost while recording a result, retrying")
+                with contextlib.suppress(DBAPIError):
+                    conn.rollback()  # an invalidated connection reconnects on its next use
+                time.sleep(backoff.next_delay())
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
@@ -217,3 +256,8 @@ class DeliveryEngine(Generic[C]):
                 if postgres:
                     conn.exec_driver_sql("RESET synchronous_commit")
                     conn.commit()
+
+
+def _disconnected(exc: Exception) -> bool:
+    """A lost connection (restart, terminated backend), not an error in what we wrote."""
+    return isinstance(exc, DisconnectionError) or bool(getattr(exc, "connection_invalidated", False))

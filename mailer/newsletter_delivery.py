@@ -27,7 +27,8 @@ from .delivery import Claimed, Outgoing
 from .limits import DAY, MINUTE, Limits, Usage, budget, next_slot
 from .models import OutgoingMessage
 from .newsletter_mail import NewsletterMessages, Recipient
-from .transport import DeliveryError, TemporaryFailure
+from .relay_health import RelayHealth
+from .transport import DeliveryError, RelayRefused, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,10 @@ class DeliveryStore:
         limits: Limits,
         lease: timedelta,
         on_refused: RefusalHook | None = None,
+        health: RelayHealth | None = None,
     ) -> None:
         self.db = db
+        self.health = health or RelayHealth()
         self.limits = limits
         self.lease = lease
         self.on_refused = on_refused
@@ -143,6 +146,34 @@ class DeliveryStore:
             "mid": mail.message_id,
         }
         conn.execute(_MARK_SENT, values)
+        self.health.delivered(claim.newsletter_id)
+
+    def relay_refused(
+        self, conn: Connection, claim: DeliveryClaim, error: RelayRefused, attempts: int, retry_at: datetime
+    ) -> bool:
+        """Kept for later with the relay's reply and no attempt counted; pauses the campaign (with that
+        reply as the reason) when the relay keeps refusing: then True."""
+        conn.execute(
+            update(Delivery)
+            .where(Delivery.id == claim.delivery_id)
+            .values(
+                status=DeliveryStatus.QUEUED,
+                next_attempt_at=retry_at,
+                smtp_code=error.code,
+                last_error=str(error)[:2000],
+            )
+        )
+        log.warning("relay refused us", extra={"delivery": claim.delivery_id, "error": str(error)})
+        if not self.health.refused(claim.newsletter_id):
+            return False
+        reason = t("newsletter.relay_paused", reply=str(error)[:1000])
+        conn.execute(
+            update(Newsletter)
+            .where(Newsletter.id == claim.newsletter_id, Newsletter.status == NewsletterStatus.SENDING)
+            .values(status=NewsletterStatus.PAUSED, pause_reason=reason, updated_at=utcnow())
+        )
+        log.error("campaign paused: the relay keeps refusing", extra={"newsletter": claim.newsletter_id})
+        return True
 
     def deferred(
         self,

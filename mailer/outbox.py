@@ -1,7 +1,11 @@
 """The outbox: enqueue inside the caller's transaction; ``mailer.outbox_delivery`` delivers after commit.
 
-Automatic answers are capped per address per day and in total per hour; over a cap the message is kept as
-``suppressed`` (visible, never sent) instead of being queued. A queued message marks its session, so a
+Automatic answers are capped per address per day and in total per hour; over the per-address cap the
+message is kept as ``suppressed`` (visible, never sent) instead of being queued. The hourly cap has two
+pools: requests to confirm (anyone can make us send those, to any address: a forged sign-up flood) and
+answers to people (receipts, welcomes, goodbyes, case replies). A flood of the first never uses up the
+second; an answer over its hourly cap is not dropped but queued for later (``next_attempt_at`` after the
+hour), while a confirmation request over its cap is suppressed. A queued message marks its session, so a
 process that sends after commit (``mailer.after_commit``) flushes once that transaction has committed.
 """
 
@@ -24,6 +28,14 @@ from .models import OutgoingMessage, OutgoingStatus
 
 log = logging.getLogger(__name__)
 
+# Answers that only ask to confirm: anyone can make us send these to any address.
+REQUEST_KINDS = frozenset({"confirm", "confirm_unsubscribe"})
+HOUR = timedelta(hours=1)
+
+
+def pool(kind: str) -> str:
+    return "requests" if kind in REQUEST_KINDS else "answers"
+
 
 class Outbox:
     def __init__(self, caps: AutoAnswerSettings) -> None:
@@ -45,10 +57,13 @@ class Outbox:
 
         ``counts`` (from ``preload_counts``, for a batch) answers the caps from memory for its addresses.
         """
-        status, why = OutgoingStatus.QUEUED, None
+        status, why, due = OutgoingStatus.QUEUED, None, utcnow()
         if automatic:
-            why = self._over_cap(session, to_address, counts)
-            if why:
+            why, later = self._over_cap(session, to_address, pool(kind), counts)
+            if why and later:
+                due = utcnow() + HOUR  # a real person's answer waits for the cap; it is not dropped
+                log.info("automatic answer deferred", extra={"kind": kind, "to": to_address, "why": why})
+            elif why:
                 status = OutgoingStatus.SUPPRESSED
                 log.info("automatic answer suppressed", extra={"kind": kind, "to": to_address, "why": why})
         row = OutgoingMessage(
@@ -60,7 +75,7 @@ class Outbox:
             subject=msg.subject,
             inbound_message_id=inbound_message_id,
             created_at=utcnow(),
-            next_attempt_at=utcnow(),
+            next_attempt_at=due,
             status=status,
             last_error=why,
             raw=msg.raw,
@@ -69,7 +84,7 @@ class Outbox:
         if status == OutgoingStatus.QUEUED:
             queued(session)
         if automatic and status == OutgoingStatus.QUEUED and counts is not None:
-            counts.counted(to_address)
+            counts.counted(to_address, pool(kind))
         return row
 
     def preload_counts(self, session: Session, addresses: Iterable[str]) -> CapCounts:
@@ -88,7 +103,7 @@ class Outbox:
                 .group_by(OutgoingMessage.to_address)
             )
             per_address.update({address: count for address, count in rows})
-        return CapCounts(per_address, self._count(session, None))
+        return CapCounts(per_address, self._hourly(session))
 
     @staticmethod
     def _recent(window: timedelta) -> tuple[ColumnElement[bool], ...]:
@@ -98,22 +113,41 @@ class Outbox:
             OutgoingMessage.status.in_((OutgoingStatus.QUEUED, OutgoingStatus.SENT, OutgoingStatus.SENDING)),
         )
 
-    def _over_cap(self, session: Session, to_address: str, counts: CapCounts | None) -> str | None:
+    def _over_cap(
+        self, session: Session, to_address: str, kind_pool: str, counts: CapCounts | None
+    ) -> tuple[str | None, bool]:
+        """Why the answer may not go now (None: it may), and whether it goes later instead of never."""
         if counts is None or to_address not in counts.per_address:
-            counts = CapCounts({to_address: self._count(session, to_address)}, self._count(session, None))
+            counts = CapCounts({to_address: self._count(session, to_address)}, self._hourly(session))
         if counts.per_address[to_address] >= self.caps.per_address_per_day:
-            return f"cap of {self.caps.per_address_per_day} automatic answers per address per day reached"
-        if counts.last_hour >= self.caps.per_hour:
-            return f"cap of {self.caps.per_hour} automatic answers per hour reached"
-        return None
+            return (
+                f"cap of {self.caps.per_address_per_day} automatic answers per address per day reached",
+                False,
+            )
+        if kind_pool == "requests":
+            if counts.last_hour.get(kind_pool, 0) >= self.caps.confirm_per_hour:
+                return f"cap of {self.caps.confirm_per_hour} confirmation requests per hour reached", False
+        elif counts.last_hour.get(kind_pool, 0) >= self.caps.per_hour:
+            return f"cap of {self.caps.per_hour} automatic answers per hour reached: sent later", True
+        return None, False
 
-    def _count(self, session: Session, to_address: str | None) -> int:
-        if to_address is None:
-            return session.scalar(select(func.count()).where(*self._recent(timedelta(hours=1)))) or 0
+    def _count(self, session: Session, to_address: str) -> int:
         query = select(func.count()).where(
             *self._recent(timedelta(days=1)), OutgoingMessage.to_address == to_address
         )
         return session.scalar(query) or 0
+
+    def _hourly(self, session: Session) -> dict[str, int]:
+        """Automatic answers of the last hour per pool."""
+        rows = session.execute(
+            select(OutgoingMessage.kind, func.count())
+            .where(*self._recent(HOUR))
+            .group_by(OutgoingMessage.kind)
+        )
+        counts: dict[str, int] = {}
+        for kind, count in rows:
+            counts[pool(kind)] = counts.get(pool(kind), 0) + count
+        return counts
 
 
 @dataclass
@@ -121,10 +155,10 @@ class CapCounts:
     """Recent automatic answers per address (for the addresses loaded) and in the last hour."""
 
     per_address: dict[str, int]
-    last_hour: int
+    last_hour: dict[str, int]  # per pool ("requests", "answers")
 
-    def counted(self, to_address: str) -> None:
+    def counted(self, to_address: str, kind_pool: str = "answers") -> None:
         """One more automatic answer queued (only addresses loaded are counted in memory)."""
         if to_address in self.per_address:
             self.per_address[to_address] += 1
-            self.last_hour += 1
+            self.last_hour[kind_pool] = self.last_hour.get(kind_pool, 0) + 1

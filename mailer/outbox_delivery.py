@@ -19,7 +19,7 @@ from kulturkluster.db import Database, utcnow
 from .delivery import Claimed, DeliveryEngine, Outgoing, Tally
 from .models import OutgoingMessage, OutgoingStatus
 from .retry import RetryPolicy
-from .transport import DeliveryError, TemporaryFailure, Transport
+from .transport import DeliveryError, RelayRefused, TemporaryFailure, Transport
 
 # What one flush did (sent, deferred, failed; relay_error when the relay was unwell)
 FlushResult = Tally
@@ -107,6 +107,20 @@ class OutboxStore:
             next_attempt_at=retry_at,
             last_error=str(error)[:2000],
         )
+
+    def relay_refused(
+        self, conn: Connection, claim: OutboxClaim, error: RelayRefused, attempts: int, retry_at: datetime
+    ) -> bool:
+        """A single answer the relay refused for a reason about us: tried again later, never given up."""
+        self._set(
+            conn,
+            claim,
+            status=OutgoingStatus.QUEUED,
+            attempts=attempts,
+            next_attempt_at=retry_at,
+            last_error=str(error)[:2000],
+        )
+        return False
 
     def failed(
         self, conn: Connection, claim: OutboxClaim, error: DeliveryError, attempts: int, mail: Outgoing

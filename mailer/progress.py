@@ -34,6 +34,8 @@ class Progress:
     finished_at: datetime | None
     per_minute: float | None  # measured over the last ten minutes
     estimated_finish: datetime | None
+    state: str = ""  # the same as status; the name outside checks read
+    reason: str | None = None  # why it paused by itself (the relay's reply), if it did
 
     @property
     def done_fraction(self) -> float:
@@ -85,4 +87,6 @@ def progress(session: Session, newsletter: Newsletter, limits: Limits) -> Progre
         finished_at=newsletter.finished_at,
         per_minute=pace,
         estimated_finish=eta,
+        state=newsletter.status,
+        reason=newsletter.pause_reason,
     )

@@ -20,6 +20,7 @@ from .delivery import DeliveryEngine
 from .limits import Limits
 from .newsletter_delivery import DeliveryClaim, DeliveryStore, RefusalHook, next_due
 from .newsletter_mail import NewsletterMessages
+from .relay_health import RelayHealth
 from .retry import RetryPolicy
 from .transport import Transport
 
@@ -31,6 +32,7 @@ class SenderConfig:
     concurrency: int = 2
     batch_size: int = 100
     lease: timedelta = timedelta(minutes=5)
+    relay_pause_after: int = 5  # relay refusals in a row that pause a campaign
 
 
 @dataclass
@@ -62,7 +64,8 @@ class CampaignSender:
     ) -> None:
         self.db = db
         self.config = config
-        self._store = DeliveryStore(db, messages_for, config.limits, config.lease, on_refused)
+        health = RelayHealth(config.relay_pause_after)
+        self._store = DeliveryStore(db, messages_for, config.limits, config.lease, on_refused, health)
         self._transports = [transport_factory() for _ in range(config.concurrency)]
         self._engine: DeliveryEngine[DeliveryClaim] = DeliveryEngine(
             db, self._store, self._transports, config.retry

@@ -41,7 +41,13 @@ class SystemMailer:
 
     def subjects(self) -> frozenset[str]:
         """The subjects of our answers that do not name a case (a reply to one of them is a reply to us)."""
-        kinds = (AnswerKind.WELCOME, AnswerKind.CONFIRM, AnswerKind.ALREADY_SUBSCRIBED, AnswerKind.GOODBYE)
+        kinds = (
+            AnswerKind.WELCOME,
+            AnswerKind.CONFIRM,
+            AnswerKind.ALREADY_SUBSCRIBED,
+            AnswerKind.GOODBYE,
+            AnswerKind.CONFIRM_UNSUBSCRIBE,
+        )
         return frozenset(self._compiled(Answer(kind, to_address="")).subject for kind in kinds)
 
     def prepare(self, session: Session, addresses: Iterable[str]) -> CappedAnswers:
@@ -54,6 +60,11 @@ class SystemMailer:
             token = self.tokens.make(Purpose.CONFIRM, answer.to_address)
             message_id = new_message_id(self.org.domain, token)
             confirm_url = self.links.confirm(token)
+        elif answer.kind is AnswerKind.CONFIRM_UNSUBSCRIBE:
+            # A plain reply brings the unsubscribe token back in In-Reply-To: that is the proof.
+            message_id = new_message_id(
+                self.org.domain, self.tokens.make(Purpose.UNSUBSCRIBE, answer.to_address)
+            )
         elif answer.case_reference:
             message_id = new_message_id(
                 self.org.domain, self.tokens.make(Purpose.CASE, answer.case_reference)

@@ -1,7 +1,9 @@
 """Transports: the one seam between the mailer and the world. SMTP in production, a Maildir outbox locally.
 
-A transport raises ``TemporaryFailure`` for anything worth retrying (4xx, lost connection) and
-``PermanentFailure`` for a 5xx answer; the caller decides what to do with either.
+A transport raises ``TemporaryFailure`` for anything worth retrying (4xx, lost connection),
+``PermanentFailure`` for a 5xx answer about the recipient and ``RelayRefused`` for a 5xx answer about us
+(the sender, policy, size: ``mailer.smtp_faults``); each names the stage of the transaction it came at.
+The caller decides what to do with them.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from kulturkluster.oauth import OAuthError, TokenProvider, shared_provider, smtp
 from kulturkluster.settings import OAuthSettings, Security, SmtpAuth, SmtpSettings
 from kulturkluster.texts import t
 
+from . import smtp_faults
+from .smtp_faults import Blame, Stage
+
 
 class DeliveryError(KulturklusterError):
     kind = ErrorKind.UNAVAILABLE
 
-    def __init__(self, message: str, code: int | None = None) -> None:
+    def __init__(self, message: str, code: int | None = None, stage: Stage | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.stage = stage
 
 
 class NoRelayConfigured(ConfigurationError):
@@ -38,9 +44,15 @@ class TemporaryFailure(DeliveryError):
 
 
 class PermanentFailure(DeliveryError):
-    """The relay refused this message for good (5xx)."""
+    """The relay refused this message for good (5xx), for a reason about the recipient."""
 
     kind = ErrorKind.REFUSED
+
+
+class RelayRefused(TemporaryFailure):
+    """A 5xx about us, not the recipient (``mailer.smtp_faults``): nobody's bounce, tried again later.
+
+    A ``TemporaryFailure`` so that code which does not know it still retries rather than charges."""
 
 
 class Transport(Protocol):
@@ -174,9 +186,11 @@ class SmtpTransport:
             raise TemporaryFailure(f"connection lost: {exc}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            raise self._failure(code, reply) from exc
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            raise self._failure(exc.smtp_code, exc.smtp_error) from exc
+            raise self._failure(code, reply, Stage.RCPT) from exc
+        except smtplib.SMTPSenderRefused as exc:
+            raise self._failure(exc.smtp_code, exc.smtp_error, Stage.MAIL) from exc
+        except smtplib.SMTPDataError as exc:
+            raise self._failure(exc.smtp_code, exc.smtp_error, Stage.DATA) from exc
         except (TimeoutError, OSError) as exc:
             self._drop()
             raise TemporaryFailure(f"connection lost: {exc}") from exc
@@ -185,12 +199,12 @@ class SmtpTransport:
             raise TemporaryFailure(str(exc)) from exc
         if refused:
             code, reply = next(iter(refused.values()))
-            raise self._failure(code, reply)
+            raise self._failure(code, reply, Stage.RCPT)
 
-    def _failure(self, code: int, reply: bytes | str) -> DeliveryError:
+    def _failure(self, code: int, reply: bytes | str, stage: Stage) -> DeliveryError:
         if code == 421:  # "closing transmission channel": this connection is finished
             self._drop()
-        return _failure(code, reply)
+        return _failure(code, reply, stage)
 
     def _drop(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -262,10 +276,15 @@ def _close(smtp: smtplib.SMTP | None) -> None:
             smtp.close()
 
 
-def _failure(code: int, reply: bytes | str) -> DeliveryError:
+def _failure(code: int, reply: bytes | str, stage: Stage | None = None) -> DeliveryError:
+    """The relay's reply kept whole in the message; a 5xx is the recipient's or the relay's by the table."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
     message = f"{code} {text}"
-    return PermanentFailure(message, code) if 500 <= code < 600 else TemporaryFailure(message, code)
+    if not 500 <= code < 600:
+        return TemporaryFailure(message, code, stage)
+    if smtp_faults.classify(stage, code, text).blame is Blame.RELAY:
+        return RelayRefused(message, code, stage)
+    return PermanentFailure(message, code, stage)
 
 
 def make_transport(settings: SmtpSettings, oauth: OAuthSettings | None = None) -> Transport:

@@ -2,8 +2,9 @@
 outbox (``before_round``) and sends newsletter deliveries as the limits allow; it sleeps when there is
 nothing.
 
-Waits are interruptible (SIGTERM/Ctrl-C set ``stop``); a relay that is away is retried with a growing
-pause (``mailer.retry.Backoff``) instead of at full speed.
+Waits are interruptible (SIGTERM/Ctrl-C set ``stop``); a relay that is away, or a database that is
+(a restart, a dropped connection), is retried with a growing pause (``mailer.retry.Backoff``) instead of
+ending the loop, as the inbound runner does.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
+
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from kulturkluster.db import utcnow
 
@@ -33,13 +36,23 @@ def run(
 ) -> None:
     """Until ``stop`` (or, with ``once``, until nothing more can go right now)."""
     backoff = Backoff(maximum=max_backoff, first=5.0)
+    database = Backoff(maximum=max_backoff, first=1.0, jitter=0.2)
     sender.stopping = stop
     while not stop.is_set():
-        if before_round is not None:
-            before_round()
-        result = sender.run_round()
-        if after_round is not None:
-            after_round(result)
+        try:
+            if before_round is not None:
+                before_round()
+            result = sender.run_round()
+            if after_round is not None:
+                after_round(result)
+        except (DBAPIError, DisconnectionError) as exc:  # the pool reconnects on the next round
+            pause = database.next_delay()
+            log.warning("database unavailable, pausing", extra={"error": str(exc)[:500], "seconds": pause})
+            if once and database.attempt > 5:
+                raise
+            stop.wait(pause)
+            continue
+        database.reset()
         if result.relay_error:
             pause = backoff.next_delay()
             log.warning("relay unavailable, pausing", extra={"error": result.relay_error, "seconds": pause})

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import utcnow
 
 from . import service
-from .models import Status
+from .models import ConsentEvent, Status, Subscriber
 from .service import Evidence, SubscriberCache
 
 QUIET_PERIOD = timedelta(days=7)
@@ -60,9 +61,11 @@ def score(state: BounceState, *, permanent: bool, now: datetime, threshold: floa
 class DeliveryReport:
     """The addresses a returned mail concerns, as the inbound side found them.
 
-    ``named`` are addresses we know for sure (our own signed tokens in the returned message);
-    ``named_ids`` are subscriber ids from VERP return paths. A complaint report (ARF) unsubscribes its
-    ``complaint_addresses`` and scores nothing.
+    Only addresses tied to a message we sent count (Mailman scores only bounces to its own bounce
+    address; listmonk acts only on its own headers): ``named`` are addresses our own signed tokens in the
+    returned message name, ``named_ids`` subscriber ids from VERP return paths, ``sent_to`` the recipients
+    of our Message-IDs quoted in the returned part. What the report merely claims (``complaint_addresses``,
+    ``permanent``, ``temporary``) says what kind of failure it was, never whom it concerns.
     """
 
     complaint: bool = False
@@ -71,6 +74,7 @@ class DeliveryReport:
     temporary: frozenset[str] = frozenset()
     named: frozenset[str] = frozenset()
     named_ids: tuple[int, ...] = ()
+    sent_to: frozenset[str] = frozenset()
 
 
 def apply_report(
@@ -80,24 +84,34 @@ def apply_report(
     *,
     threshold: float,
     cache: SubscriberCache | None = None,
-) -> None:
-    """Complaints unsubscribe at once; failures are scored against the address they concern.
+) -> str:
+    """Complaints unsubscribe, failures are scored: only the recipients of mail we sent.
 
-    A token or return path names the address for sure; a failure of unknown kind counts as permanent.
-    Addresses not on the list change nothing.
+    Returns what was done, or why nothing was, for the stored mail's reason. A failure of unknown kind
+    counts as permanent. Addresses not on the list change nothing.
     """
+    tied = set(report.named) | set(report.sent_to)
+    tied |= set(service.emails_by_id(session, report.named_ids).values())
+    claimed = sorted(set(report.complaint_addresses) | report.permanent | report.temporary)
+    if not tied:
+        named = ", ".join(claimed[:5]) or "nobody"
+        return (
+            f"not tied to mail we sent (no token, VERP return path or Message-ID of ours): nothing changed"
+            f" (the report names {named})"
+        )
     if report.complaint:
-        for address in report.complaint_addresses:
-            complain(session, address, evidence, cache=cache)
-        return
-    named = set(report.named) | set(service.emails_by_id(session, report.named_ids).values())
-    permanent, temporary = set(report.permanent), set(report.temporary) - report.permanent
-    (temporary if temporary and not permanent else permanent).update(named)
-    for addresses, kind in ((permanent, True), (temporary, False)):
-        for address in sorted(addresses):
-            record_bounce(
-                session, address, permanent=kind, evidence=evidence, threshold=threshold, cache=cache
-            )
+        changed = [a for a in sorted(tied) if complain(session, a, evidence, cache=cache)]
+        return f"complaint about mail we sent: complained {', '.join(changed) or 'nobody new'}"
+    any_permanent = bool(report.permanent) or not report.temporary
+    for address in sorted(tied):
+        if address in report.permanent or address in report.temporary:
+            permanent = address in report.permanent
+        else:
+            permanent = any_permanent
+        record_bounce(
+            session, address, permanent=permanent, evidence=evidence, threshold=threshold, cache=cache
+        )
+    return f"about mail we sent: scored {', '.join(sorted(tied))}"
 
 
 def record_bounce(
@@ -125,6 +139,9 @@ def record_bounce(
     subscriber.last_temporary_bounce_at = result.state.last_temporary_at
     noted = replace(evidence, detail=f"{result.note}. {evidence.detail or ''}"[:2000])
     if result.disable:
+        earlier = _earlier_reports(session, subscriber)
+        if earlier:
+            noted = replace(noted, detail=f"{noted.detail} Earlier reports: {', '.join(earlier)}"[:2000])
         service.change_status(session, subscriber, Status.BOUNCED, "bounced", noted, subscriber.status)
         return Status.BOUNCED
     service.append_event(session, subscriber, "bounce_scored", subscriber.status, subscriber.status, noted)
@@ -140,3 +157,16 @@ def complain(
         return False
     service.change_status(session, subscriber, Status.COMPLAINED, "complained", evidence, subscriber.status)
     return True
+
+
+def _earlier_reports(session: Session, subscriber: Subscriber) -> list[str]:
+    """The Message-IDs of the reports scored before this one, so the consent log shows what disabled it."""
+    if subscriber.id is None:
+        return []
+    rows = session.scalars(
+        select(ConsentEvent.evidence_message_id)
+        .where(ConsentEvent.subscriber_id == subscriber.id, ConsentEvent.action == "bounce_scored")
+        .order_by(ConsentEvent.id.desc())
+        .limit(10)
+    )
+    return [f"<{mid}>" for mid in rows if mid]

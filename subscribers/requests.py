@@ -16,7 +16,7 @@ from kulturkluster.answers import Answer, AnswerKind
 from kulturkluster.settings import ConfirmPolicy
 
 from . import service
-from .models import Channel
+from .models import Channel, Status
 from .service import ConfirmOutcome, Evidence, SubscribeOutcome, SubscriberCache, UnsubscribeOutcome
 from .tokens import TokenClaim
 
@@ -114,6 +114,30 @@ def unsubscribe(
     if outcome is not UnsubscribeOutcome.UNSUBSCRIBED or not goodbye:
         return outcome, None
     return outcome, requester.answer(AnswerKind.GOODBYE)
+
+
+def unsubscribe_by_mail(
+    session: Session,
+    requester: Requester,
+    evidence: Evidence,
+    *,
+    proven: bool,
+    goodbye: bool = True,
+    cache: SubscriberCache | None = None,
+) -> tuple[UnsubscribeOutcome, Answer | None]:
+    """An "Avsluta" mail: at once with ``proven`` (our signed token, a DMARC pass from the trusted server,
+    or the policy says so); otherwise a subscribed address is asked to confirm by replying, as for joining.
+    Anyone can write "Avsluta" with a member's address as From; only the member can answer our mail."""
+    if proven:
+        return unsubscribe(session, requester, evidence, goodbye=goodbye, cache=cache)
+    subscriber = service.get(session, requester.address, cache=cache)
+    if subscriber is None or subscriber.status not in {Status.ACTIVE, Status.PENDING}:
+        return UnsubscribeOutcome.NOT_SUBSCRIBED, None
+    service.append_event(
+        session, subscriber, "unsubscribe_requested", subscriber.status, subscriber.status, evidence
+    )
+    answer = requester.answer(AnswerKind.CONFIRM_UNSUBSCRIBE) if goodbye else None
+    return UnsubscribeOutcome.CONFIRMATION_NEEDED, answer
 
 
 def unsubscribe_by_link(session: Session, claim: TokenClaim, *, one_click: bool) -> UnsubscribeOutcome:

@@ -45,6 +45,7 @@ class ConfirmOutcome(StrEnum):
 
 class UnsubscribeOutcome(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
+    CONFIRMATION_NEEDED = "confirmation_needed"  # asked by mail without proof: a reply confirms
     NOT_SUBSCRIBED = "not_subscribed"
 
 
@@ -190,6 +191,13 @@ def change_status(
 ) -> None:
     subscriber.status = status
     subscriber.updated_at = utcnow()
+    if old_status == Status.BOUNCED and status in {Status.ACTIVE, Status.PENDING}:
+        # Re-enabled (by staff, or the person asked again): the old failures are forgiven.
+        subscriber.bounce_score, subscriber.last_bounce_at, subscriber.last_temporary_bounce_at = (
+            0.0,
+            None,
+            None,
+        )
     if status == Status.ACTIVE:
         subscriber.subscribed_at = subscriber.updated_at
     append_event(session, subscriber, action, old_status, status, evidence)

@@ -80,6 +80,19 @@ def unsubscribe_by_hand(session: Session, email: str, evidence: Evidence) -> Uns
     return service.unsubscribe(session, email, evidence)
 
 
+def reenable_bounced(session: Session, email: str, evidence: Evidence) -> bool:
+    """Give a disabled (``bounced``) address the newsletter again, its bounce score back at 0.
+
+    One click in the app: the mailbox works again (staff heard from the person, or the reports were wrong).
+    Only ``bounced`` is re-enabled; whoever left or complained must ask again themselves.
+    """
+    subscriber = service.get(session, email, lock=True)
+    if subscriber is None or subscriber.status != Status.BOUNCED:
+        return False
+    service.change_status(session, subscriber, Status.ACTIVE, "reenabled", evidence, subscriber.status)
+    return True
+
+
 # -- CSV ---------------------------------------------------------------------------------------------------
 
 

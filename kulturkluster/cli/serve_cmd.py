@@ -36,20 +36,27 @@ def serve(
         install_stop_handlers(stop)
         runner = svc.make_runner(source)
         sender = svc.make_sender()
+        poll = svc.settings.mailer.poll_interval
+        # A worker that dies is named by /healthz and stops the whole process, which then exits non-zero
+        # so that Docker or systemd restarts it.
         mailer = threading.Thread(
-            target=worker.run,
-            args=(sender, stop),
-            kwargs={"poll_interval": svc.settings.mailer.poll_interval, "before_round": svc.flush_outbox},
+            target=svc.workers.watched(
+                "mailer",
+                lambda: worker.run(sender, stop, poll_interval=poll, before_round=svc.flush_outbox),
+                stop.set,
+            ),
             name="mailer",
             daemon=True,
         )
         server = create_server(svc, host, port)
-        pages = threading.Thread(target=server.run, name="web", daemon=True)
+        pages = threading.Thread(
+            target=svc.workers.watched("web", server.run, stop.set), name="web", daemon=True
+        )
         mailer.start()
         if web:
             pages.start()
         try:
-            runner.run(stop)
+            svc.workers.watched("inbound", lambda: runner.run(stop), stop.set)()
         finally:
             stop.set()
             server.should_exit = True
@@ -58,6 +65,10 @@ def serve(
                 pages.join(timeout=10)
             sender.close()
             source.close()
+        dead = svc.workers.dead()
+        if dead:
+            log.error("service stopped: a worker died", extra={"workers": sorted(dead)})
+            raise typer.Exit(1)
         log.info("service stopped")
 
 

@@ -32,6 +32,7 @@ def _row(sub: Subscriber) -> dict[str, object]:
         "email": sub.email,
         "name": sub.name,
         "status": sub.status,
+        "bounce_score": sub.bounce_score or 0.0,
         "subscribed_at": _iso(sub.subscribed_at),
         "created_at": _iso(sub.created_at),
     }

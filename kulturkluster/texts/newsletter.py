@@ -109,6 +109,8 @@ SV: dict[str, str] = {
     "newsletter.started": "Nyhetsbrev {id} skickas nu till {total} mottagare. `kulturkluster mailer run` "
     "sköter utskicket; `kulturkluster newsletter status {id}` visar hur långt det har kommit.",
     "newsletter.status_title": "Utskick",
+    "newsletter.relay_paused": "Pausat av sig självt: e-postservern vägrar ta emot våra brev (inte mottagarnas fel). "
+    "Serverns svar: {reply}. Rätta avsändaren eller kontot hos e-postservern och tryck Fortsätt.",
     "newsletter.paused": "Nyhetsbrev {id} är pausat. `kulturkluster newsletter resume {id}` fortsätter.",
     "newsletter.resumed": "Nyhetsbrev {id} fortsätter där det stannade.",
     "newsletter.cancelled": "Nyhetsbrev {id} är avbrutet; {left} mottagare får det inte.",

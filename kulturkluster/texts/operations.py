@@ -99,6 +99,7 @@ SV: dict[str, str] = {
     "cli.retention_off": "Ingen gallring: KK_CASES__RETENTION_MONTHS är 0.",
     "cli.subscriber_added": "{email} är tillagd i listan.",
     "cli.subscriber_unsubscribed": "{email} är borttagen ur listan.",
+    "cli.subscriber_confirmation_needed": "{email} har ombetts bekräfta att hen vill avsluta.",
     "cli.subscriber_not_subscribed": "{email} fick inga nyhetsbrev; inget ändrades.",
     # CLI summaries
     "cli.imported": "{total} meddelanden lästa: {summary}",

@@ -77,6 +77,9 @@ SV: dict[str, str] = {
     "web.subscribers.status.complained": "spärrad (spamanmälan)",
     "web.subscribers.bad_status": "Okänd status {status!r}; välj en av: {allowed}.",
     "web.subscribers.bad_page": "Sidan {page!r} finns inte; ange ett sidnummer från 1.",
+    "web.subscribers.reenabled": "{email} får nyhetsbrevet igen; studspoängen är nollställd.",
+    "web.subscribers.not_bounced": "{email} är inte spärrad efter studsar, så det finns inget att aktivera.",
+    "web.subscribers.reenable_evidence": "aktiverad igen i appen efter studsar",
     "web.subscribers.not_found": "Det finns ingen prenumerant med id {id}; den kan ha raderats.",
     "web.subscribers.already_on_list": "{email} finns redan i listan (status: {status}); inget ändrades. En "
     "adress som har avslutat läggs inte tillbaka för hand: personen anmäler sig själv igen.",

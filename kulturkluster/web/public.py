@@ -64,10 +64,6 @@ async def _is_one_click(request: Request) -> bool:
     return (await request.body()).strip() == b"List-Unsubscribe=One-Click"
 
 
-async def healthz(_request: Request) -> Response:
-    return PlainTextResponse("ok")
-
-
 class PublicPages:
     """The routes, bound to the services; database work runs in Starlette's thread pool."""
 
@@ -85,8 +81,16 @@ class PublicPages:
             Route(HELP_PATH, self.unsubscribe_help, methods=["GET"]),
             Route(CONFIRM_PATH, _by_method(self.confirm_page, self.confirm), methods=["GET", "POST"]),
             Route(VIEW_PATH, self.view, methods=["GET"]),
-            Route(HEALTH_PATH, healthz, methods=["GET"]),
+            Route(HEALTH_PATH, self.healthz, methods=["GET"]),
         ]
+
+    async def healthz(self, _request: Request) -> Response:
+        """ "ok", or 503 naming the background workers of ``serve`` that died."""
+        dead = self.services.workers.dead()
+        if dead:
+            text = "\n".join(f"worker {name} died: {error}" for name, error in sorted(dead.items()))
+            return PlainTextResponse(text, status_code=503)
+        return PlainTextResponse("ok")
 
     # -- unsubscribe --------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from inbound.classify import Route
 from inbound.sources.base import Item
 from kulturkluster.wiring import Services
+from mailer.models import OutgoingMessage
 from subscribers import service
 from subscribers.models import ConsentEvent, Status, Subscriber
 from tests.integration.test_pipeline import make_mail, smtp_settings
@@ -35,6 +36,18 @@ def subscribe(svc: Services, address: str = ANNA) -> None:
     svc.pipeline.process([Item(make_mail("Nyhetsbrev", sender=address, message_id=f"s-{address}"), "t")])
 
 
+def sent_to(svc: Services, address: str = ANNA) -> str:
+    """The returned headers of the last message we sent to ``address`` (a real report quotes them)."""
+    with svc.db.unit_of_work() as session:
+        mid = session.scalars(
+            select(OutgoingMessage.message_id)
+            .where(OutgoingMessage.to_address == address)
+            .order_by(OutgoingMessage.id.desc())
+        ).first()
+    assert mid is not None
+    return f"From: kulturkluster@kulturkluster.test\r\nTo: {address}\r\nMessage-ID: <{mid}>"
+
+
 def status(svc: Services, address: str = ANNA) -> tuple[str, float]:
     with svc.db.unit_of_work() as session:
         sub = service.get(session, address)
@@ -46,13 +59,16 @@ def test_three_permanent_bounces_disable_the_address(services_factory: Factory, 
     svc = services_factory(smtp=smtp_settings(smtp))
     subscribe(svc)
     for n in range(2):
-        assert [o.route for o in svc.pipeline.process([Item(dsn(n, ANNA), "t")])] == [Route.BOUNCE]
+        returned = sent_to(svc)
+        assert [o.route for o in svc.pipeline.process([Item(dsn(n, ANNA, returned=returned), "t")])] == [
+            Route.BOUNCE
+        ]
         with svc.db.unit_of_work() as session:  # a day apart
             sub = session.scalars(select(Subscriber)).one()
             assert sub.last_bounce_at is not None
             sub.last_bounce_at -= timedelta(days=1)
     assert status(svc) == (Status.ACTIVE, 2.0)
-    svc.pipeline.process([Item(dsn(3, ANNA), "t")])
+    svc.pipeline.process([Item(dsn(3, ANNA, returned=sent_to(svc)), "t")])
     assert status(svc) == (Status.BOUNCED, 3.0)
     with svc.db.unit_of_work() as session:
         actions = [e.action for e in session.scalars(select(ConsentEvent).order_by(ConsentEvent.id))]
@@ -62,7 +78,8 @@ def test_three_permanent_bounces_disable_the_address(services_factory: Factory, 
 def test_delay_warnings_count_half_once_a_day(services_factory: Factory, smtp: SmtpServer) -> None:
     svc = services_factory(smtp=smtp_settings(smtp))
     subscribe(svc)
-    svc.pipeline.process([Item(dsn(n, ANNA, "4.4.7", "delayed"), "t") for n in range(3)])
+    returned = sent_to(svc)
+    svc.pipeline.process([Item(dsn(n, ANNA, "4.4.7", "delayed", returned), "t") for n in range(3)])
     assert status(svc) == (Status.ACTIVE, 0.5)
 
 
@@ -101,8 +118,8 @@ def test_a_spam_complaint_unsubscribes_at_once(services_factory: Factory, smtp: 
         "--f\r\nContent-Type: text/plain\r\n\r\nThis is an email abuse report.\r\n"
         "--f\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: JMRP/1.0\r\nVersion: 1\r\n"
         f"Original-Rcpt-To: <{ANNA}>\r\n"
-        "--f\r\nContent-Type: message/rfc822\r\n\r\nFrom: kulturkluster@kulturkluster.test\r\n"
-        f"To: {ANNA}\r\nSubject: Nyhetsbrev november\r\n\r\nHej\r\n--f--\r\n"
+        f"--f\r\nContent-Type: message/rfc822\r\n\r\n{sent_to(svc)}\r\n"
+        "Subject: Nyhetsbrev november\r\n\r\nHej\r\n--f--\r\n"
     ).encode()
     [outcome] = svc.pipeline.process([Item(arf, "t")])
     assert (outcome.route, "spam complaint" in outcome.reason) == (Route.BOUNCE, True)

@@ -50,6 +50,7 @@ def test_import_then_list_as_json(env: Path) -> None:
     assert "redan behandlade" in cli("inbound", "import", str(MAIL_DIR))
     subscribers = json.loads(cli("subscribers", "list", "--format", "json"))
     assert {s["email"]: s["status"] for s in subscribers}["bjorn@forening.example"] == "active"
+    assert all(isinstance(s["bounce_score"], float) for s in subscribers)
 
 
 def test_import_mbox_and_maildir(env: Path, tmp_path: Path) -> None:

@@ -149,7 +149,7 @@ def test_auto_policy_trusts_only_our_servers_dmarc_pass(
 
 
 def test_already_subscribed_and_unsubscribe(services_factory: Factory, smtp: SmtpServer) -> None:
-    svc = services_factory(smtp=smtp_settings(smtp))
+    svc = services_factory(smtp=smtp_settings(smtp), unsubscribe={"confirm": "never"})
     run(svc, make_mail("Nyhetsbrev"))
     run(svc, make_mail("Nyhetsbrev", message_id="m2@example.se", body="igen"))
     assert answers(smtp)[-1]["Subject"].startswith("Du prenumererar redan")
@@ -275,7 +275,7 @@ def test_outbox_retries_4xx_and_stops_at_5xx(services_factory: Factory, smtp: Sm
 
 
 def test_import_never_reactivates(services_factory: Factory, smtp: SmtpServer) -> None:
-    svc = services_factory(smtp=smtp_settings(smtp))
+    svc = services_factory(smtp=smtp_settings(smtp), unsubscribe={"confirm": "never"})
     run(svc, make_mail("Nyhetsbrev"), make_mail("Avsluta", message_id="m2@example.se"))
     evidence = service.Evidence(channel=Channel.IMPORT, detail="test")
     with svc.db.unit_of_work() as session:

@@ -17,7 +17,8 @@ import pytest
 import trustme
 
 from kulturkluster.settings import SmtpSettings
-from mailer.transport import PermanentFailure, SmtpTransport, TemporaryFailure
+from mailer.smtp_faults import Stage
+from mailer.transport import PermanentFailure, RelayRefused, SmtpTransport, TemporaryFailure
 from tests.servers.smtp import SmtpServer, free_port
 
 pytestmark = pytest.mark.integration
@@ -85,13 +86,22 @@ def test_untrusted_certificate_is_refused(tls_server: SmtpServer) -> None:
 
 def test_reply_codes_map_to_failures(smtp: SmtpServer) -> None:
     transport = SmtpTransport(SmtpSettings(host="127.0.0.1", port=smtp.port, security="none"))
-    smtp.handler.fail_with = ["452 4.3.1 insufficient storage", "554 5.7.1 rejected as spam"]
+    smtp.handler.fail_with = [
+        "452 4.3.1 insufficient storage",
+        "554 5.7.1 rejected as spam",
+        "550 5.1.1 user unknown",
+    ]
     with pytest.raises(TemporaryFailure) as temporary:
         transport.send(RAW, "a@kulturkluster.test", ["b@example.se"])
     assert temporary.value.code == 452
+    # A policy refusal at DATA is about us, not the recipient (issue 12): the relay's, kept whole.
+    with pytest.raises(RelayRefused) as relay:
+        transport.send(RAW, "a@kulturkluster.test", ["b@example.se"])
+    assert relay.value.code == 554 and "rejected as spam" in str(relay.value)
+    assert relay.value.stage is Stage.DATA
     with pytest.raises(PermanentFailure) as permanent:
         transport.send(RAW, "a@kulturkluster.test", ["b@example.se"])
-    assert permanent.value.code == 554 and "rejected as spam" in str(permanent.value)
+    assert permanent.value.code == 550 and "user unknown" in str(permanent.value)
     transport.send(RAW, "a@kulturkluster.test", ["b@example.se"])
     transport.close()
     assert len(smtp.handler.received) == 1
@@ -125,7 +135,7 @@ def test_pipelined_transactions_map_every_refusal_and_keep_the_connection(
         transport.send(RAW, "a@kulturkluster.test", ["busy@example.se"])
     assert busy.value.code == 450
     smtp.handler.fail_with = ["554 5.7.1 rejected as spam"]
-    with pytest.raises(PermanentFailure, match="rejected as spam"):
+    with pytest.raises(RelayRefused, match="rejected as spam"):  # policy at DATA: the relay's (issue 12)
         transport.send(RAW, "a@kulturkluster.test", ["b@example.se"])
     transport.send(DOTTED, "a@kulturkluster.test", ["b@example.se"])  # same connection, after RSETs
     transport.close()

@@ -16,6 +16,7 @@ from inbound.sources.base import Item
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
 from mailer.campaign_models import Delivery, DeliveryStatus
+from subscribers.tokens import Purpose
 from tests.conftest import mail_bytes
 from tests.integration.newsletter_helpers import add_subscribers, draft, start
 from tests.integration.test_pipeline import make_mail
@@ -43,7 +44,11 @@ def test_cases_list_and_quarantine_are_counted(staff_services: Services, staff: 
         make_mail("Fråga om nätverk", sender="c@example.se", message_id="c3@x"),
         make_mail("Nyhetsbrev", sender="d@example.se", message_id="s1@x"),
         make_mail("Nyhetsbrev", sender="e@example.se", message_id="s2@x"),
-        make_mail("Avsluta", sender="e@example.se", message_id="u1@x"),
+        make_mail(  # from the List-Unsubscribe mailto: our signed token is the proof
+            f"Avsluta {staff_services.tokens.make(Purpose.UNSUBSCRIBE, 'e@example.se')}",
+            sender="e@example.se",
+            message_id="u1@x",
+        ),
         mail_bytes("quarantine__no_from.eml"),
     )
     with staff_services.db.unit_of_work() as session:

@@ -395,3 +395,22 @@ def test_rejected_rows_keep_their_line_numbers_and_stay_short(
     assert rejected is not None and "<tr><td>3</td>" in rejected.group(0)
     assert len(rejected.group(0)) < 2000  # the row and the reason are clipped
     assert "anna@example.se" in preview.text and "bo@example.se" in preview.text
+
+
+def test_a_bounced_address_is_reenabled_by_one_click(staff_services: Services, staff: StaffClient) -> None:
+    ids = seed(
+        staff_services, ("studs@example.se", "", Status.BOUNCED), ("aktiv@example.se", "", Status.ACTIVE)
+    )
+    with staff_services.db.unit_of_work() as session:
+        sub = service.get(session, "studs@example.se")
+        assert sub is not None
+        sub.bounce_score = 3.0
+    url = f"{LIST}/{ids['studs@example.se']}"
+    assert "Aktivera igen" in staff.get(url).text
+    page = follow(staff, staff.post(f"{url}/aktivera", {}))
+    assert "får nyhetsbrevet igen" in page.text and "Aktivera igen</button>" not in page.text
+    again = subscriber(staff_services, "studs@example.se")
+    assert again is not None and (again.status, again.bounce_score) == (Status.ACTIVE, 0.0)
+    assert events(staff_services, "studs@example.se")[-1][:2] == ("reenabled", "staff")
+    other = follow(staff, staff.post(f"{LIST}/{ids['aktiv@example.se']}/aktivera", {}))
+    assert "inte spärrad" in other.text

@@ -226,6 +226,24 @@ def unsubscribe(req: StaffRequest) -> Response:
     return _or_back(req, back, action)
 
 
+def reenable(req: StaffRequest) -> Response:
+    """One click: a ``bounced`` address gets the newsletter again (the consent log names who did it)."""
+    back = detail_url(int(req.param("id")))
+
+    def action() -> Response:
+        detail = req.field("evidence") or t("web.subscribers.reenable_evidence")
+        evidence = staff_actions.staff_evidence(detail, req.user.username)
+        with req.services.db.unit_of_work() as session:
+            subscriber = _subscriber(session, req)
+            done = staff_actions.reenable_bounced(session, subscriber.email, evidence)
+            email = subscriber.email
+        if done:
+            return req.redirect(back, t("web.subscribers.reenabled", email=email))
+        return req.redirect(back, t("web.subscribers.not_bounced", email=email), "warning")
+
+    return _or_back(req, back, action)
+
+
 def person_export(req: StaffRequest) -> Response:
     """Everything stored about the person (as ``person export``), as a JSON download. Admins only."""
     with req.services.db.unit_of_work() as session:
@@ -274,6 +292,7 @@ def routes(build: Pagebuilder) -> list[BaseRoute]:
         *subscriber_import.routes(build),
         Route(f"{PREFIX}/{{id:int}}", build.staff(show)),
         Route(f"{PREFIX}/{{id:int}}/avsluta", build.staff(unsubscribe), methods=["POST"]),
+        Route(f"{PREFIX}/{{id:int}}/aktivera", build.staff(reenable), methods=["POST"]),
         Route(f"{PREFIX}/{{id:int}}/personexport", build.admin(person_export)),
         Route(f"{PREFIX}/{{id:int}}/radera", build.admin(erase), methods=["POST"]),
     ]
