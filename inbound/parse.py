@@ -21,7 +21,7 @@ from email.parser import BytesParser
 from kulturkluster.errors import KulturklusterError
 from subscribers.address import try_normalize
 
-from . import bounce
+from . import bounce, bounce_text, recover
 from .headers import bytes_to_text, decode_text, has_surrogates, unfold
 from .message import Attachment, ParsedMail
 
@@ -59,16 +59,49 @@ class UnparseableMail(KulturklusterError):
     """The bytes are not an email message."""
 
 
+def _starts_with_header(raw: bytes) -> bool:
+    head = raw[:65536].lstrip()
+    return b":" in head.split(b"\n", 1)[0] or head.startswith(b"From ")
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Parse one RFC 5322 message. Never raises for a broken message, only for a non-message."""
     if not raw.strip():
         raise UnparseableMail("empty message")
-    head = raw[:65536].lstrip()
-    if b":" not in head.split(b"\n", 1)[0] and not head.startswith(b"From "):
-        raise UnparseableMail("no header block: the first line is not a header")
+    if not _starts_with_header(raw):
+        # A separator line before the headers is still a message a person can read.
+        repaired = recover.repair_header_block(raw.lstrip())
+        if not _starts_with_header(repaired):
+            raise UnparseableMail("no header block: the first line is not a header")
+        return _parse(repaired, len(raw))
+    mail = _parse(raw, len(raw))
+    if mail.from_address is None:
+        # Only a broken header block pays for the repair; a message that reads well is never rewritten.
+        repaired_mail = _parse(recover.repair_header_block(raw), len(raw))
+        if repaired_mail.from_address is not None:
+            return repaired_mail
+    return mail
+
+
+def _sender(headers: dict[str, list[str]]) -> tuple[str, str | None]:
+    """From; else an address written loosely in From; else Sender, else Reply-To (Zammad reads it so)."""
+    from_value = headers.get("from", [""])[0]
+    name, address = _first_address(from_value)
+    if address is None:
+        loose = recover.loose_address(decode_text(from_value))
+        address = try_normalize(loose) if loose else None
+        if address is not None:
+            name = unfold(from_value.replace(loose or "", ""))
+    for fallback in ("sender", "reply-to"):
+        if address is None:
+            name, address = _first_address(headers.get(fallback, [""])[0])
+    return name, address
+
+
+def _parse(raw: bytes, size: int) -> ParsedMail:
     msg = _PARSER.parsebytes(raw)
     headers = _raw_headers(msg)
-    from_name, from_address = _first_address(headers.get("from", [""])[0])
+    from_name, from_address = _sender(headers)
     text, html, attachments, returned = _bodies(msg)
     content_type = msg.get_content_type()
     subject = unfold(headers.get("subject", [""])[0])
@@ -94,11 +127,20 @@ def parse(raw: bytes) -> ParsedMail:
         authentication_results=tuple(headers.get("authentication-results", [])),
         headers={name: values[0] for name, values in headers.items() if name in KEPT_HEADERS},
         defects=tuple(type(d).__name__ for d in msg.defects),
-        size=len(raw),
-        bounce=bounce.detect(raw) if suspect else bounce.Failures(),
+        size=size,
+        bounce=_failures(raw, text) if suspect else bounce.Failures(),
         complaint_addresses=_complaint_addresses(msg) if content_type == "multipart/report" else (),
         returned="\n".join([*(f"{name}: {value}" for name, value in msg.raw_items()), *returned]),
     )
+
+
+def _failures(raw: bytes, text: str) -> bounce.Failures:
+    found = bounce.detect(raw)
+    if found:
+        return found
+    # A report whose MIME structure is broken may have no readable text part; its raw lines still say it.
+    named = bounce_text.failed_addresses(text) or bounce_text.failed_addresses(raw.decode("latin-1"))
+    return bounce.Failures(permanent=named)
 
 
 def _raw_headers(msg: Message) -> dict[str, list[str]]:
