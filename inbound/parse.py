@@ -1,7 +1,7 @@
 """Bytes in, ParsedMail out: the one place that knows about ``email.message``, and the only parse of a mail.
 
 Parsing is tolerant: headers are read from their raw source and decoded by ``inbound.headers`` (RFC 2047
-in any charset, raw 8-bit as UTF-8 or Windows-1252), so a broken header degrades to its best readable text
+in any charset, raw 8-bit as ``inbound.charsets`` reads it), so a broken header degrades to its best readable text
 instead of raising. Only input that is not a message at all raises ``UnparseableMail``. Attachments come
 out with their decoded bytes, so nothing downstream reads the raw message again.
 
@@ -21,7 +21,7 @@ from email.parser import BytesParser
 from kulturkluster.errors import KulturklusterError
 from subscribers.address import try_normalize
 
-from . import bounce, bounce_text, recover
+from . import bounce, bounce_text, charsets, recover
 from .headers import bytes_to_text, decode_text, has_surrogates, unfold
 from .message import Attachment, ParsedMail
 
@@ -145,9 +145,30 @@ def _failures(raw: bytes, text: str) -> bounce.Failures:
 
 def _raw_headers(msg: Message) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
+    hint: str | None = None
     for name, value in msg.raw_items():
-        headers.setdefault(name.strip().lower(), []).append(str(value))
+        text = str(value)
+        if has_surrogates(text):
+            # Raw 8-bit header: read it in the charset the message's text declares, if it fits.
+            hint = hint or _charset_hint(msg)
+            text = charsets.decode(text.encode("ascii", "surrogateescape"), None, hint)
+        headers.setdefault(name.strip().lower(), []).append(text)
     return headers
+
+
+# Labels that say nothing about 8-bit headers: Latin-1 decodes any byte (and undeclared Latin text is
+# read as Windows-1252 anyway); a wrapper part (a spam filter's report) often carries it.
+_NO_HINT = frozenset({"us-ascii", "ascii", "utf-8", "iso-8859-1", "iso-8859-15", "windows-1252", "latin1"})
+
+
+def _charset_hint(msg: Message) -> str:
+    for index, part in enumerate(msg.walk()):
+        charset = part.get_content_charset()
+        if charset and charset.lower() not in _NO_HINT:
+            return charset
+        if index > 20:
+            break
+    return "utf-8"
 
 
 def _first_msgid(value: str) -> str | None:
