@@ -12,15 +12,27 @@ import re
 
 from subscribers.address import try_normalize
 
-_ADDRESS = r"<?([^\s<>\"';,]+@[^\s<>\"';,]+)"
+_ADDRESS = r"<?([^\s<>\"';,:]+@[^\s<>\"';,:]+)"
 _NAMED_FAILURES = (
     re.compile(r"could not be delivered to:?\s*" + _ADDRESS, re.IGNORECASE),
     re.compile(r"recipients? returned permanent errors?:\s*" + _ADDRESS, re.IGNORECASE),
-    re.compile(r"^\s*RCPT TO:\s*" + _ADDRESS, re.IGNORECASE | re.MULTILINE),
+    re.compile(r"RCPT TO:\s*" + _ADDRESS, re.IGNORECASE),
+    re.compile(r"Final-Recipient:\s*rfc822;\s*" + _ADDRESS, re.IGNORECASE),
+    # "... the following recipients:" / "---The following addresses had delivery errors---", the
+    # address on a line below (blank or dashed lines between)
+    re.compile(
+        r"following (?:list of )?(?:recipients?|address(?:es)?)\b[^\n]*\n(?:[ \t\r]*-*[ \t\r]*\n)*\s*"
+        + _ADDRESS,
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?:delivering your mail|deliver your message) to\s*" + _ADDRESS, re.IGNORECASE),
+    re.compile(r"delivery failed \d+ attempts?:\s*" + _ADDRESS, re.IGNORECASE),
+    re.compile(r"送信に失敗しました。?\s*" + _ADDRESS),
 )
 _FAILED = re.compile(
     r"could not be delivered|permanent errors?|invalid user address|no such user|user unknown|"
-    r"mailbox (?:is )?full|requested action not taken",
+    r"mailbox (?:is )?full|requested action not taken|delivery errors|error (?:has )?occurred|"
+    r"unable to deliver|delivery failed|error delivering|送信に失敗",
     re.IGNORECASE,
 )
 

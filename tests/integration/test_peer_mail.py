@@ -113,6 +113,16 @@ FAILED_ADDRESSES = {
     "sisimai/maildir/dos/lhost-apachejames-01.eml": "000000000000@vtext.example.com",
     "sisimai/maildir/dos/lhost-kddi-01.eml": "kijitora@x0000000000000.dion.ne.jp",
     "sisimai/maildir/dos/lhost-x6-01.eml": "kijitora@nyaan.example.org",
+    "sisimai/maildir/dos/lhost-mailmarshalsmtp-01.eml": "dummyuser@blabla.xxxxxxxxxxxx.com",
+    "sisimai/maildir/dos/lhost-mfilter-01.eml": "kijitora@example.com",
+    "sisimai/maildir/dos/lhost-interscanmss-01.eml": "kijitora@example.co.jp",
+    "sisimai/maildir/dos/lhost-amazonworkmail-01.eml": "kijitora@example.jp",
+    "sisimai/maildir/dos/lhost-dragonfly-01.eml": "pseudo-local-part@google.example.com",
+    "sisimai/maildir/dos/lhost-opensmtpd-01.eml": "apdugoaidugoaidugoaeiudggadi@gmail.com",
+    "sisimai/maildir/dos/lhost-x1-01.eml": "kijitora@example.co.jp",
+    "sisimai/maildir/dos/lhost-yahoo-01.eml": "kijitora@example.org",
+    "flanker/bounce/broken-mime.eml": "info@example.net",
+    "emailengine/bounces/workmail.eml": "gfdutydrfghutydrfcuftydh@hot.ee",
 }
 DUPLICATES = 37  # SOURCES.md: the same message kept by several projects, or twice by one
 
