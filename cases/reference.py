@@ -13,6 +13,11 @@ from kulturkluster.texts import t
 CASE_TAG = re.compile(r"\s*\[\s*(KK-\d{4}-\d{3,})\s*\]\s*", re.IGNORECASE)
 
 
+# A reference written without brackets ("Ang. KK-2026-0042", "Ärende kk-2026-42 igen"): the number may
+# be written without its leading zeros.
+BARE_REFERENCE = re.compile(r"(?<![\w-])KK-(\d{4})-(\d{1,6})(?![\w-])", re.IGNORECASE)
+
+
 class CaseNotFound(KulturklusterError):
     """No case has this reference."""
 
@@ -27,6 +32,16 @@ def tagged_reference(subject: str) -> str | None:
     """The reference in the subject's first case tag, upper-cased; None without a tag."""
     tag = CASE_TAG.search(subject)
     return tag.group(1).upper() if tag else None
+
+
+def mentioned_reference(subject: str) -> str | None:
+    """A case reference written in the subject without a tag, in its stored form (``KK-2026-0042``).
+
+    Anyone can write a number, so only the thread decision (``cases.thread_match``) gives it weight, and
+    only for mail from someone already in that case.
+    """
+    found = BARE_REFERENCE.search(subject)
+    return f"KK-{found.group(1)}-{int(found.group(2)):04d}" if found else None
 
 
 def is_reference(value: str) -> bool:

@@ -25,7 +25,7 @@ from .models import (
     Contact,
     Direction,
 )
-from .reference import CASE_TAG, CaseNotFound
+from .reference import BARE_REFERENCE, CASE_TAG, CaseNotFound, mentioned_reference
 from .reports import CaseRow
 from .thread_match import Candidates, CaseFacts, Match, decide
 
@@ -134,7 +134,9 @@ def candidates(
         by_thread = _facts(session, session.get(Case, case_id)) if case_id else None
     tag = CASE_TAG.search(subject)
     by_tag = _facts_by_reference(session, tag.group(1).upper()) if tag else None
-    return Candidates(by_token=by_token, by_thread=by_thread, by_tag=by_tag)
+    mention = None if tag else mentioned_reference(subject)
+    by_mention = _facts_by_reference(session, mention) if mention else None
+    return Candidates(by_token=by_token, by_thread=by_thread, by_tag=by_tag, by_mention=by_mention)
 
 
 def match_for(
@@ -151,7 +153,7 @@ def match_for(
     It sees what the session shows: the inbound pipeline asks before any mail of its batch is handled (a
     case opened in the same batch is a ``SiblingMatch``, resolved by the batch), other callers autoflush.
     """
-    if not (token_references or thread_ids or CASE_TAG.search(subject)):
+    if not (token_references or thread_ids or BARE_REFERENCE.search(subject)):  # a tag holds one too
         return None
     found = candidates(session, token_references=token_references, thread_ids=thread_ids, subject=subject)
     return decide(found, sender, utcnow(), reopen_window)

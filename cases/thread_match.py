@@ -1,8 +1,9 @@
 """Which case a mail belongs to: a pure decision over facts the store looked up.
 
 Order: our own Message-IDs (they carry a signed case token), then In-Reply-To/References against every
-stored Message-ID, then a ``[KK-2026-0042]`` tag in the subject, but only from someone who already takes
-part in that case (anyone can type a tag). A match with a case closed long ago opens a new case that
+stored Message-ID, then a ``[KK-2026-0042]`` tag in the subject, then a reference written without brackets
+("Ang. KK-2026-0042"), the last two only from someone who already takes part in that case (anyone can type
+a reference; from a stranger it opens a case of its own). A match with a case closed long ago opens a new case that
 follows it; a recently closed case is reopened.
 
 A mail may also answer a message that arrived in the same batch and is not stored as case mail yet: a
@@ -39,6 +40,7 @@ class Candidates:
     by_token: CaseFacts | None = None
     by_thread: CaseFacts | None = None
     by_tag: CaseFacts | None = None
+    by_mention: CaseFacts | None = None  # a bare reference in the subject, when it has no tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +101,7 @@ def _first(candidates: Candidates, sender: str) -> tuple[CaseFacts, str] | None:
     tag = candidates.by_tag
     if tag and sender in tag.participants:
         return tag, f"subject tag {tag.reference} from a participant"
+    mention = candidates.by_mention
+    if mention and sender in mention.participants:
+        return mention, f"subject names {mention.reference} (no tag), from a participant"
     return None

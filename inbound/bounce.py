@@ -23,7 +23,7 @@ from subscribers.address import local_part, try_normalize
 logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
 
 DAEMON_LOCALS = re.compile(
-    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|postmaster|mdaemon|mail[-_.]delivery[-_.]system|ndr|"
+    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|post[-_.]?master|mdaemon|mail[-_.]delivery[-_.]system|ndr|"
     r"e500_smtp_mail_service|bounces?|mail[-_.]?router|mailadmin|imss|smtp[-_.]?gateway)$",
     re.IGNORECASE,
 )
@@ -44,6 +44,20 @@ FAILURE_BODY = re.compile(
     r"delivery to the following recipients? failed|permanent(?:ly)? (?:error|fatal|failure)|"
     r"message could not be delivered|returned to sender|delivery has failed|recipient address rejected|"
     r"\b5\.\d{1,3}\.\d{1,3}\b|\b550\b|quota exceeded|mailbox (?:is )?full|delivery status notification",
+    re.IGNORECASE,
+)
+
+
+# The mail system's own names: mail from them is a report even without more evidence. Other daemon-like
+# senders (postmaster, bounces, ...) are also mailboxes people write from.
+SYSTEM_LOCALS = re.compile(
+    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|mdaemon|mail[-_.]delivery[-_.]system)$", re.I
+)
+# What a person reading a report takes as evidence that a delivery failed (besides named failed addresses
+# and a returned message).
+FAILURE_EVIDENCE = re.compile(
+    FAILURE_BODY.pattern + r"|delivery failed|was rejected|were affected|failure reasons?|returned message|"
+    r"original message follows|bounce notification|送信できません|配信できません|送信に失敗",
     re.IGNORECASE,
 )
 

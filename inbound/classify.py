@@ -139,6 +139,7 @@ RULES: tuple[Rule, ...] = (
     # Before the automatic-mail rules: some mail programs send the mailto unsubscribe as automatic mail.
     Rule("unsubscribe_token", Route.UNSUBSCRIBE, _unsubscribe_token, "our List-Unsubscribe mailto link"),
     Rule("auto_submitted", Route.AUTO_REPLY, _sig(signals.auto_submitted), "RFC 3834 Auto-Submitted"),
+    Rule("read_receipt", Route.AUTO_REPLY, _sig(signals.read_receipt), "RFC 8098 read receipt"),
     Rule("autoreply_header", Route.AUTO_REPLY, _sig(signals.autoreply_header), "X-Autoreply / X-Autorespond"),
     Rule(
         "auto_response_suppress",
@@ -154,6 +155,12 @@ RULES: tuple[Rule, ...] = (
         Route.AUTO_REPLY,
         _sig(signals.out_of_office_subject),
         "out-of-office subject (Swedish, English, German, Norwegian)",
+    ),
+    Rule(
+        "auto_generated_subject",
+        Route.AUTO_REPLY,
+        _sig(signals.auto_generated_subject),
+        "a subject that says the mail was generated ([AUTO GENERATED])",
     ),
     # Only bounces (and automatic replies, caught above) go to a newsletter's envelope sender; people
     # answer From. A failure report no detector understood is still a bounce.

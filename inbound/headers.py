@@ -1,7 +1,7 @@
 """Header text, decoded one way everywhere: the pipeline's parser and the staff pages use these.
 
 Headers are read from their raw source (the stdlib ``compat32`` policy) and decoded here: RFC 2047 encoded
-words in any charset, raw 8-bit as UTF-8 or Windows-1252. A broken header degrades to its best readable
+words in any charset, raw 8-bit as ``inbound.charsets`` reads it. A broken header degrades to its best readable
 text instead of raising.
 """
 
@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from email import policy
 from email.header import decode_header
 from email.parser import BytesHeaderParser
+
+from . import charsets
 
 _WS = re.compile(r"\s+")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
@@ -52,14 +54,8 @@ def has_surrogates(value: str) -> bool:
 
 
 def bytes_to_text(data: bytes, charset: str | None = None) -> str:
-    for candidate in (charset, "utf-8"):
-        if not candidate or candidate.lower() in {"unknown-8bit", "x-unknown"}:
-            continue
-        try:
-            return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("cp1252", errors="replace")
+    """Text in its declared charset; undeclared 8-bit as UTF-8, Latin or what a detector finds."""
+    return charsets.decode(data, charset)
 
 
 def header_values(raw: bytes, names: Sequence[str]) -> list[tuple[str, str]]:

@@ -1,7 +1,7 @@
 """Bytes in, ParsedMail out: the one place that knows about ``email.message``, and the only parse of a mail.
 
 Parsing is tolerant: headers are read from their raw source and decoded by ``inbound.headers`` (RFC 2047
-in any charset, raw 8-bit as UTF-8 or Windows-1252), so a broken header degrades to its best readable text
+in any charset, raw 8-bit as ``inbound.charsets`` reads it), so a broken header degrades to its best readable text
 instead of raising. Only input that is not a message at all raises ``UnparseableMail``. Attachments come
 out with their decoded bytes, so nothing downstream reads the raw message again.
 
@@ -21,7 +21,7 @@ from email.parser import BytesParser
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from subscribers.address import try_normalize
 
-from . import bounce
+from . import bounce, bounce_text, charsets, recover
 from .headers import bytes_to_text, decode_text, has_surrogates, unfold
 from .message import Attachment, ParsedMail
 
@@ -61,16 +61,49 @@ class UnparseableMail(KulturklusterError):
     kind = ErrorKind.INVALID
 
 
+def _starts_with_header(raw: bytes) -> bool:
+    head = raw[:65536].lstrip()
+    return b":" in head.split(b"\n", 1)[0] or head.startswith(b"From ")
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Parse one RFC 5322 message. Never raises for a broken message, only for a non-message."""
     if not raw.strip():
         raise UnparseableMail("empty message")
-    head = raw[:65536].lstrip()
-    if b":" not in head.split(b"\n", 1)[0] and not head.startswith(b"From "):
-        raise UnparseableMail("no header block: the first line is not a header")
+    if not _starts_with_header(raw):
+        # A separator line before the headers is still a message a person can read.
+        repaired = recover.repair_header_block(raw.lstrip())
+        if not _starts_with_header(repaired):
+            raise UnparseableMail("no header block: the first line is not a header")
+        return _parse(repaired, len(raw))
+    mail = _parse(raw, len(raw))
+    if mail.from_address is None:
+        # Only a broken header block pays for the repair; a message that reads well is never rewritten.
+        repaired_mail = _parse(recover.repair_header_block(raw), len(raw))
+        if repaired_mail.from_address is not None:
+            return repaired_mail
+    return mail
+
+
+def _sender(headers: dict[str, list[str]]) -> tuple[str, str | None]:
+    """From; else an address written loosely in From; else Sender, else Reply-To (Zammad reads it so)."""
+    from_value = headers.get("from", [""])[0]
+    name, address = _first_address(from_value)
+    if address is None:
+        loose = recover.loose_address(decode_text(from_value))
+        address = try_normalize(loose) if loose else None
+        if address is not None:
+            name = unfold(from_value.replace(loose or "", ""))
+    for fallback in ("sender", "reply-to"):
+        if address is None:
+            name, address = _first_address(headers.get(fallback, [""])[0])
+    return name, address
+
+
+def _parse(raw: bytes, size: int) -> ParsedMail:
     msg = _PARSER.parsebytes(raw)
     headers = _raw_headers(msg)
-    from_name, from_address = _first_address(headers.get("from", [""])[0])
+    from_name, from_address = _sender(headers)
     text, html, attachments, returned = _bodies(msg)
     content_type = msg.get_content_type()
     subject = unfold(headers.get("subject", [""])[0])
@@ -96,18 +129,48 @@ def parse(raw: bytes) -> ParsedMail:
         authentication_results=tuple(headers.get("authentication-results", [])),
         headers={name: values[0] for name, values in headers.items() if name in KEPT_HEADERS},
         defects=tuple(type(d).__name__ for d in msg.defects),
-        size=len(raw),
-        bounce=bounce.detect(raw) if suspect else bounce.Failures(),
+        size=size,
+        bounce=_failures(raw, text) if suspect else bounce.Failures(),
         complaint_addresses=_complaint_addresses(msg) if content_type == "multipart/report" else (),
         returned="\n".join([*(f"{name}: {value}" for name, value in msg.raw_items()), *returned]),
     )
 
 
+def _failures(raw: bytes, text: str) -> bounce.Failures:
+    found = bounce.detect(raw)
+    if found:
+        return found
+    # A report whose MIME structure is broken may have no readable text part; its raw lines still say it.
+    named = bounce_text.failed_addresses(text) or bounce_text.failed_addresses(raw.decode("latin-1"))
+    return bounce.Failures(permanent=named)
+
+
 def _raw_headers(msg: Message) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
+    hint: str | None = None
     for name, value in msg.raw_items():
-        headers.setdefault(name.strip().lower(), []).append(str(value))
+        text = str(value)
+        if has_surrogates(text):
+            # Raw 8-bit header: read it in the charset the message's text declares, if it fits.
+            hint = hint or _charset_hint(msg)
+            text = charsets.decode(text.encode("ascii", "surrogateescape"), None, hint)
+        headers.setdefault(name.strip().lower(), []).append(text)
     return headers
+
+
+# Labels that say nothing about 8-bit headers: Latin-1 decodes any byte (and undeclared Latin text is
+# read as Windows-1252 anyway); a wrapper part (a spam filter's report) often carries it.
+_NO_HINT = frozenset({"us-ascii", "ascii", "utf-8", "iso-8859-1", "iso-8859-15", "windows-1252", "latin1"})
+
+
+def _charset_hint(msg: Message) -> str:
+    for index, part in enumerate(msg.walk()):
+        charset = part.get_content_charset()
+        if charset and charset.lower() not in _NO_HINT:
+            return charset
+        if index > 20:
+            break
+    return "utf-8"
 
 
 def _first_msgid(value: str) -> str | None:

@@ -11,7 +11,7 @@ import re
 from kulturkluster.answers import OUR_MARKER_HEADER
 from subscribers.address import local_part
 
-from .bounce import DAEMON_LOCALS, FAILURE_SUBJECT
+from .bounce import DAEMON_LOCALS, FAILURE_EVIDENCE, FAILURE_SUBJECT, SYSTEM_LOCALS
 from .message import ParsedMail
 
 _AUTO_PRECEDENCE = frozenset({"auto_reply", "bulk", "junk", "list"})
@@ -94,14 +94,44 @@ def delivery_report(mail: ParsedMail) -> str | None:
     return None
 
 
+_RETURNED_TYPES = frozenset({"message/rfc822", "text/rfc822-headers", "message/delivery-status"})
+_AUTO_GENERATED_SUBJECT = re.compile(r"^\s*\[auto[- ]?generated\]", re.IGNORECASE)
+
+
+def failure_evidence(mail: ParsedMail) -> bool:
+    """The mail shows a delivery failed: a returned message, or a report's wording in its text."""
+    return any(a.content_type in _RETURNED_TYPES for a in mail.attachments) or bool(
+        FAILURE_EVIDENCE.search(mail.text[:20000])
+    )
+
+
 def from_mailer_daemon(mail: ParsedMail) -> str | None:
     sender = mail.from_address or ""
-    if sender and DAEMON_LOCALS.match(local_part(sender)):
+    if not sender or not DAEMON_LOCALS.match(local_part(sender)):
+        return None
+    # MAILER-DAEMON writes only reports; a person may write from postmaster@ (then it is a question).
+    if SYSTEM_LOCALS.match(local_part(sender)) or failure_evidence(mail):
         return f"sent by the mail system ({sender})"
     return None
 
 
 def failure_subject(mail: ParsedMail) -> str | None:
-    if FAILURE_SUBJECT.search(mail.subject):
+    # "Failed Mail" is also how a fax gateway titles a received fax: the subject alone is not evidence.
+    if FAILURE_SUBJECT.search(mail.subject) and failure_evidence(mail):
         return f"a failed-delivery subject: {mail.subject[:60]!r}"
+    return None
+
+
+def read_receipt(mail: ParsedMail) -> str | None:
+    if (
+        mail.content_type == "multipart/report"
+        and (mail.report_type or "").lower() == "disposition-notification"
+    ):
+        return "read receipt (multipart/report; report-type=disposition-notification)"
+    return None
+
+
+def auto_generated_subject(mail: ParsedMail) -> str | None:
+    if _AUTO_GENERATED_SUBJECT.search(mail.subject):
+        return f"the subject says it was generated: {mail.subject[:60]!r}"
     return None

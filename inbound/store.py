@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
+from kulturkluster.db import fold, folded
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
@@ -90,13 +91,13 @@ def _filtered(query: _S, route: str | None, search: str | None) -> _S:
     if route:
         query = query.where(InboundMessage.route == route)
     if search and search.strip():
-        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = fold(search.strip()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         query = query.where(
             or_(
-                func.lower(InboundMessage.from_address).like(pattern, escape="\\"),
-                func.lower(InboundMessage.from_name).like(pattern, escape="\\"),
-                func.lower(InboundMessage.subject).like(pattern, escape="\\"),
+                folded(InboundMessage.from_address).like(pattern, escape="\\"),
+                folded(InboundMessage.from_name).like(pattern, escape="\\"),
+                folded(InboundMessage.subject).like(pattern, escape="\\"),
             )
         )
     return query

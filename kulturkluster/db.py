@@ -14,9 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -68,9 +71,42 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+class folded(FunctionElement[str]):
+    """A text column folded for case-insensitive search, the same on both backends.
+
+    PostgreSQL's ``lower()`` folds every letter (Å, Ä, Ö, É); SQLite's folds ASCII only, so on SQLite this
+    is ``kk_fold()``, Python's ``str.lower`` registered on each connection. Compare with ``fold(text)``.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "kk_fold"
+
+
+@compiles(folded)
+def _folded_lower(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"kk_fold({compiler.process(element.clauses, **kw)})"
+
+
+def fold(text: str) -> str:
+    """``text`` folded as ``folded`` folds a column (``str.lower``, which is what PostgreSQL's ``lower``
+    does for these letters; ``casefold`` would turn "ß" into "ss" on one backend only)."""
+    return text.lower()
+
+
+def _sqlite_fold(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.create_function("kk_fold", 1, _sqlite_fold, deterministic=True)
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (needed for SAVEPOINT).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

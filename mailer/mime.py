@@ -21,18 +21,27 @@ class HeaderInjection(KulturklusterError, ValueError):
     kind = ErrorKind.INVALID
 
 
-def fold_header(name: str, value: str) -> bytes:
-    """One header, RFC 2047-encoded (UTF-8, base64 words) where needed, folded, ending in CRLF."""
+def _refuse_line_breaks(what: str, value: str) -> None:
+    # Only line breaks that came in with the value are an injection; the folding we add ourselves happens
+    # after this check (``fold_header``), never before it.
     if "\r" in value or "\n" in value:
-        raise HeaderInjection(f"line break in the {name} header")
+        raise HeaderInjection(f"line break in the {what}")
+
+
+def fold_header(name: str, value: str) -> bytes:
+    """One header, RFC 2047-encoded (UTF-8, base64 words) where needed, folded, ending in CRLF.
+
+    ``value`` is one unfolded line (``format_address`` returns one); folding happens here, at spaces.
+    """
+    _refuse_line_breaks(f"{name} header", value)
     if not value.isascii():
         return f"{name}: {encoded_words(value, len(name) + 2)}\r\n".encode("ascii")
     return f"{name}: {_fold_ascii(value, len(name) + 2)}\r\n".encode("ascii")
 
 
-def encoded_words(text: str, used: int = 0) -> str:
+def encoded_words(text: str, used: int = 0, separator: str = "\r\n ") -> str:
     """``=?utf-8?b?...?=`` words that fit a 76-character line after ``used`` characters, never splitting a
-    character."""
+    character, joined by ``separator`` (a fold by default; a space leaves the folding to ``fold_header``)."""
     # 12 characters of "=?utf-8?b?" and "?="; base64 turns 3 bytes into 4 characters.
     budget = max((76 - used - 12) // 4 * 3, 12)
     words: list[str] = []
@@ -45,16 +54,70 @@ def encoded_words(text: str, used: int = 0) -> str:
         chunk += encoded
     if chunk:
         words.append(_word(bytes(chunk)))
-    return "\r\n ".join(words)
+    return separator.join(words)
 
 
 def format_address(name: str, address: str) -> str:
-    """``Name <address>`` for a header, with a non-ASCII name as encoded words."""
+    """``Name <address>`` for a header, with a non-ASCII name as encoded words.
+
+    The result is one unfolded line, so ``fold_header`` can fold it legally at its spaces without
+    mistaking our own line breaks for an injection (see ``_encoded_phrase``).
+    """
+    _refuse_line_breaks("display name", name)
+    _refuse_line_breaks("address", address)
     if not name:
         return address
     if not name.isascii():
-        return f"{encoded_words(name, 4)} <{address}>"
+        return f"{_encoded_phrase(name)} <{address}>"
     return formataddr((name, address))
+
+
+# Characters that may not stand in a bare atom of a display name (RFC 5322 specials), or that would make a
+# plain word look like an encoded one.
+_SPECIALS = frozenset('()<>[]:;@\\,."=?')
+
+
+def _encoded_phrase(name: str) -> str:
+    """A display name as plain atoms and encoded words, separated by real spaces.
+
+    Runs of words that need encoding become one encoded word each (the spaces inside the run encoded
+    with it), plain ASCII words stay atoms. That way the spaces between the parts are real spaces for
+    every reader: RFC 2047 decoders drop whitespace between two adjacent encoded words, while some
+    (the stdlib's address parser) keep it, and a name arranged like this reads the same to both. A run
+    too long for one word is split after a space it carries (between characters only inside one long
+    word).
+    """
+    parts: list[str] = []
+    run: list[str] = []
+    for token in name.split(" "):
+        if token and token.isascii() and token.isprintable() and not _SPECIALS.intersection(token):
+            if run:
+                parts.append(_encoded_run(run))
+                run.clear()
+            parts.append(token)
+        else:
+            run.append(token)
+    if run:
+        parts.append(_encoded_run(run))
+    return " ".join(parts)
+
+
+# "Reply-To: " is the longest header name we put an address in; every word then fits a line.
+_PHRASE_USED = len("Reply-To: ")
+_PHRASE_BUDGET = (76 - _PHRASE_USED - 12) // 4 * 3
+
+
+def _encoded_run(tokens: list[str]) -> str:
+    chunks: list[str] = []
+    chunk = ""
+    for index, token in enumerate(tokens):
+        piece = token if index == len(tokens) - 1 else token + " "
+        if chunk and len((chunk + piece).encode("utf-8")) > _PHRASE_BUDGET:
+            chunks.append(chunk)
+            chunk = ""
+        chunk += piece
+    chunks.append(chunk)
+    return " ".join(encoded_words(text, _PHRASE_USED, separator=" ") for text in chunks if text)
 
 
 def _word(data: bytes) -> str:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from kulturkluster.db import fold, folded
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
@@ -155,12 +156,12 @@ def search(
 ) -> SubscriberPage:
     """Subscribers whose address or name contains ``text`` (any case), ordered by address."""
     query = select(Subscriber)
-    needle = text.strip().lower()
+    needle = fold(text.strip())
     if needle:
         query = query.where(
             or_(
-                func.lower(Subscriber.email).contains(needle, autoescape=True),
-                func.lower(Subscriber.name).contains(needle, autoescape=True),
+                folded(Subscriber.email).contains(needle, autoescape=True),
+                folded(Subscriber.name).contains(needle, autoescape=True),
             )
         )
     if status is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +23,30 @@ def _is_maildir(path: Path) -> bool:
     return path.is_dir() and all((path / sub).is_dir() for sub in ("cur", "new"))
 
 
+# Only files named as mailboxes are split at "From " lines: a single saved message (.eml, .box, no
+# suffix) often starts with its envelope "From " line and may quote an unescaped "From " line in its body,
+# which must not become a second message.
+_MBOX_SUFFIXES = frozenset({".mbox", ".mbx"})
+
+
+# The envelope line ("From MAILER-DAEMON  Sat Oct  4 08:00:09 2025"), not RFC 2822's obsolete header
+# syntax with space before the colon ("From  : John Doe <jdoe@example>").
+_ENVELOPE_LINE = re.compile(rb"From +[^\s:]")
+
+
 def _is_mbox(path: Path) -> bool:
+    if path.suffix.lower() not in _MBOX_SUFFIXES and path.name.lower() != "mbox":
+        return False
     with path.open("rb") as handle:
-        return handle.read(5) == b"From "
+        return _ENVELOPE_LINE.match(handle.read(80)) is not None
+
+
+def _single_message(raw: bytes) -> bytes:
+    """A saved message without the envelope "From " line some tools write before its headers."""
+    if _ENVELOPE_LINE.match(raw):
+        _line, _sep, rest = raw.partition(b"\n")
+        return rest
+    return raw
 
 
 def check_paths(paths: list[Path]) -> None:
@@ -48,7 +70,7 @@ def _items_of(path: Path) -> Iterator[Item]:
             yield Item(raw=box.get_bytes(key), source="import", ref=f"import:{path}#{key}")
     elif path.is_dir():
         for child in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".eml"):
-            yield Item(raw=child.read_bytes(), source="import", ref=f"import:{child}")
+            yield Item(raw=_single_message(child.read_bytes()), source="import", ref=f"import:{child}")
     elif path.is_file() and _is_mbox(path):
         mbox = mailbox.mbox(path, create=False)
         try:
@@ -57,6 +79,6 @@ def _items_of(path: Path) -> Iterator[Item]:
         finally:
             mbox.close()
     elif path.is_file():
-        yield Item(raw=path.read_bytes(), source="import", ref=f"import:{path}")
+        yield Item(raw=_single_message(path.read_bytes()), source="import", ref=f"import:{path}")
     else:
         raise InboundPathError(t("inbound.path_unknown", path=path))

@@ -105,6 +105,8 @@ SV: dict[str, str] = {
     "rule.auto_response_suppress": "Ett automatiskt mejl från Exchange/Outlook.",
     "rule.precedence": "Ett massutskick eller autosvar (Precedence).",
     "rule.out_of_office": "Ett frånvaromeddelande.",
+    "rule.read_receipt": "Ett läskvitto (automatiskt).",
+    "rule.auto_generated_subject": "Ämnesraden säger att mejlet skapats automatiskt.",
     "rule.verp_return_path": "Skickat till ett nyhetsbrevs returadress: en studs.",
     "rule.null_sender": "Ett automatiskt mejl utan returadress.",
     "rule.no_sender": "Mejlet saknar en användbar avsändaradress.",

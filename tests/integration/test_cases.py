@@ -316,3 +316,22 @@ def test_a_reply_to_a_sibling_whose_handling_failed_opens_its_own_case(
     assert run(svc, question, reply) == [Route.QUARANTINE, Route.CASE_REPLY]
     [reference] = references(svc)
     assert the_case(svc, reference)[1] == 1
+
+
+def test_a_bare_reference_threads_for_participants_only(svc: Services) -> None:
+    run(svc, make_mail("Fråga om bidrag", sender=ACTOR, message_id="b1@teater"))
+    [reference] = references(svc)
+    year, number = reference.split("-")[1], int(reference.split("-")[2])
+    # Written without brackets, and without the leading zeros, by someone in the case: it threads.
+    assert run(svc, make_mail(f"Ang. {reference}", sender=ACTOR, message_id="b2@teater")) == [
+        Route.CASE_REPLY
+    ]
+    assert run(svc, make_mail(f"Ärende kk-{year}-{number} igen", sender=ACTOR, message_id="b3@teater")) == [
+        Route.CASE_REPLY
+    ]
+    assert the_case(svc, reference)[1] == 3
+    # From a stranger it opens a case of its own.
+    assert run(svc, make_mail(f"Ang. {reference}", sender="stranger@else.example", message_id="b4@else")) == [
+        Route.NEW_CASE
+    ]
+    assert len(references(svc)) == 2

@@ -52,3 +52,13 @@ def test_case_not_found_keeps_the_reference() -> None:
     error = CaseNotFound("KK-2026-9999")
     assert isinstance(error, KulturklusterError) and error.reference == "KK-2026-9999"
     assert "KK-2026-9999" in str(error)
+
+
+def test_bare_references_in_subjects() -> None:
+    from cases.reference import mentioned_reference
+
+    assert mentioned_reference("Ang. KK-2026-0042") == "KK-2026-0042"
+    assert mentioned_reference("Ärende kk-2026-42 igen") == "KK-2026-0042"
+    assert mentioned_reference("SV: [KK-2026-0042] Fråga") == "KK-2026-0042"
+    assert mentioned_reference("Fråga om XKK-2026-0042 eller KK-2026-0042x") is None
+    assert mentioned_reference("Fråga") is None

@@ -154,3 +154,58 @@ def test_encoded_template_decodes_to_the_personalised_text(width: int) -> None:
     assert all(len(line) <= 78 for line in encoded.split(b"\r\n"))
     expected = literals[0] + values["a"] + literals[1] + values["b"] + literals[2]
     assert quopri.decodestring(encoded).decode("utf-8") == expected.replace("\n", "\r\n")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Föreningen Kulturhuset i Östra Sörmlands län",
+        "Studieförbundet Vuxenskolan Sörmland, avd. Eskilstuna",
+        "Åsa Öberg, Kulturföreningen",
+    ],
+)
+@pytest.mark.parametrize("header", ["From", "To", "Reply-To"])
+def test_long_non_ascii_display_names_fold_legally(header: str, name: str) -> None:
+    from email.parser import BytesParser
+
+    raw = fold_header(header, format_address(name, "kansliet@forening.example")) + b"\r\n"
+    lines = raw.split(b"\r\n")
+    assert len(lines) > 3  # folded, and no HeaderInjection for our own folding
+    assert all(len(line) <= 78 for line in lines)
+    assert all(line.startswith(b" ") for line in lines[1:-2])  # continuation lines, not new headers
+    parsed = BytesParser(policy=default).parsebytes(raw)
+    assert not parsed.defects
+    assert parseaddr(parsed[header]) == (name, "kansliet@forening.example")
+
+
+def test_an_unbroken_non_ascii_name_is_split_into_legal_encoded_words() -> None:
+    from email.header import decode_header, make_header
+
+    for name in ("Å" * 120, "Kulturföreningen Ängsö, Årsta och Öja sockenrådsförening för äldre kulturarv"):
+        raw = fold_header("From", format_address(name, "a@b.se"))
+        assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+        unfolded = raw.decode("ascii").removeprefix("From: ").replace("\r\n", "")
+        # RFC 2047 decoding (what mail clients do): whitespace between adjacent encoded words is dropped.
+        assert str(make_header(decode_header(unfolded))) == name + " <a@b.se>"
+
+
+def test_long_non_ascii_sender_gets_a_receipt_shaped_message() -> None:
+    rendered = Renderer().compile("system/welcome.mjml.j2", CONTEXT).personalise({})
+    envelope = Addressing(
+        from_address="a@b.se",
+        from_name="Kulturkluster Sörmland",
+        to_address="kansliet@forening.example",
+        to_name="Studieförbundet Vuxenskolan Sörmland, avd. Eskilstuna",
+    )
+    msg = message_from_bytes(compose(rendered, envelope, automatic=True, kind="welcome").raw, policy=default)
+    assert parseaddr(msg["To"]) == (
+        "Studieförbundet Vuxenskolan Sörmland, avd. Eskilstuna",
+        "kansliet@forening.example",
+    )
+
+
+def test_line_breaks_in_an_address_are_still_refused() -> None:
+    with pytest.raises(HeaderInjection):
+        format_address("Åsa\r\nBcc: x@y.se", "a@b.se")
+    with pytest.raises(HeaderInjection):
+        format_address("Åsa", "a@b.se\r\nBcc: x@y.se")
