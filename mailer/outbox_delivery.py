@@ -112,14 +112,7 @@ class OutboxStore:
         self, conn: Connection, claim: OutboxClaim, error: RelayRefused, attempts: int, retry_at: datetime
     ) -> bool:
         """A single answer the relay refused for a reason about us: tried again later, never given up."""
-        self._set(
-            conn,
-            claim,
-            status=OutgoingStatus.QUEUED,
-            attempts=attempts,
-            next_attempt_at=retry_at,
-            last_error=str(error)[:2000],
-        )
+        self.deferred(conn, claim, error, attempts, retry_at)
         return False
 
     def failed(
