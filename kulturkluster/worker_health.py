@@ -19,6 +19,7 @@ class WorkerHealth:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._dead: dict[str, str] = {}
+        self._watched: set[str] = set()
 
     def died(self, name: str, error: str) -> None:
         with self._lock:
@@ -28,10 +29,17 @@ class WorkerHealth:
         with self._lock:
             return dict(self._dead)
 
+    def status(self) -> dict[str, bool]:
+        """Every watched worker: True while it runs, False once it died."""
+        with self._lock:
+            return {name: name not in self._dead for name in self._watched}
+
     def watched(
         self, name: str, target: Callable[[], object], on_death: Callable[[], None]
     ) -> Callable[[], None]:
         """``target`` run so that an exception marks ``name`` dead and calls ``on_death``."""
+        with self._lock:
+            self._watched.add(name)
 
         def run() -> None:
             try:

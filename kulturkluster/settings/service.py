@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 DEFAULT_DATA_DIR = Path("var")
 
@@ -189,4 +189,8 @@ class WebSettings(BaseModel):
         gt=0,
         description="A staff login lasts this many hours from the moment of login, used or not; then "
         "the person logs in again.",
+    )
+    metrics_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token that `/metrics` (Prometheus) asks for. Empty: there is no `/metrics`.",
     )

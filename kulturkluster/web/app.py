@@ -13,6 +13,7 @@ from kulturkluster.wiring import Services
 
 from .accessibility import AccessibilityPage
 from .headers import SecurityHeadersMiddleware
+from .metrics import MetricsEndpoint
 from .pages import STATIC_DIR, STATIC_PATH, Pages
 from .public import PublicPages
 from .session_cookie import SessionCookieMiddleware
@@ -32,6 +33,7 @@ def create_app(services: Services, limiter: LoginLimiter | None = None) -> Starl
         routes=[
             *public.routes(),
             *AccessibilityPage(services, pages).routes(),
+            *MetricsEndpoint(services).routes(),
             *staff_routes(services, pages, limiter),
             Mount(STATIC_PATH, app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],

@@ -85,12 +85,14 @@ class PublicPages:
         ]
 
     async def healthz(self, _request: Request) -> Response:
-        """ "ok", or 503 naming the background workers of ``serve`` that died."""
+        """ "ok" and a line per background worker of ``serve``; 503 naming the workers that died."""
         dead = self.services.workers.dead()
+        running = sorted(name for name, alive in self.services.workers.status().items() if alive)
+        lines = [f"worker {name}: running" for name in running]
         if dead:
-            text = "\n".join(f"worker {name} died: {error}" for name, error in sorted(dead.items()))
-            return PlainTextResponse(text, status_code=503)
-        return PlainTextResponse("ok")
+            died = [f"worker {name} died: {error}" for name, error in sorted(dead.items())]
+            return PlainTextResponse("\n".join([*died, *lines]), status_code=503)
+        return PlainTextResponse("\n".join(["ok", *lines]))
 
     # -- unsubscribe --------------------------------------------------------------------------------------
 
