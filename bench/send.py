@@ -103,9 +103,9 @@ def _prepare(svc: Services, recipients: int) -> tuple[int, int]:
     source = (ROOT / "templates" / "newsletter" / "exempel.md").read_text(encoding="utf-8")
     with svc.db.unit_of_work() as session:
         newsletter = campaigns.create(
-            session, svc.composer, template="default", source=source, created_by="bench"
+            session, svc.newsletter_renderer, template="default", source=source, created_by="bench"
         )
-        campaigns.start(session, svc.composer, newsletter)
+        campaigns.start(session, svc.newsletter_renderer, newsletter)
         size = len(svc.newsletter_messages(newsletter).build(_recipient()).raw)
         newsletter_id = newsletter.id
     print(f"           prepared {recipients:,} recipients in {time.perf_counter() - started:.1f} s")

@@ -109,7 +109,7 @@ class Services:
         )
 
     @cached_property
-    def composer(self) -> NewsletterRenderer:
+    def newsletter_renderer(self) -> NewsletterRenderer:
         return NewsletterRenderer(self.renderer, self.settings.org, self.links, self.tokens)
 
     @property
@@ -122,7 +122,9 @@ class Services:
         return RetryPolicy(self.settings.mailer.max_attempts)
 
     def newsletter_messages(self, newsletter: Newsletter, *, test: bool = False) -> NewsletterMessages:
-        compiled = campaigns.frozen(newsletter) if not test else self.composer.render(newsletter).compiled
+        compiled = (
+            campaigns.frozen(newsletter) if not test else self.newsletter_renderer.render(newsletter).compiled
+        )
         return NewsletterMessages(newsletter.id, compiled, self.mail_identity, test=test)
 
     def make_sender(self, transport_factory: Callable[[], Transport] | None = None) -> CampaignSender:

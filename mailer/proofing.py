@@ -23,31 +23,31 @@ from .spamscore import SpamScore, score_message, spam_findings
 from .transport import Transport
 
 
-def example_copy(composer: NewsletterRenderer, compiled: Compiled) -> Rendered:
+def example_copy(renderer: NewsletterRenderer, compiled: Compiled) -> Rendered:
     """The letter as an example recipient sees it; its unsubscribe link goes to the page that explains how."""
     return compiled.personalise(
         {
             "recipient.email": t("newsletter.preview_address"),
-            "links.unsubscribe": composer.links.unsubscribe_help(),
+            "links.unsubscribe": renderer.links.unsubscribe_help(),
         }
     )
 
 
-def preview(composer: NewsletterRenderer, newsletter: Newsletter) -> Rendered:
+def preview(renderer: NewsletterRenderer, newsletter: Newsletter) -> Rendered:
     """A saved newsletter: exactly what was sent once sending began, else its current content."""
-    compiled = frozen(newsletter) if newsletter.html else composer.render(newsletter).compiled
-    return example_copy(composer, compiled)
+    compiled = frozen(newsletter) if newsletter.html else renderer.render(newsletter).compiled
+    return example_copy(renderer, compiled)
 
 
 def preview_source(
-    composer: NewsletterRenderer, template: str, source: str
+    renderer: NewsletterRenderer, template: str, source: str
 ) -> tuple[Rendered, tuple[str, ...]]:
     """Unsaved content (the live preview): the example copy and the MJML warnings.
 
     Raises ``KulturklusterError`` (content, template or MJML problems) with a message for staff.
     """
-    rendered = composer.render_source(template, source)
-    return example_copy(composer, rendered.compiled), rendered.mjml_warnings
+    rendered = renderer.render_source(template, source)
+    return example_copy(renderer, rendered.compiled), rendered.mjml_warnings
 
 
 def send_test(transport: Transport, messages: NewsletterMessages, to: str) -> OutgoingMail:
@@ -65,10 +65,10 @@ class FullCheck:
 
 
 def full_check(
-    composer: NewsletterRenderer, identity: MailIdentity, newsletter: Newsletter, *, online: bool, spam: bool
+    renderer: NewsletterRenderer, identity: MailIdentity, newsletter: Newsletter, *, online: bool, spam: bool
 ) -> FullCheck:
     """The pre-send check, plus (when asked) the links fetched and a sample message scored by SpamAssassin."""
-    rendered, report = composer.check(newsletter)
+    rendered, report = renderer.check(newsletter)
     extra: list[Finding] = []
     if online:
         extra += check_links_online(links_in(rendered.compiled.html))

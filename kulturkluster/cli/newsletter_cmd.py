@@ -53,7 +53,7 @@ def create(
     source = _read(content)
     with services() as svc, svc.db.unit_of_work() as session:
         newsletter = campaigns.create(
-            session, svc.composer, template=template, source=source, created_by=created_by
+            session, svc.newsletter_renderer, template=template, source=source, created_by=created_by
         )
         newsletter_id = newsletter.id
     sys.stdout.write(f"{newsletter_id}\n")
@@ -71,7 +71,7 @@ def edit(
     source = _read(content)
     with services() as svc, svc.db.unit_of_work() as session:
         newsletter = campaigns.get(session, newsletter_id)
-        campaigns.update_content(session, svc.composer, newsletter, source, template=template)
+        campaigns.update_content(session, svc.newsletter_renderer, newsletter, source, template=template)
     console.print(t("newsletter.updated", id=newsletter_id))
 
 
@@ -92,7 +92,7 @@ def preview(
 ) -> None:
     """Write the newsletter as a recipient would see it (an example recipient) to an HTML file."""
     with services() as svc, svc.db.unit_of_work() as session:
-        rendered = proofing.preview(svc.composer, campaigns.get(session, newsletter_id))
+        rendered = proofing.preview(svc.newsletter_renderer, campaigns.get(session, newsletter_id))
     out.write_text(rendered.html, encoding="utf-8")
     if text_out is not None:
         text_out.write_text(rendered.text, encoding="utf-8")
@@ -180,7 +180,9 @@ def check(
     """The pre-send check (`send` runs it too, without the links and SpamAssassin); exits 1 on errors."""
     with services() as svc, svc.db.unit_of_work() as session:
         newsletter = campaigns.get(session, newsletter_id)
-        result = proofing.full_check(svc.composer, svc.mail_identity, newsletter, online=online, spam=spam)
+        result = proofing.full_check(
+            svc.newsletter_renderer, svc.mail_identity, newsletter, online=online, spam=spam
+        )
     if result.spam is not None and fmt is not Format.JSON:
         console.print(t("newsletter.spam_score", points=result.spam.points), highlight=False)
         for line in result.spam.lines():
@@ -204,7 +206,9 @@ def send(
         try:
             with svc.db.unit_of_work() as session:
                 newsletter = campaigns.get(session, newsletter_id)
-                report = campaigns.start(session, svc.composer, newsletter, at=moment, force=force, actor=_ME)
+                report = campaigns.start(
+                    session, svc.newsletter_renderer, newsletter, at=moment, force=force, actor=_ME
+                )
                 status, total = newsletter.status, newsletter.total
         except campaigns.CheckFailed as exc:
             _print_report(exc.report, Format.TABLE)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cases import service as case_service
 from cases.models import Case
 from kulturkluster.db import utcnow
+from kulturkluster.texts import t
 from subscribers.address import InvalidAddress, normalize_address
 
 TAG = "tillgänglighet"
@@ -42,13 +43,13 @@ class Report:
     def subject(self) -> str:
         first_line = self.description.strip().splitlines()[0].strip()
         cut = first_line if len(first_line) <= SUBJECT_CHARS else first_line[: SUBJECT_CHARS - 1] + "…"
-        return f"Tillgänglighet: {cut}"
+        return t("web.barrier.subject", text=cut)
 
     def note(self) -> str:
         """The case's first entry: everything the visitor wrote, and where it came from."""
-        lines = ["Anmälan om brist i tillgängligheten, via formuläret på /tillganglighet."]
+        lines = [t("web.barrier.note_intro")]
         if self.where:
-            lines.append(f"Var: {self.where}")
+            lines.append(t("web.barrier.note_where", where=self.where))
         return "\n".join([*lines, "", self.description.strip()])
 
 

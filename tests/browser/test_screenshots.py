@@ -87,16 +87,16 @@ def seed(server: LiveServer) -> tuple[str, int, int]:
     example = demo.NEWSLETTER_EXAMPLE.read_text(encoding="utf-8")
     with svc.db.unit_of_work() as session:
         sending = campaigns.create(
-            session, svc.composer, template="default", source=example, created_by="ada"
+            session, svc.newsletter_renderer, template="default", source=example, created_by="ada"
         )
-        campaigns.start(session, svc.composer, sending, force=True, actor="ada")
+        campaigns.start(session, svc.newsletter_renderer, sending, force=True, actor="ada")
         sending_id = sending.id
         draft_source = example.replace(
             'subject: "Nyhetsbrev mars: Kulturfrukost, utvecklingscheckar och Speed-dejting"',
             'subject: "Nyhetsbrev april: Speed-dejting i Nyköping och vårens workshoppar"',
         )
         draft = campaigns.create(
-            session, svc.composer, template="default", source=draft_source, created_by="sam"
+            session, svc.newsletter_renderer, template="default", source=draft_source, created_by="sam"
         )
         draft_id = draft.id
     demo.run_mailer_once(server)  # the relay's limit stops it part of the way

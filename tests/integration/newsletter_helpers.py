@@ -28,7 +28,7 @@ def draft(svc: Services, source: str | None = None) -> int:
     with svc.db.unit_of_work() as session:
         newsletter = campaigns.create(
             session,
-            svc.composer,
+            svc.newsletter_renderer,
             template="default",
             source=source or EXAMPLE.read_text(encoding="utf-8"),
             created_by="test",
@@ -38,4 +38,4 @@ def draft(svc: Services, source: str | None = None) -> int:
 
 def start(svc: Services, newsletter_id: int, **kwargs: object) -> None:
     with svc.db.unit_of_work() as session:
-        campaigns.start(session, svc.composer, campaigns.get(session, newsletter_id), **kwargs)  # type: ignore[arg-type]
+        campaigns.start(session, svc.newsletter_renderer, campaigns.get(session, newsletter_id), **kwargs)  # type: ignore[arg-type]

@@ -55,7 +55,7 @@ def test_the_example_newsletter(services_factory: Callable[..., Services]) -> No
     newsletter_id = draft(svc)
     with svc.db.unit_of_work() as session:
         newsletter = campaigns.get(session, newsletter_id)
-        campaigns.start(session, svc.composer, newsletter)
+        campaigns.start(session, svc.newsletter_renderer, newsletter)
         raw = (
             svc.newsletter_messages(newsletter, test=False)
             .build(Recipient("anna@example.se", "Anna", 1, 1))

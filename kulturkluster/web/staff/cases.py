@@ -60,11 +60,11 @@ def read_filters(req: StaffRequest) -> tuple[InboxFilters, list[str]]:
     page_text = req.query("page", "1").strip() or "1"
     page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 0
     if not page:
-        errors.append(t("web.cases.bad_filter", name="sida", value=page_text[:20]))
+        errors.append(t("web.cases.bad_filter", name=t("web.cases.filter_page"), value=page_text[:20]))
     found = InboxFilters(
         status=pick("status", [ALL, *(s.value for s in CaseStatus)], "status"),
-        focus=pick("focus", [f.value for f in FocusArea], "fokusområde"),
-        actor=pick("actor", [a.value for a in ActorType], "aktörstyp"),
+        focus=pick("focus", [f.value for f in FocusArea], t("cases.field_focus")),
+        actor=pick("actor", [a.value for a in ActorType], t("cases.field_actor_type")),
         assignee=free("assignee"),
         tag=free("tag").lower(),
         q=free("q"),

@@ -16,6 +16,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from kulturkluster.texts import t
+
 # After Okabe–Ito (colour-blind friendly), darkened where needed to reach 3:1 against white (the lightest
 # is 4.5:1); grey for "not set". tests/unit/test_charts.py measures them.
 PALETTE = ("#0072B2", "#B35900", "#007A5A", "#A8437F", "#5B3E96", "#8A6D00", "#000000", "#C2185B")
@@ -39,12 +41,10 @@ def _nice_max(value: int) -> int:
 
 def _description(categories: Sequence[str], series: Sequence[Series]) -> str:
     if not categories:
-        return "Inga ärenden i perioden."
+        return t("web.charts.empty")
     first, last = categories[0], categories[-1]
-    span = first if first == last else f"{first} till {last}"
-    return f"Staplat stapeldiagram, en stapel per månad {span}, uppdelad på {len(series)} kategorier. " + (
-        "Samma siffror finns i tabellen nedan."
-    )
+    span = first if first == last else t("web.charts.span", first=first, last=last)
+    return t("web.charts.description", span=span, series=len(series))
 
 
 def stacked_bars(

@@ -132,7 +132,7 @@ def detail_context(
         "draft": draft,
         "created_at": local(newsletter.created_at),
         "updated_at": local(newsletter.updated_at),
-        "view_url": req.services.composer.view_url(newsletter.id) if public else None,
+        "view_url": req.services.newsletter_renderer.view_url(newsletter.id) if public else None,
         "recipients": campaigns.active_recipients(session),
         "now_input": local_input(utcnow()),
         "status": None if draft else status_context(session, req, newsletter),

@@ -70,7 +70,9 @@ def routes(build: Pagebuilder) -> list[BaseRoute]:
             context["error"] = t("web.newsletters.too_long", kb=MAX_SOURCE_CHARS // 1000)
         else:
             try:
-                rendered, warnings = proofing.preview_source(req.services.composer, template, source)
+                rendered, warnings = proofing.preview_source(
+                    req.services.newsletter_renderer, template, source
+                )
             except KulturklusterError as exc:  # front matter, Markdown, template or MJML: say which
                 context["error"] = str(exc)
             else:

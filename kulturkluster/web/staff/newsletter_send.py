@@ -39,7 +39,9 @@ def check(req: StaffRequest) -> Response:
     svc = req.services
     with svc.db.unit_of_work() as session:
         newsletter = load(session, path_id(req))
-        result = proofing.full_check(svc.composer, svc.mail_identity, newsletter, online=online, spam=spam)
+        result = proofing.full_check(
+            svc.newsletter_renderer, svc.mail_identity, newsletter, online=online, spam=spam
+        )
         checked = check_context(result.report, result.spam)
         if req.htmx:
             return req.render("newsletters/_check", {"c": checked})
@@ -95,7 +97,7 @@ def send(req: StaffRequest) -> Response:
                 raise campaigns.NewsletterError(
                     t("web.newsletters.already_sent", status=t(f"newsletter.status.{newsletter.status}"))
                 )
-            _, report = svc.composer.check(newsletter)
+            _, report = svc.newsletter_renderer.check(newsletter)
             context = {
                 "nid": newsletter_id,
                 "subject": newsletter.subject,
@@ -110,7 +112,9 @@ def send(req: StaffRequest) -> Response:
         return req.render("newsletters/confirm", context)
     with svc.db.unit_of_work() as session:
         newsletter = load(session, newsletter_id)
-        campaigns.start(session, svc.composer, newsletter, at=moment, force=force, actor=req.user.username)
+        campaigns.start(
+            session, svc.newsletter_renderer, newsletter, at=moment, force=force, actor=req.user.username
+        )
         started, total = newsletter.status == NewsletterStatus.SENDING, newsletter.total
     if started:
         return req.redirect(url(newsletter_id), t("web.newsletters.started", total=total))

@@ -48,7 +48,7 @@ def starter_text(today: date) -> str:
 def index(req: StaffRequest) -> Response:
     rows: list[dict[str, Any]] = []
     past: list[dict[str, Any]] = []
-    composer = req.services.composer
+    renderer = req.services.newsletter_renderer
     with req.services.db.unit_of_work() as session:
         for n in campaigns.all_newsletters(session):
             row = {
@@ -67,7 +67,7 @@ def index(req: StaffRequest) -> Response:
                 row["progress"] = status_context(session, req, n)["state"]
             rows.append(row)
             if n.status in {NewsletterStatus.SENT, NewsletterStatus.CANCELLED} and n.html:
-                past.append({**row, "view_url": composer.view_url(n.id)})
+                past.append({**row, "view_url": renderer.view_url(n.id)})
     return req.render("newsletters/index", {"rows": rows, "past": past})
 
 
@@ -101,7 +101,7 @@ def new(req: StaffRequest) -> Response:
             with req.services.db.unit_of_work() as session:
                 newsletter = campaigns.create(
                     session,
-                    req.services.composer,
+                    req.services.newsletter_renderer,
                     template=template,
                     source=source,
                     created_by=req.user.username,
@@ -129,7 +129,11 @@ def edit(req: StaffRequest) -> Response:
         try:
             with req.services.db.unit_of_work() as session:
                 campaigns.update_content(
-                    session, req.services.composer, load(session, newsletter_id), source, template=template
+                    session,
+                    req.services.newsletter_renderer,
+                    load(session, newsletter_id),
+                    source,
+                    template=template,
                 )
         except campaigns.NewsletterError as exc:  # it started sending in the meantime
             return req.redirect(url(newsletter_id), str(exc), "error")
@@ -150,7 +154,7 @@ def detail(req: StaffRequest) -> Response:
 def show_letter(req: StaffRequest) -> Response:
     """The rendered HTML (what ``newsletter preview`` writes) for the frames on the detail page."""
     with req.services.db.unit_of_work() as session:
-        rendered = proofing.preview(req.services.composer, load(session, path_id(req)))
+        rendered = proofing.preview(req.services.newsletter_renderer, load(session, path_id(req)))
     return letter_response(rendered.html)
 
 

@@ -16,6 +16,7 @@ from inbound import store as inbound_store
 from inbound.classify import Route as MailRoute
 from inbound.models import MailboxState
 from kulturkluster.db import utcnow
+from kulturkluster.texts import t
 from mailer.campaign_models import Newsletter, NewsletterStatus
 from mailer.models import OutgoingMessage, OutgoingStatus
 from mailer.progress import progress
@@ -42,20 +43,20 @@ def mailbox_health(state: MailboxState, now: datetime, stale_after: timedelta) -
     warning = None
     success, failed = state.last_success_at, state.last_error_at
     if failed is not None and (success is None or failed > success):
-        warning = "Senaste försöket att hämta post misslyckades."
+        warning = t("web.overview.fetch_failed")
     elif success is None:
-        warning = "Ingen lyckad hämtning ännu."
+        warning = t("web.overview.never_fetched")
     elif now - success > stale_after:
-        warning = f"Ingen lyckad hämtning på {_ago(now - success)}."
+        warning = t("web.overview.fetch_stale", ago=_ago(now - success))
     return MailboxHealth(state.mailbox, local(success), state.last_error, local(failed), warning)
 
 
 def _ago(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 120:
-        return f"{minutes} minuter"
+        return t("web.overview.minutes", n=minutes)
     hours = minutes // 60
-    return f"{hours} timmar" if hours < 48 else f"{hours // 24} dagar"
+    return t("web.overview.hours", n=hours) if hours < 48 else t("web.overview.days", n=hours // 24)
 
 
 def month_start(now: datetime) -> datetime:
