@@ -44,6 +44,7 @@ KEPT_HEADERS = frozenset(
         "list-unsubscribe",
         "x-failed-recipients",
         "x-kulturkluster",
+        "x-kulturkluster-seal",
         "x-mailer",
         "feedback-type",
         "x-loop",
