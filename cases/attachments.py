@@ -12,12 +12,20 @@ import tempfile
 from pathlib import Path
 
 from kulturkluster.errors import ErrorKind, KulturklusterError
+from kulturkluster.texts import t
 
 
 class AttachmentMissing(KulturklusterError):
     """The store has no file for an attachment the database names."""
 
     kind = ErrorKind.NOT_FOUND
+
+
+class AttachmentStoreFull(KulturklusterError):
+    """The store could not write a file (disk full, quota, I/O error): the mail waits in quarantine and
+    ``inbound reprocess`` stores it once there is space again."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 class AttachmentStore:
@@ -33,13 +41,22 @@ class AttachmentStore:
         path = self.path(digest)
         if path.exists():
             return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and rename: a reader never sees half a file, two writers never clash.
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(handle.name).replace(path)
+        temp: Path | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write beside the target and rename: a reader never sees half a file, two writers never clash.
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=".tmp-") as handle:
+                temp = Path(handle.name)
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temp.replace(path)
+        except OSError as exc:  # ENOSPC, EDQUOT, EIO: leave nothing half-written behind
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+            raise AttachmentStoreFull(
+                t("attachments.store_failed", root=self.root, error=exc.strerror or exc)
+            ) from exc
         return digest
 
     def get(self, digest: str) -> bytes:

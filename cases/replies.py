@@ -103,7 +103,9 @@ def reply(
     The mail is queued in the caller's transaction; the caller flushes the outbox after the commit.
     """
     draft = draft_reply(parts, case, body)
-    composed = compose(draft.rendered, draft.addressing, automatic=False, kind="case_reply")
+    composed = compose(
+        draft.rendered, draft.addressing, automatic=False, kind="case_reply", signer=parts.tokens
+    )
     outgoing = outbox.enqueue(
         session,
         composed,

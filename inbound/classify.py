@@ -40,6 +40,8 @@ class ClassifyContext:
     case_match: CaseMatch | None = None  # the case this mail threads into (cases.thread_match decided)
     case_references: tuple[str, ...] = ()  # case references named by our signed tokens in the thread
     return_path_ids: tuple[int, ...] = ()  # subscribers named by our VERP return path it was delivered to
+    # Our marker header carries our seal over its kind and this mail's Message-ID (anyone can add the marker).
+    our_marker_sealed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,11 @@ def _follows_closed_case(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
     return match.reason if match and match.action is Action.FOLLOW_UP else None
 
 
+def _our_marker(mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    # A forged or copied marker counts for nothing: the mail is classified as if it had none.
+    return signals.our_marker(mail) if ctx.our_marker_sealed else None
+
+
 def _subject_is(command: SubjectCommand) -> Check:
     def check(mail: ParsedMail, _ctx: ClassifyContext) -> str | None:
         found, reason = subject_command(mail.subject)
@@ -115,7 +122,7 @@ def _new_case(mail: ParsedMail, _ctx: ClassifyContext) -> str:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("our_marker", Route.AUTO_REPLY, _sig(signals.our_marker), "mail we sent ourselves, come back"),
+    Rule("our_marker", Route.AUTO_REPLY, _our_marker, "mail we sent ourselves, come back"),
     Rule("from_ourselves", Route.AUTO_REPLY, _from_ourselves, "From is the shared mailbox itself"),
     Rule(
         "spam_complaint",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cases import store as case_store
 from cases.thread_match import CaseMatch, SiblingMatch
+from kulturkluster.answers import OUR_MARKER_HEADER, OUR_SEAL_HEADER
 from subscribers.tokens import Purpose, TokenSigner
 
 from .classify import ClassifyContext
@@ -52,7 +53,16 @@ def gather(
         unsubscribe_address=unsubscribe,
         case_match=case_match(session, mail, case_references, batch_case_ids, handlers),
         case_references=case_references,
+        our_marker_sealed=marker_sealed(mail, tokens),
     )
+
+
+def marker_sealed(mail: ParsedMail, tokens: TokenSigner) -> bool:
+    """Whether the mail's marker header carries our seal for its kind and this mail's Message-ID."""
+    kind, seal = mail.header(OUR_MARKER_HEADER), mail.header(OUR_SEAL_HEADER)
+    if kind is None or seal is None or not mail.message_id:
+        return False
+    return tokens.seal_ok(kind, mail.message_id, seal)
 
 
 def case_match(

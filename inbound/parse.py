@@ -14,14 +14,14 @@ from __future__ import annotations
 import email.utils
 import re
 from datetime import UTC, datetime
-from email import policy
 from email.message import Message
-from email.parser import BytesParser
 
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from subscribers.address import try_normalize
 
 from . import bounce, bounce_text, charsets, recover
+from .feed import decoded_payload as _decoded
+from .feed import message_from_bytes as _message
 from .headers import bytes_to_text, decode_text, has_surrogates, unfold
 from .message import Attachment, ParsedMail
 
@@ -44,6 +44,7 @@ KEPT_HEADERS = frozenset(
         "list-unsubscribe",
         "x-failed-recipients",
         "x-kulturkluster",
+        "x-kulturkluster-seal",
         "x-mailer",
         "feedback-type",
         "x-loop",
@@ -52,7 +53,6 @@ KEPT_HEADERS = frozenset(
 _MSGID = re.compile(r"<([^<>\s]+)>")
 # What a delivery report returns of the original besides an attached message (which is an attachment).
 _RETURNED_PARTS = frozenset({"message/delivery-status", "text/rfc822-headers"})
-_PARSER = BytesParser(policy=policy.compat32)
 
 
 class UnparseableMail(KulturklusterError):
@@ -101,7 +101,7 @@ def _sender(headers: dict[str, list[str]]) -> tuple[str, str | None]:
 
 
 def _parse(raw: bytes, size: int) -> ParsedMail:
-    msg = _PARSER.parsebytes(raw)
+    msg = _message(raw)
     headers = _raw_headers(msg)
     from_name, from_address = _sender(headers)
     text, html, attachments, returned = _bodies(msg)
@@ -239,8 +239,8 @@ def _bodies(msg: Message) -> tuple[str, str | None, list[Attachment], list[str]]
         if ctype in _RETURNED_PARTS:
             returned.append(_returned_text(part))
         elif disposition == "attachment" or filename or ctype not in {"text/plain", "text/html"}:
-            payload = part.get_payload(decode=True)
-            data = payload if isinstance(payload, bytes) else _serialized(part)
+            payload = _decoded(part)
+            data = payload if payload is not None else _serialized(part)
             attachments.append(Attachment(filename, ctype, len(data), data))
         else:
             (html_parts if ctype == "text/html" else text_parts).append(_part_text(part))
@@ -273,7 +273,7 @@ def _complaint_addresses(msg: Message) -> tuple[str, ...]:
         if ctype == "message/feedback-report" and inner is not None:
             found += [v for v in (inner.get_all("Original-Rcpt-To") or []) if isinstance(v, str)]
         elif ctype in {"message/rfc822", "text/rfc822-headers"}:
-            source = inner if inner is not None else _PARSER.parsebytes(_part_bytes(part))
+            source = inner if inner is not None else _message(_part_bytes(part))
             originals += [v for v in (source.get_all("To") or []) if isinstance(v, str)]
     return _addresses(found) or _addresses(originals)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kulturkluster.answers import Answer, Responder
 from kulturkluster.db import Database, utcnow
+from kulturkluster.errors import KulturklusterError
 from subscribers.tokens import TokenSigner
 
 from . import context, store
@@ -242,7 +243,9 @@ class Pipeline:
             log.exception("handler failed", extra={"id": row.id, "route": route.value})
             batch.reset(mail.message_id)
             row.route, row.rule = Route.QUARANTINE.value, "handler_failed"
-            row.reason = f"handling as {route.value} failed: {type(exc).__name__}: {exc}"[:2000]
+            # Our own errors say in Swedish what staff can do; anything else is named by its type.
+            detail = str(exc) if isinstance(exc, KulturklusterError) else f"{type(exc).__name__}: {exc}"
+            row.reason = f"handling as {route.value} failed: {detail}"[:2000]
             row.error = row.reason
 
     def _answer(self, session: Session, answers: list[Answer], batch: BatchCache) -> None:

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 AUTOMATIC_PREFIX = "kkauto."
 # Every mail we send carries this header; mail that comes back with it is never answered.
 OUR_MARKER_HEADER = "X-Kulturkluster"
+# Our signature over the marker's kind and the Message-ID (``TokenSigner.seal``): anyone can add the marker.
+OUR_SEAL_HEADER = "X-Kulturkluster-Seal"
 
 
 def answers_our_automatic_mail(in_reply_to: tuple[str, ...]) -> bool:

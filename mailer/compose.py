@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import format_datetime, make_msgid
 
-from kulturkluster.answers import OUR_MARKER_HEADER
+from kulturkluster.answers import OUR_MARKER_HEADER, OUR_SEAL_HEADER
 from kulturkluster.db import utcnow
+from subscribers.tokens import TokenSigner
 
 from .mime import build_alternative, format_address
 from .render import Rendered
@@ -44,7 +45,9 @@ class Composed:
     raw: bytes
 
 
-def compose(rendered: Rendered, addressing: Addressing, *, automatic: bool, kind: str) -> Composed:
+def compose(
+    rendered: Rendered, addressing: Addressing, *, automatic: bool, kind: str, signer: TokenSigner
+) -> Composed:
     """Build a multipart/alternative UTF-8 message.
 
     ``automatic`` marks an answer no person wrote (RFC 3834), so well-behaved responders stay quiet.
@@ -66,6 +69,6 @@ def compose(rendered: Rendered, addressing: Addressing, *, automatic: bool, kind
         ]
     if automatic:
         headers += [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]
-    headers.append((OUR_MARKER_HEADER, kind))
+    headers += [(OUR_MARKER_HEADER, kind), (OUR_SEAL_HEADER, signer.seal(kind, message_id))]
     headers += list(addressing.extra_headers.items())
     return Composed(message_id, rendered.subject, build_alternative(headers, rendered.text, rendered.html))

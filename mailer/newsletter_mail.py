@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from html import escape
 
-from kulturkluster.answers import OUR_MARKER_HEADER
+from kulturkluster.answers import OUR_MARKER_HEADER, OUR_SEAL_HEADER
 from kulturkluster.db import utcnow
 from kulturkluster.settings import OrgSettings
 from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
@@ -89,6 +89,7 @@ class NewsletterMessages:
             ("Precedence", "bulk"),  # out-of-office responders stay quiet
             ("X-Auto-Response-Suppress", "OOF, AutoReply"),
             (OUR_MARKER_HEADER, NEWSLETTER_KIND),
+            (OUR_SEAL_HEADER, ident.tokens.seal(NEWSLETTER_KIND, message_id)),
         ]
         html = self._html.fill({key: escape(value) for key, value in values.items()})
         raw = build_alternative_encoded(headers, self._text.fill(values), html)

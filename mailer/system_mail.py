@@ -89,7 +89,7 @@ class SystemMailer:
             in_reply_to=answer.in_reply_to,
             references=answer.references,
         )
-        msg = compose(rendered, addressing, automatic=True, kind=answer.kind.value)
+        msg = compose(rendered, addressing, automatic=True, kind=answer.kind.value, signer=self.tokens)
         self.outbox.enqueue(
             session,
             msg,

@@ -46,6 +46,8 @@ class TokenSigner:
             purpose: URLSafeTimedSerializer(secret, salt=f"kulturkluster-{purpose.name.lower()}")
             for purpose in Purpose
         }
+        # The seal of our marker header: an HMAC over the mail's kind and Message-ID (``seal``).
+        self._seal_key = hashlib.sha256(b"kulturkluster-marker\x00" + secret.encode()).digest()
         self._max_age = {
             Purpose.CONFIRM: confirm_max_age_seconds,
             Purpose.UNSUBSCRIBE: None,
@@ -71,6 +73,15 @@ class TokenSigner:
                 if claim:
                     claims.append(claim)
         return claims
+
+    def seal(self, kind: str, message_id: str) -> str:
+        """The signature our marker header carries: bound to the Message-ID, so copying the marker onto
+        other mail does not make that mail ours."""
+        text = f"{kind}\x00{message_id.strip().strip('<>')}".encode()
+        return hmac.new(self._seal_key, text, hashlib.sha256).hexdigest()[:32]
+
+    def seal_ok(self, kind: str, message_id: str, seal: str) -> bool:
+        return hmac.compare_digest(seal.strip().lower(), self.seal(kind.strip(), message_id))
 
     def _claim(self, purpose_code: str, signed: str) -> TokenClaim | None:
         purpose = Purpose(purpose_code)

@@ -17,6 +17,8 @@ SV: dict[str, str] = {
     "import.kept_unsubscribed": "har avslutat sin prenumeration och aktiveras inte igen av en import",
     "import.kept_bounced": "är spärrad efter studsar och aktiveras inte igen av en import",
     # inbound
+    "attachments.store_failed": "Bilagan kunde inte sparas i {root} ({error}): disken är troligen full. Frigör "
+    "utrymme (eller öka kvoten) och kör sedan kulturkluster inbound reprocess, så hanteras mejlet igen.",
     "inbound.path_missing": "Hittar inte {path}. Ange en .eml-fil, en Maildir-mapp eller en mbox-fil.",
     "inbound.path_unknown": "{path} är varken en .eml-fil, en Maildir-mapp eller en mbox-fil.",
     "inbound.no_message": "Det finns inget inkommande meddelande med id {id}.",

@@ -55,8 +55,15 @@ def _mail(subject: str = "Hej", **headers: str) -> bytes:
     ],
 )
 def test_automatic_mail_signals(headers: dict[str, str], rule: str) -> None:
-    decision = classify(parse(_mail("Nyhetsbrev", **headers)), CONTEXT)
+    # The marker counts only when the pipeline found our seal on it (inbound.context).
+    ctx = ClassifyContext(own_addresses=CONTEXT.own_addresses, our_marker_sealed=rule == "our_marker")
+    decision = classify(parse(_mail("Nyhetsbrev", **headers)), ctx)
     assert (decision.route, decision.rule) == (Route.AUTO_REPLY, rule)
+
+
+def test_an_unsealed_marker_is_ignored() -> None:
+    decision = classify(parse(_mail("Nyhetsbrev", X_Kulturkluster="welcome")), CONTEXT)
+    assert (decision.route, decision.rule) == (Route.SUBSCRIBE, "subscribe_subject")
 
 
 def test_auto_submitted_no_is_a_person() -> None:

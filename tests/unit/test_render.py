@@ -9,6 +9,7 @@ import pytest
 from mailer.compose import Addressing, compose
 from mailer.mime import HeaderInjection, fold_header, format_address
 from mailer.render import Renderer, TemplateError, greeting_name, html_to_text
+from subscribers.tokens import TokenSigner
 
 CONTEXT = {
     "org": {
@@ -66,7 +67,7 @@ def test_compose_marks_automatic_answers_and_threads() -> None:
         in_reply_to="orig@example.se",
         references=("older@example.se",),
     )
-    composed = compose(rendered, envelope, automatic=True, kind="welcome")
+    composed = compose(rendered, envelope, automatic=True, kind="welcome", signer=TokenSigner("secret", 3600))
     msg = message_from_bytes(composed.raw, policy=default)
     assert msg["Auto-Submitted"] == "auto-replied"
     assert msg["X-Auto-Response-Suppress"] == "All"
@@ -93,7 +94,7 @@ def test_no_header_injection() -> None:
         from_address="a@b.se", from_name="A", to_address="c@d.se", to_name="Evil\r\nBcc: x@y.se"
     )
     with pytest.raises(HeaderInjection):
-        compose(rendered, envelope, automatic=True, kind="welcome")
+        compose(rendered, envelope, automatic=True, kind="welcome", signer=TokenSigner("secret", 3600))
 
 
 @pytest.mark.parametrize(
@@ -197,7 +198,10 @@ def test_long_non_ascii_sender_gets_a_receipt_shaped_message() -> None:
         to_address="kansliet@forening.example",
         to_name="Studieförbundet Vuxenskolan Sörmland, avd. Eskilstuna",
     )
-    msg = message_from_bytes(compose(rendered, envelope, automatic=True, kind="welcome").raw, policy=default)
+    msg = message_from_bytes(
+        compose(rendered, envelope, automatic=True, kind="welcome", signer=TokenSigner("secret", 3600)).raw,
+        policy=default,
+    )
     assert parseaddr(msg["To"]) == (
         "Studieförbundet Vuxenskolan Sörmland, avd. Eskilstuna",
         "kansliet@forening.example",
