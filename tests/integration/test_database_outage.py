@@ -35,7 +35,11 @@ def test_terminated_backends_mid_campaign_lose_and_repeat_nobody(
     services_factory: Callable[..., Services], smtp: SmtpServer
 ) -> None:
     svc = services_factory(
-        public_url="https://post.kk.test", smtp=relay(smtp), mailer=UNLIMITED | {"batch_size": 5}
+        public_url="https://post.kk.test",
+        smtp=relay(smtp),
+        # A claim whose commit reached the server while its connection died leaves its rows leased: the
+        # lease running out is what gives them back (5 minutes in production, seconds here).
+        mailer=UNLIMITED | {"batch_size": 5, "lease_seconds": 5},
     )
     if svc.db.dialect != "postgresql":
         pytest.skip("terminating backends needs PostgreSQL")
