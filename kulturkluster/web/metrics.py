@@ -8,7 +8,7 @@ it, a scrape must send ``Authorization: Bearer <token>``. The figures come from 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -34,40 +34,28 @@ class ServiceCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         with self.services.db.unit_of_work() as session:
             figures = read_figures(session, utcnow())
-        inbound = CounterMetricFamily(
-            "kulturkluster_inbound_messages", "Mail handled, by the route it took.", labels=["route"]
+        workers = {name: 1.0 if alive else 0.0 for name, alive in self.services.workers.status().items()}
+        yield _family(
+            CounterMetricFamily,
+            "kulturkluster_inbound_messages",
+            "Mail handled, by the route it took.",
+            "route",
+            figures.inbound_by_route,
         )
-        for route, n in sorted(figures.inbound_by_route.items()):
-            inbound.add_metric([route], n)
-        answers = CounterMetricFamily(
+        yield _family(
+            CounterMetricFamily,
             "kulturkluster_answers",
             "Single mails (answers, receipts, replies) by status: sent, failed, suppressed, queued, sending.",
-            labels=["status"],
+            "status",
+            figures.answers_by_status,
         )
-        for status, n in sorted(figures.answers_by_status.items()):
-            answers.add_metric([status], n)
-        deliveries = CounterMetricFamily(
-            "kulturkluster_newsletter_deliveries", "Newsletter deliveries by status.", labels=["status"]
+        yield _family(
+            CounterMetricFamily,
+            "kulturkluster_newsletter_deliveries",
+            "Newsletter deliveries by status.",
+            "status",
+            figures.deliveries_by_status,
         )
-        for status, n in sorted(figures.deliveries_by_status.items()):
-            deliveries.add_metric([status], n)
-        fetch_age = GaugeMetricFamily(
-            "kulturkluster_mailbox_last_fetch_age_seconds",
-            "Seconds since the mailbox was last read successfully.",
-            labels=["mailbox"],
-        )
-        for mailbox, seconds in sorted(figures.fetch_age_seconds.items()):
-            fetch_age.add_metric([mailbox], seconds)
-        workers = GaugeMetricFamily(
-            "kulturkluster_worker_up",
-            "1 while a background worker of this process runs, 0 when it died.",
-            labels=["worker"],
-        )
-        for name, alive in sorted(self.services.workers.status().items()):
-            workers.add_metric([name], 1.0 if alive else 0.0)
-        yield inbound
-        yield answers
-        yield deliveries
         yield GaugeMetricFamily(
             "kulturkluster_outbox_backlog", "Single mails waiting to be sent.", figures.outbox_backlog
         )
@@ -76,8 +64,34 @@ class ServiceCollector(Collector):
             "Newsletter deliveries waiting to be sent.",
             figures.delivery_backlog,
         )
-        yield fetch_age
-        yield workers
+        yield _family(
+            GaugeMetricFamily,
+            "kulturkluster_mailbox_last_fetch_age_seconds",
+            "Seconds since the mailbox was last read successfully.",
+            "mailbox",
+            figures.fetch_age_seconds,
+        )
+        yield _family(
+            GaugeMetricFamily,
+            "kulturkluster_worker_up",
+            "1 while a background worker of this process runs, 0 when it died.",
+            "worker",
+            workers,
+        )
+
+
+def _family(
+    kind: type[CounterMetricFamily] | type[GaugeMetricFamily],
+    name: str,
+    documentation: str,
+    label: str,
+    values: Mapping[str, float],
+) -> Metric:
+    """One metric with one label, a sample per key, in a stable order."""
+    family = kind(name, documentation, labels=[label])
+    for key, value in sorted(values.items()):
+        family.add_metric([key], value)
+    return family
 
 
 class MetricsEndpoint:
