@@ -2,7 +2,7 @@
 
 A reply is a threaded mail from the shared address with the case tag in its subject. The functions take
 the parts they need (``ReplyParts`` for the mail, the outbox to queue it) and never commit, so a reply is
-stored and queued together or not at all; the caller flushes the outbox after its commit.
+stored and queued together or not at all; it leaves right after the commit (``Services.sending``).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def reply(
 ) -> CaseMessage:
     """Send ``body`` to the case's requester as a threaded mail from the shared address, and record it.
 
-    The mail is queued in the caller's transaction; the caller flushes the outbox after the commit.
+    The mail is queued in the caller's transaction and leaves after its commit (``mailer.after_commit``).
     """
     draft = draft_reply(parts, case, body)
     composed = compose(

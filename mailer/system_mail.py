@@ -18,7 +18,7 @@ from .render import Compiled, Renderer, greeting_name
 
 
 class SystemMailer:
-    """Renders and queues automatic answers; implements ``inbound.answers.Responder``."""
+    """Renders and queues automatic answers; implements ``kulturkluster.answers.Responder``."""
 
     def __init__(
         self, org: OrgSettings, public_url: str, renderer: Renderer, outbox: Outbox, tokens: TokenSigner
