@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulturkluster.db import Base, UtcDateTime, utcnow
@@ -37,6 +37,16 @@ class ActorType(StrEnum):
 
 # The tag of a case that staff found to be a newsletter sign-up: the reports leave it out.
 SUBSCRIPTION_TAG = "prenumeration"
+
+
+class Channel(StrEnum):
+    """How the guidance was asked for: mail cases are ``epost``, the rest are recorded by hand."""
+
+    EMAIL = "epost"
+    PHONE = "telefon"
+    VISIT = "besok"
+    MEETING = "mote"
+    EVENT = "evenemang"
 
 
 class Direction(StrEnum):
@@ -85,6 +95,10 @@ class Case(Base):
     follows_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # content removed; counts remain
+    channel: Mapped[str] = mapped_column(
+        String(16), default=Channel.EMAIL, server_default="epost", index=True
+    )
+    follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)  # "följ upp": a day in Stockholm
 
     contact: Mapped[Contact] = relationship()
     messages: Mapped[list[CaseMessage]] = relationship(

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select, update
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from subscribers.address import InvalidAddress, normalize_address
@@ -63,6 +63,13 @@ class StaffUser(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    notify_mode: Mapped[str] = mapped_column(
+        String(16), default="every", server_default="every"
+    )  # every|daily|none
+    notify_at: Mapped[str] = mapped_column(
+        String(5), default="08:00", server_default="08:00"
+    )  # HH:MM, Stockholm
+    signature: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @property
     def is_admin(self) -> bool:

@@ -1,0 +1,5 @@
+"""Catalogue part: Newsletter images and the public archive."""
+
+from __future__ import annotations
+
+SV: dict[str, str] = {}
