@@ -9,12 +9,9 @@ import sys
 
 import typer
 
-from kulturkluster import logs
 from kulturkluster.errors import KulturklusterError
-from kulturkluster.settings import Settings
 
 from .lazy import LazyGroup
-from .output import err_console
 
 app = typer.Typer(
     name="kulturkluster",
@@ -30,13 +27,20 @@ app = typer.Typer(
 @app.callback()
 def root() -> None:
     """Kulturkluster Sörmland's mail service: newsletter sign-up by email, guidance cases, newsletters."""
+    # Here rather than in main(): click answers a bare `--help` before any callback runs, so printing the
+    # help never pays for reading the settings (pydantic-settings is most of the start-up time).
+    from kulturkluster import logs  # noqa: PLC0415 - keeps a bare `--help` light
+    from kulturkluster.settings import Settings  # noqa: PLC0415
+
+    settings = Settings()
+    logs.configure(settings.log_level, settings.log_format)
 
 
 def main() -> None:
-    settings = Settings()
-    logs.configure(settings.log_level, settings.log_format)
     try:
         app()
     except KulturklusterError as exc:
+        from .output import err_console  # noqa: PLC0415 - rich only when there is an error to print
+
         err_console.print(f"[bold red]Fel:[/] {exc}")
         sys.exit(exc.exit_code)
