@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from kulturkluster.errors import ErrorKind, KulturklusterError
@@ -28,10 +30,42 @@ class AttachmentStoreFull(KulturklusterError):
     kind = ErrorKind.UNAVAILABLE
 
 
+@dataclass(frozen=True, slots=True)
+class SpooledFile:
+    """An attachment the parse worker already wrote to a file (big mail): adopted into the store by a
+    rename, so its bytes are never held whole in memory."""
+
+    path: str
+    sha256: str
+    size: int
+
+
 class AttachmentStore:
     def __init__(self, root: Path, max_bytes: int) -> None:
         self.root = root
         self.max_bytes = max_bytes
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where the parse worker writes big attachments: inside the store, so adopting one is a rename."""
+        return self.root / ".spool"
+
+    def adopt(self, spooled: SpooledFile) -> str | None:
+        """Move a spooled file into the store; its sha256, or None when it is over the size limit (the
+        caller's clean-up then removes the spooled file)."""
+        if spooled.size > self.max_bytes:
+            return None
+        path = self.path(spooled.sha256)
+        if path.exists():
+            return spooled.sha256
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(spooled.path, path)  # a rename within the store; a copy if the spool is elsewhere
+        except OSError as exc:
+            raise AttachmentStoreFull(
+                t("attachments.store_failed", root=self.root, error=exc.strerror or exc)
+            ) from exc
+        return spooled.sha256
 
     def put(self, data: bytes) -> str | None:
         """Store ``data`` and return its sha256, or None when it is over the size limit."""

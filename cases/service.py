@@ -16,7 +16,7 @@ from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from . import search, store
-from .attachments import AttachmentStore
+from .attachments import AttachmentStore, SpooledFile
 from .models import ActorType, Case, CaseAttachment, CaseMessage, CaseStatus, CaseTag, Direction, FocusArea
 from .sanitize import sanitize_html
 
@@ -43,7 +43,8 @@ class InboundMail:
     subject: str
     text: str
     html: str | None
-    attachments: list[tuple[str | None, str, bytes]]  # (filename, content type, data)
+    # (filename, content type, the bytes or, for a big mail, the file the parse worker wrote them to)
+    attachments: list[tuple[str | None, str, bytes | SpooledFile]]
 
 
 def open_case(
@@ -78,13 +79,13 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
         html=sanitize_html(inbound.html) if inbound.html else None,
         created_at=utcnow(),
     )
-    for filename, content_type, data in inbound.attachments:
+    for filename, content_type, content in inbound.attachments:
         message.attachments.append(
             CaseAttachment(
                 filename=(filename or "bilaga")[:255],
                 content_type=content_type[:255],
-                size=len(data),
-                sha256=files.put(data),
+                size=content.size if isinstance(content, SpooledFile) else len(content),
+                sha256=files.adopt(content) if isinstance(content, SpooledFile) else files.put(content),
             )
         )
     _index(session, message)

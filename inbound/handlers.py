@@ -220,7 +220,7 @@ def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> 
         subject=mail.subject,
         text=mail.text,
         html=mail.html,
-        attachments=[(a.filename, a.content_type, a.data) for a in mail.attachments],
+        attachments=[(a.filename, a.content_type, a.spooled or a.data) for a in mail.attachments],
     )
     joined, follows = _matched_case(session, incoming)
     if joined is None and follows is None:

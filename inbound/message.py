@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cases.attachments import SpooledFile
 from kulturkluster.errors import ErrorKind, KulturklusterError
 
 from .bounce import Failures
@@ -25,6 +26,7 @@ class Attachment:
     content_type: str
     size: int
     data: bytes = field(default=b"", repr=False, compare=False)
+    spooled: SpooledFile | None = None  # a big attachment the parse worker wrote to a file; ``data`` empty
 
 
 _QUOTING = ("text/", "message/")

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import email.utils
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import Message
+from pathlib import Path
 
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from subscribers.address import try_normalize
@@ -22,6 +24,7 @@ from subscribers.address import try_normalize
 from . import bounce, bounce_text, charsets, recover
 from .feed import decoded_payload as _decoded
 from .feed import message_from_bytes as _message
+from .feed import spool_base64
 from .headers import bytes_to_text, decode_text, has_surrogates, unfold
 from .message import Attachment, ParsedMail
 
@@ -101,10 +104,15 @@ def _sender(headers: dict[str, list[str]]) -> tuple[str, str | None]:
 
 
 def _parse(raw: bytes, size: int) -> ParsedMail:
-    msg = _message(raw)
+    return parse_message(_message(raw), size, lambda: raw)
+
+
+def parse_message(msg: Message, size: int, raw: Callable[[], bytes], spool: Path | None = None) -> ParsedMail:
+    """``msg`` as a ParsedMail. ``raw`` gives the message's bytes, asked for only by a suspected bounce;
+    with ``spool``, big base64 attachments go to files there instead of being kept as bytes."""
     headers = _raw_headers(msg)
     from_name, from_address = _sender(headers)
-    text, html, attachments, returned = _bodies(msg)
+    text, html, attachments, returned = _bodies(msg, spool)
     content_type = msg.get_content_type()
     subject = unfold(headers.get("subject", [""])[0])
     return_path = _return_path(headers.get("return-path"))
@@ -130,7 +138,7 @@ def _parse(raw: bytes, size: int) -> ParsedMail:
         headers={name: values[0] for name, values in headers.items() if name in KEPT_HEADERS},
         defects=tuple(type(d).__name__ for d in msg.defects),
         size=size,
-        bounce=_failures(raw, text) if suspect else bounce.Failures(),
+        bounce=_failures(raw(), text) if suspect else bounce.Failures(),
         complaint_addresses=_complaint_addresses(msg) if content_type == "multipart/report" else (),
         returned="\n".join([*(f"{name}: {value}" for name, value in msg.raw_items()), *returned]),
     )
@@ -226,8 +234,9 @@ def _return_path(values: list[str] | None) -> str | None:
     return try_normalize(value) or value.strip("<>")
 
 
-def _bodies(msg: Message) -> tuple[str, str | None, list[Attachment], list[str]]:
-    """Body text, HTML, attachments with their bytes, and the texts of returned-message parts."""
+def _bodies(msg: Message, spool: Path | None) -> tuple[str, str | None, list[Attachment], list[str]]:
+    """Body text, HTML, attachments with their bytes (or spooled to files), and the texts of
+    returned-message parts."""
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[Attachment] = []
@@ -239,6 +248,13 @@ def _bodies(msg: Message) -> tuple[str, str | None, list[Attachment], list[str]]
         if ctype in _RETURNED_PARTS:
             returned.append(_returned_text(part))
         elif disposition == "attachment" or filename or ctype not in {"text/plain", "text/html"}:
+            # Text and message parts stay in memory: a bounce may quote our tokens there.
+            spooled = (
+                spool_base64(part, spool) if spool and not ctype.startswith(("text/", "message/")) else None
+            )
+            if spooled is not None:
+                attachments.append(Attachment(filename, ctype, spooled.size, spooled=spooled))
+                continue
             payload = _decoded(part)
             data = payload if payload is not None else _serialized(part)
             attachments.append(Attachment(filename, ctype, len(data), data))

@@ -25,7 +25,7 @@ from . import context, store
 from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route, classify
 from .handlers import HANDLERS, HandlerConfig, Incoming
-from .isolation import IsolatedParser, ParseTimeout
+from .isolation import IsolatedParser, ParseTimeout, discard_spooled
 from .message import ParsedMail
 from .models import InboundMessage
 from .parse import UnparseableMail
@@ -53,7 +53,8 @@ class Pipeline:
         self.responder = responder
         self.tokens = tokens
         self.config = config
-        self.parser = IsolatedParser(config.isolate_bytes, config.parse_timeout)
+        spool = config.handlers.attachments.spool_dir
+        self.parser = IsolatedParser(config.isolate_bytes, config.parse_timeout, spool)
 
     def process(self, items: Sequence[Item]) -> list[Outcome]:
         """Handle a batch in one transaction; returns one outcome per item, in order, after the commit."""
@@ -136,10 +137,28 @@ class Pipeline:
         by_sha = store.by_sha256(session, [sha for sha, _body in digests])
         parsed = {i: self.parse(item.raw) for i, item in enumerate(items) if digests[i][0] not in by_sha}
         mails = [mail for mail, _failure in parsed.values() if mail is not None]
+        try:
+            return self._store_and_handle(session, items, digests, by_sha, parsed, mails, isolate=isolate)
+        finally:  # big attachments the handlers did not adopt into the store (another route, a rerun)
+            for mail in mails:
+                discard_spooled(mail)
+
+    def _store_and_handle(
+        self,
+        session: Session,
+        items: Sequence[Item],
+        digests: list[tuple[str, str]],
+        by_sha: dict[str, InboundMessage],
+        parsed: dict[int, tuple[ParsedMail | None, str | None]],
+        mails: list[ParsedMail],
+        *,
+        isolate: bool,
+    ) -> list[Outcome]:
         by_body = store.by_message_id(session, [m.message_id for m in mails if m.message_id])
         batch_case_ids: set[str] = set()  # Message-IDs of mail routed to cases earlier in this batch
         rows: list[tuple[InboundMessage, bool]] = []
         new: list[tuple[InboundMessage, ParsedMail | None, ClassifyContext | None]] = []
+        big: list[tuple[InboundMessage, bytes]] = []  # written after the flush (``store.raw_value``)
         for i, item in enumerate(items):
             sha256, body_sha256 = digests[i]
             mail, failure = parsed.get(i, (None, None))
@@ -156,8 +175,10 @@ class Pipeline:
                 source_ref=item.ref,
                 received_at=utcnow(),
                 size=len(item.raw),
-                raw=item.raw,
+                raw=store.raw_value(session, item.raw),
             )
+            if not isinstance(row.raw, bytes):
+                big.append((row, item.raw))
             context = self._route(session, row, mail, failure, batch_case_ids)
             session.add(row)
             rows.append((row, False))
@@ -168,6 +189,8 @@ class Pipeline:
                 if row.route in store.CASE_ROUTES:
                     batch_case_ids.add(mail.message_id)
         session.flush()
+        for row, raw in big:
+            store.write_big_raw(session, row, raw)
         addresses = {
             address
             for row, mail, context in new
@@ -185,9 +208,12 @@ class Pipeline:
 
     def _reprocess_one(self, session: Session, row: InboundMessage, batch: BatchCache) -> Outcome:
         mail, failure = self.parse(row.raw)
-        context = self._route(session, row, mail, failure)
-        session.flush()
-        self._handle(session, row, mail, context, batch, isolate=True)
+        try:
+            context = self._route(session, row, mail, failure)
+            session.flush()
+            self._handle(session, row, mail, context, batch, isolate=True)
+        finally:
+            discard_spooled(mail)
         return Outcome(row.source_ref, row.id, Route(row.route), row.reason)
 
     def _route(

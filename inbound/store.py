@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
 from kulturkluster.db import fold, folded
@@ -24,7 +24,7 @@ def digests(raw: bytes) -> tuple[str, str]:
     """sha256 of the whole message and of its body (what stays the same when relays add headers)."""
     split = raw.find(b"\r\n\r\n")
     cut = split + 4 if split >= 0 else raw.find(b"\n\n") + 2
-    body = raw[cut:] if cut > 1 else b""
+    body = memoryview(raw)[cut:] if cut > 1 else b""  # a view: no copy of a big message's body
     return hashlib.sha256(raw).hexdigest(), hashlib.sha256(body).hexdigest()
 
 
@@ -37,6 +37,28 @@ _KEY_COLUMNS = (
     InboundMessage.route,
     InboundMessage.reason,
 )
+
+
+# SQLite copies a bound blob twice (the binding, then the record) before writing it: a 50 MB message would
+# cost 100 MB. Above this size it is inserted as a zero blob and written in pieces after the flush.
+BIG_RAW_BYTES = 4 << 20
+_BLOB_PIECE = 1 << 20
+
+
+def raw_value(session: Session, raw: bytes) -> bytes | ColumnElement[bytes]:
+    """What to insert as a new row's ``raw``; on SQLite a big message then needs ``write_big_raw``."""
+    if len(raw) >= BIG_RAW_BYTES and session.get_bind().dialect.name == "sqlite":
+        return func.zeroblob(len(raw))
+    return raw
+
+
+def write_big_raw(session: Session, row: InboundMessage, raw: bytes) -> None:
+    """Fill a flushed row's zero blob (``raw_value``) with ``raw``, a piece at a time (SQLite only)."""
+    dbapi = session.connection().connection.dbapi_connection
+    view = memoryview(raw)
+    with dbapi.blobopen("inbound_messages", "raw", row.id) as blob:  # type: ignore[union-attr]
+        for start in range(0, len(raw), _BLOB_PIECE):
+            blob.write(view[start : start + _BLOB_PIECE])
 
 
 def by_sha256(session: Session, sha256s: Sequence[str]) -> dict[str, InboundMessage]:
