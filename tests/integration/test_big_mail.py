@@ -26,7 +26,9 @@ from tests.servers.smtp import SmtpServer
 Factory = Callable[..., Services]
 
 
-def mail_with_attachment(data: bytes, *, subject: str = "Ansökan", message_id: str = "big@example.se") -> bytes:
+def mail_with_attachment(
+    data: bytes, *, subject: str = "Ansökan", message_id: str = "big@example.se"
+) -> bytes:
     encoded = base64.encodebytes(data).replace(b"\n", b"\r\n")
     head = (
         f"From: Anna Andersson <anna@example.se>\r\nTo: {ORG_ADDRESS}\r\nSubject: {subject}\r\n"
@@ -64,7 +66,9 @@ def test_a_big_attachment_reaches_the_store_through_a_file_and_nothing_is_left_b
     with svc.db.unit_of_work() as session:
         stored = list(session.scalars(select(CaseAttachment)))
         assert [(a.filename, a.size, a.sha256) for a in stored] == [("ansokan.pdf", len(pdf), digest)] * 2
-        assert session.scalar(select(InboundMessage.raw).where(InboundMessage.id == outcomes[0].row_id)) == first
+        assert (
+            session.scalar(select(InboundMessage.raw).where(InboundMessage.id == outcomes[0].row_id)) == first
+        )
     assert svc.attachments.get(digest) == pdf  # one file for both, content-addressed
     assert spool_files(svc) == []
 
