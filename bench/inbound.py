@@ -12,6 +12,7 @@ it) and, for PostgreSQL, a server at 127.0.0.1:5432 (``KK_TEST_POSTGRES_URL``).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import random
 import sys
 import tempfile
@@ -108,7 +109,7 @@ def _raw_fetch(server: DovecotServer) -> tuple[int, float]:
         client.logout()
 
 
-def run(backend: str, count: int, seed: int) -> dict[str, object]:
+def run(backend: str, count: int, seed: int, profile: str | None = None) -> dict[str, object]:
     rng = random.Random(seed)
     generated = [_message(n, rng) for n in range(count)]
     scratch = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
@@ -117,6 +118,10 @@ def run(backend: str, count: int, seed: int) -> dict[str, object]:
         with DovecotServer(workdir / "dovecot") as server, scratch_database(backend, workdir) as db:
             _append(server, [raw for _kind, raw in generated])
             fetched, raw_seconds = _raw_fetch(server)
+            profiler = cProfile.Profile() if profile else None
+            cpu = time.process_time()
+            if profiler:
+                profiler.enable()
             stats, seconds = drain_mailbox(
                 server,
                 db,
@@ -124,6 +129,10 @@ def run(backend: str, count: int, seed: int) -> dict[str, object]:
                 subscribe={"confirm": "never"},
                 auto_answers={"per_address_per_day": 3, "per_hour": 100_000},
             )
+            cpu = time.process_time() - cpu
+            if profiler and profile:
+                profiler.disable()
+                profiler.dump_stats(f"{profile}.{backend}")
             left = server.client()
             try:
                 remaining = left.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"]
@@ -136,6 +145,7 @@ def run(backend: str, count: int, seed: int) -> dict[str, object]:
         "handled": handled,
         "left_in_inbox": remaining,
         "seconds": seconds,
+        "cpu_ms_per_message": cpu * 1000 / max(count, 1),
         "per_second": handled / seconds,
         "raw_fetch_per_second": fetched / raw_seconds,
         "routes": dict(stats.routes),
@@ -148,15 +158,19 @@ def main() -> None:
     parser.add_argument("-n", "--messages", type=int, default=5000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--profile", metavar="FILE", help="write cProfile stats of the drain to FILE.<backend>"
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
-        result = run(backend, args.messages, args.seed)
+        result = run(backend, args.messages, args.seed, args.profile)
         ratio = result["per_second"] / result["raw_fetch_per_second"]  # type: ignore[operator]
         print(
             f"{backend:<10} {result['handled']:>6} messages in {result['seconds']:.2f} s: "
             f"{result['per_second']:,.0f} msg/s end to end; raw FETCH {result['raw_fetch_per_second']:,.0f} msg/s "
-            f"(end to end = {ratio:.0%} of raw fetch); left in INBOX: {result['left_in_inbox']}"
+            f"(end to end = {ratio:.0%} of raw fetch); left in INBOX: {result['left_in_inbox']}; "
+            f"{result['cpu_ms_per_message']:.2f} ms CPU per message in this process"
         )
         print(f"           routes: {result['routes']}")
 

@@ -35,17 +35,30 @@ class CaseCache:
     counter row is known to exist. Passed to ``contact_for``/``next_reference`` by whoever created it and
     dropped when its transaction ends (or a savepoint it filled is rolled back)."""
 
-    def __init__(self) -> None:
+    def __init__(self, expected_new: int = 0) -> None:
         self.contacts: dict[str, Contact | None] = {}
         self.sequence_years: set[int] = set()
+        # Reference numbers are reserved a block at a time, as many as the batch is expected to open
+        # cases; ``release_numbers`` gives back what was not used before the transaction commits.
+        self.expected_new = expected_new
+        self.handed_out = 0
+        self.numbers: dict[int, tuple[int, int]] = {}  # year -> (next unused, last reserved)
 
 
 def next_reference(session: Session, year: int, cache: CaseCache | None = None) -> str:
     """``KK-<year>-<nnnn>``: one number per case and year, unique under concurrent workers.
 
     The UPDATE ... RETURNING takes the row lock on PostgreSQL (a second worker waits for the first to
-    commit); SQLite serialises writers anyway.
+    commit); SQLite serialises writers anyway. With a batch's cache, one UPDATE reserves the numbers for
+    every case the batch is expected to open.
     """
+    if cache is not None:
+        unused, last = cache.numbers.get(year, (1, 0))
+        if unused <= last:
+            cache.numbers[year] = (unused + 1, last)
+            cache.handed_out += 1
+            return f"KK-{year}-{unused:04d}"
+    size = max(1, cache.expected_new - cache.handed_out) if cache is not None else 1
     if cache is None or year not in cache.sequence_years:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(CaseSequence).values(year=year, last_number=0).on_conflict_do_nothing())
@@ -53,22 +66,40 @@ def next_reference(session: Session, year: int, cache: CaseCache | None = None) 
             cache.sequence_years.add(year)
     table: Table = CaseSequence.__table__  # type: ignore[assignment]
     # On the session's connection: an ORM-enabled UPDATE would cost a millisecond of bookkeeping per case.
-    number = (
+    last = (
         session.connection()
         .execute(
             update(table)
             .where(table.c.year == year)
-            .values(last_number=table.c.last_number + 1)
+            .values(last_number=table.c.last_number + size)
             .returning(table.c.last_number)
         )
         .scalar_one()
     )
+    number = last - size + 1
+    if cache is not None:
+        cache.numbers[year] = (number + 1, last)
+        cache.handed_out += 1
     return f"KK-{year}-{number:04d}"
 
 
-def preload_contacts(session: Session, emails: Iterable[str]) -> CaseCache:
+def release_numbers(session: Session, cache: CaseCache) -> None:
+    """Give back the reserved reference numbers a batch did not use, before it commits (its UPDATE still
+    holds the counter's row lock, so nobody else has taken numbers after them)."""
+    table: Table = CaseSequence.__table__  # type: ignore[assignment]
+    for year, (unused, last) in cache.numbers.items():
+        if unused <= last:
+            session.connection().execute(
+                update(table)
+                .where(table.c.year == year, table.c.last_number == last)
+                .values(last_number=unused - 1)
+            )
+    cache.numbers.clear()
+
+
+def preload_contacts(session: Session, emails: Iterable[str], expected_new: int = 0) -> CaseCache:
     """Load these contacts in one query (per 500); ``contact_for`` then answers from the returned cache."""
-    cache = CaseCache()
+    cache = CaseCache(expected_new)
     wanted = list({normalize_address(e) for e in emails})
     for start in range(0, len(wanted), 500):
         found = session.scalars(select(Contact).where(Contact.email.in_(wanted[start : start + 500])))

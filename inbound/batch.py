@@ -34,14 +34,21 @@ class BatchCache:
     joined: dict[str, Case] = field(default_factory=dict)  # Message-ID -> the case its mail joined
 
     @classmethod
-    def preload(cls, session: Session, addresses: Iterable[str], responder: Responder) -> BatchCache:
-        """Load what the batch's handlers will ask about these addresses: a handful of queries in all."""
+    def preload(
+        cls, session: Session, addresses: Iterable[str], responder: Responder, new_cases: int = 0
+    ) -> BatchCache:
+        """Load what the batch's handlers will ask about these addresses (``new_cases``: how many cases
+        the batch will likely open, to reserve their reference numbers at once): a handful of queries."""
         wanted = set(addresses)
         return cls(
-            subscribers=subscribers_service.preload(session, wanted),
-            cases=case_store.preload_contacts(session, wanted),
+            subscribers=subscribers_service.preload(session, wanted, lock=True),
+            cases=case_store.preload_contacts(session, wanted, new_cases),
             answers=responder.prepare(session, wanted),
         )
+
+    def finish(self, session: Session) -> None:
+        """Before the batch commits: give back reserved reference numbers no case took."""
+        case_store.release_numbers(session, self.cases)
 
     def joined_case(self, message_id: str | None, case: Case) -> None:
         """The mail ``message_id`` went into ``case`` (for later mail of the batch that answers it)."""

@@ -198,9 +198,11 @@ class Pipeline:
             for address in (mail.from_address, context.confirm_address, context.unsubscribe_address)
             if address
         }
-        batch = BatchCache.preload(session, addresses, self.responder)  # dropped with this batch
+        new_cases = sum(row.route == Route.NEW_CASE.value for row, _mail, _context in new)
+        batch = BatchCache.preload(session, addresses, self.responder, new_cases)  # dropped with this batch
         for row, mail, context in new:
             self._handle(session, row, mail, context, batch, isolate=isolate)
+        batch.finish(session)
         return [
             Outcome(item.ref, row.id, Route(row.route), row.reason, duplicate=dup)
             for item, (row, dup) in zip(items, rows, strict=True)

@@ -56,22 +56,27 @@ class SubscriberCache:
     Everything this module creates or locks goes into the same map, so ``get`` stays right without flushing.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, locked: bool = False) -> None:
         self.by_email: dict[str, Subscriber | None] = {}
+        # Loaded FOR UPDATE: every address in the map is locked (or absent) for the whole transaction, so
+        # ``get(lock=True)`` answers from the map instead of flushing and asking again.
+        self.locked = locked
 
 
-def preload(session: Session, emails: Iterable[str]) -> SubscriberCache:
+def preload(session: Session, emails: Iterable[str], *, lock: bool = False) -> SubscriberCache:
     """Load these subscribers in one query (per 500); ``get`` then answers from the returned cache.
 
-    For batches: the inbound pipeline handles hundreds of list commands per transaction.
+    For batches: the inbound pipeline handles hundreds of list commands per transaction. With ``lock``
+    the rows are locked at once (in address order, so two workers cannot deadlock on them); an address
+    that another worker adds meanwhile makes this batch's insert fail, and the pipeline runs it again.
     """
-    cache = SubscriberCache()
-    wanted = list({normalize_address(e) for e in emails})
+    cache = SubscriberCache(locked=lock)
+    wanted = sorted({normalize_address(e) for e in emails})
     for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        cache.by_email.update(
-            {s.email: s for s in session.scalars(select(Subscriber).where(Subscriber.email.in_(chunk)))}
-        )
+        query = select(Subscriber).where(Subscriber.email.in_(wanted[start : start + 500]))
+        if lock:
+            query = query.order_by(Subscriber.email).with_for_update()
+        cache.by_email.update({s.email: s for s in session.scalars(query)})
     for address in wanted:
         cache.by_email.setdefault(address, None)
     return cache
@@ -83,6 +88,8 @@ def get(
     """The subscriber, or None. ``lock`` before deciding on a change from the current status: on PostgreSQL
     a second request for the same address (a double click, two workers) waits and then sees the change."""
     address = normalize_address(email)
+    if cache is not None and cache.locked and address in cache.by_email:
+        return cache.by_email[address]  # locked since the batch began; changes since are in the object
     query = select(Subscriber).where(Subscriber.email == address)
     if lock:
         session.flush()  # changes made in this transaction first (the pipeline runs without autoflush)

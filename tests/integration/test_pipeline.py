@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from cases.models import Case, CaseSequence
+from cases.store import CaseCache, next_reference, release_numbers
 from inbound.classify import Route
 from inbound.models import InboundMessage
 from inbound.sources.base import Item
@@ -391,3 +393,65 @@ def test_a_batch_asks_the_database_a_handful_of_times_however_large(
         assert batch_selects(100, 5) == batch_selects(200, 40)
     finally:
         event.remove(svc.db.engine, "before_cursor_execute", count)
+
+
+def test_sign_ups_and_new_cases_cost_the_same_statements_in_a_batch_of_5_or_40(
+    services_factory: Factory, smtp: SmtpServer
+) -> None:
+    """No flush and lock per list command (the batch locks its subscribers at once) and no counter
+    UPDATE per case (the batch reserves its reference numbers at once), so the INSERTs stay batched."""
+    from sqlalchemy import event
+
+    svc = services_factory(smtp=smtp_settings(smtp), subscribe={"confirm": "never"})
+    statements: list[str] = []
+    # SQLAlchemy batches INSERTs on PostgreSQL only; SQLite's row-by-row INSERTs cost no round trip.
+    batched_inserts = svc.db.engine.dialect.name == "postgresql"
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if batched_inserts or not statement.startswith("INSERT"):
+            statements.append(statement)
+
+    def batch_statements(start: int, size: int) -> int:
+        statements.clear()
+        mails = [
+            make_mail("Fråga", sender=f"q{n}@example.se", message_id=f"q{n}@x")
+            for n in range(start, start + size)
+        ]
+        mails += [
+            make_mail("Nyhetsbrev", sender=f"s{n}@example.se", message_id=f"s{n}@x")
+            for n in range(start, start + size)
+        ]
+        svc.pipeline.process([Item(raw, "t") for raw in mails])
+        return len(statements)
+
+    event.listen(svc.db.engine, "before_cursor_execute", count)
+    try:
+        batch_statements(0, 3)  # the first batch of a year creates its reference counter
+        assert batch_statements(100, 5) == batch_statements(200, 40)
+    finally:
+        event.remove(svc.db.engine, "before_cursor_execute", count)
+    with svc.db.unit_of_work() as session:
+        references = sorted(session.scalars(select(Case.reference)))
+        counter = session.scalar(select(CaseSequence.last_number))
+    assert references == [f"KK-{utcnow().year}-{n:04d}" for n in range(1, 49)]  # no gaps: 3 + 5 + 40
+    assert counter == 48
+
+
+def test_reference_numbers_reserved_but_not_used_are_given_back(services_factory: Factory) -> None:
+    svc = services_factory()
+    year = utcnow().year
+    with svc.db.unit_of_work() as session:
+        cache = CaseCache(expected_new=5)
+        assert [next_reference(session, year, cache) for _ in range(2)] == [
+            f"KK-{year}-0001",
+            f"KK-{year}-0002",
+        ]
+        release_numbers(session, cache)
+    with svc.db.unit_of_work() as session:
+        assert next_reference(session, year) == f"KK-{year}-0003"
+        cache = CaseCache(expected_new=2)
+        taken = [next_reference(session, year, cache) for _ in range(4)]  # more than expected: another block
+        release_numbers(session, cache)
+    assert taken == [f"KK-{year}-{n:04d}" for n in range(4, 8)]
+    with svc.db.unit_of_work() as session:
+        assert session.scalar(select(CaseSequence.last_number)) == 7
