@@ -32,6 +32,8 @@ class BatchCache:
     cases: CaseCache = field(default_factory=CaseCache)
     answers: Responder | None = None
     joined: dict[str, Case] = field(default_factory=dict)  # Message-ID -> the case its mail joined
+    # Cases this batch opened (not in the database yet), by their requester's address, oldest first.
+    opened: dict[str, list[Case]] = field(default_factory=dict)
 
     @classmethod
     def preload(
@@ -54,6 +56,14 @@ class BatchCache:
         """The mail ``message_id`` went into ``case`` (for later mail of the batch that answers it)."""
         if message_id:
             self.joined[message_id] = case
+        if case.id is None:
+            mine = self.opened.setdefault(case.contact.email, [])
+            if case not in mine:
+                mine.append(case)
+
+    def opened_for(self, address: str) -> list[Case]:
+        """The cases this batch opened for ``address`` (still unsaved: no stored query finds them)."""
+        return [case for case in self.opened.get(address, []) if case.id is None]
 
     def case_joined_by(self, message_id: str) -> Case | None:
         return self.joined.get(message_id)
@@ -66,3 +76,7 @@ class BatchCache:
         self.answers = None
         if failed_message_id:
             self.joined.pop(failed_message_id, None)
+        self.opened = {}
+        for case in dict.fromkeys(self.joined.values()):
+            if case.id is None:
+                self.opened.setdefault(case.contact.email, []).append(case)

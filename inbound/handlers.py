@@ -256,12 +256,7 @@ def _chatty_sender_case(session: Session, incoming: Incoming, sender: str, limit
     stored: list[Case] = []
     if not new_contact:
         stored = case_store.opened_since(session, address, incoming.received_at - timedelta(days=1))
-    in_batch = [
-        c
-        for c in dict.fromkeys(incoming.batch.joined.values())
-        if c.id is None and c.contact.email == address
-    ]
-    recent = [*reversed(in_batch), *stored]
+    recent = [*reversed(incoming.batch.opened_for(address)), *stored]
     if len(recent) < limit:
         return None
     return next((c for c in recent if c.status != CaseStatus.CLOSED), None)
