@@ -107,6 +107,10 @@ def checked_files(files: Sequence[FilePart], limit: int) -> list[FilePart]:
 
 
 def megabytes(size: int) -> str:
-    """ "10 MB", "10,5 MB" (a decimal comma)."""
+    """A size as staff read it: "900 byte", "12 kB", "10 MB", "10,5 MB" (a decimal comma)."""
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{size // 1024} kB"
     value = f"{size / 1024 / 1024:.1f}".replace(".", ",").removesuffix(",0")
     return f"{value} MB"

@@ -88,6 +88,10 @@ def _receipt(receipt: Receipt) -> dict[str, Any]:
         "status": receipt.status,
         "subject": receipt.subject,
         "text": receipt.text,
+        "from_address": "",
+        "author": "",
+        "html_url": "",
+        "inbound_url": "",
         "attachments": [],
     }
 
