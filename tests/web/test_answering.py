@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from email.message import Message
 
 import pytest
@@ -12,15 +13,27 @@ from sqlalchemy import select, update
 
 from cases import operations as case_ops
 from cases.models import CaseAttachment, ReplyTemplate
-from kulturkluster.accounts import StaffUser
+from kulturkluster import accounts
+from kulturkluster.accounts import Role, StaffUser
 from kulturkluster.wiring import Services
-from tests.integration.test_pipeline import answers
+from tests.integration.test_pipeline import answers, smtp_settings
 from tests.servers.smtp import SmtpServer
-from tests.web.test_cases import ACTOR, question, staff_services  # noqa: F401 - staff_services: SMTP fixture
+from tests.web.test_cases import ACTOR, question
 
-from .conftest import STAFF, StaffClient
+from .conftest import ADMIN, PASSWORD, STAFF, StaffClient
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def staff_services(services_factory: Callable[..., Services], smtp: SmtpServer) -> Services:
+    """The conftest's accounts, on services whose mail goes to the aiosmtpd server."""
+    svc = services_factory(public_url="https://post.kk.test", smtp=smtp_settings(smtp))
+    with svc.db.unit_of_work() as session:
+        accounts.add(session, ADMIN, PASSWORD, role=Role.ADMIN, name="Ada Admin", email="ada@kk.test")
+        accounts.add(session, STAFF, PASSWORD, role=Role.STAFF, name="Sam Staff", email="sam@kk.test")
+    return svc
+
 
 GREETING = "Hej {förnamn}!\n\nTack för din fråga i ärende {ärende}.\n\nVänliga hälsningar\n{handläggare}"
 
@@ -195,8 +208,10 @@ def test_files_over_the_limit_are_refused_in_swedish(
     response = staff.post(
         f"/app/arenden/{ref}/svar",
         {"body": "Här är filerna.", "quote": "1"},
-        files=[("attachments", ("a.bin", b"x" * 600, "application/octet-stream"))]
-        + [("attachments", ("b.bin", b"y" * 600, "application/octet-stream"))],
+        files=[
+            ("attachments", ("a.bin", b"x" * 600, "application/octet-stream")),
+            ("attachments", ("b.bin", b"y" * 600, "application/octet-stream")),
+        ],
     )
     assert response.status_code == 303
     page = staff.get(f"/app/arenden/{ref}").text
