@@ -202,7 +202,7 @@ def _disposition(filename: str) -> bytes:
     encoded = quote(name, safe="", encoding="utf-8")
     chunks: list[str] = []
     while encoded:
-        cut = min(60, len(encoded))
+        cut = min(50, len(encoded))
         while "%" in encoded[max(cut - 2, 0) : cut]:  # never split a %XX escape
             cut -= 1
         chunks.append(encoded[:cut])
