@@ -22,7 +22,8 @@ VALUES = {"förnamn": "Gunilla", "ärende": "KK-2026-0042", "handläggare": "Sam
         ("Hej {förnamn}!", "Hej Gunilla!"),
         ("{ärende} / { handläggare }", "KK-2026-0042 / Sam Staff"),
         ("Klamrar: {{förnamn}} och }}", "Klamrar: {förnamn} och }"),
-        ("En ensam { blir kvar, likaså }", "En ensam { blir kvar, likaså }"),
+        ("En ensam { blir kvar", "En ensam { blir kvar"),
+        ("Och en ensam } likaså", "Och en ensam } likaså"),
         ("Ingen platshållare alls", "Ingen platshållare alls"),
     ],
 )
