@@ -131,7 +131,7 @@ def test_the_reply_form_starts_from_a_template(staff_services: Services, staff: 
     assert html.unescape(textarea.group(1)) == (
         f"Hej Anna!\n\nTack för din fråga i ärende {ref}.\n\nVänliga hälsningar\nSam Staff"
     )
-    for bogus in ("999999", "abc", "1e9", "-1", "99999999999999"):
+    for bogus in ("999999", "abc", "1e9", "-1", "99999999999999", "²", "١"):
         missing = staff.get(f"/app/arenden/{ref}?mall={bogus}")
         assert missing.status_code == 404 and "Det finns ingen svarsmall" in missing.text
 

@@ -37,6 +37,7 @@ MESSAGE_POLICY = (
     "base-uri 'none'; form-action 'none'"
 )
 _UNSAFE_FILENAME = re.compile(r"[^\w.\- ()]+")
+_ID = re.compile(r"[0-9]{1,10}")
 
 
 def human_size(size: int) -> str:
@@ -113,7 +114,7 @@ def _thread(session: Session, case: Case, names: dict[str, str]) -> list[dict[st
 def reply_start(session: Session, case: Case, template_id: str, staff_name: str) -> tuple[str, str]:
     """The reply text a canned answer gives for this case and staff member, and the template's name
     (``TemplateNotFound`` for an id that names none: the page answers 404)."""
-    if not template_id.isdigit() or int(template_id) > MAX_ID:
+    if not _ID.fullmatch(template_id) or int(template_id) > MAX_ID:
         raise canned.TemplateNotFound(t("answering.not_found", name=template_id[:40]))
     template = canned.by_id(session, int(template_id))
     return canned.fill(template.body, canned.values_for(case, staff_name)), template.name
