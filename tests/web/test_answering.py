@@ -42,7 +42,7 @@ def add_template(client: StaffClient, name: str = "Tack för frågan", body: str
     response = client.post("/app/svarsmallar", {"name": name, "body": body})
     assert response.status_code == 303, response.text
     page = client.get("/app/svarsmallar").text
-    found = re.search(rf'href="/app/svarsmallar/(\d+)">{re.escape(name)}<', page)
+    found = re.search(rf'href="/app/svarsmallar/(\d+)"><strong>{re.escape(name)}<', page)
     assert found is not None and f"Svarsmallen ”{name}” är sparad." in page
     return int(found.group(1))
 
