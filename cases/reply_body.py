@@ -96,7 +96,7 @@ def refuse_over(total: int, limit: int) -> None:
     """``AttachmentsTooLarge`` when files of ``total`` bytes are more than one reply may carry."""
     if total > limit:
         raise AttachmentsTooLarge(
-            t("answering.files_too_large", size=megabytes(total), limit=megabytes(limit))
+            t("answering.files_too_large", size=size_text(total), limit=size_text(limit))
         )
 
 
@@ -106,7 +106,7 @@ def checked_files(files: Sequence[FilePart], limit: int) -> list[FilePart]:
     return [FilePart(file_name(f.filename), safe_content_type(f.content_type), f.data) for f in files]
 
 
-def megabytes(size: int) -> str:
+def size_text(size: int) -> str:
     """A size as staff read it: "900 byte", "12 kB", "10 MB", "10,5 MB" (a decimal comma)."""
     if size < 1024:
         return f"{size} byte"

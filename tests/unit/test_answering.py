@@ -96,7 +96,7 @@ def test_the_quote_reads_like_a_mail_program_writes_it() -> None:
 def test_signature_and_sizes() -> None:
     assert reply_body.with_signature(" Hej! \n", "\r\nSam\r\nKulturkluster\n") == "Hej!\n\nSam\nKulturkluster"
     assert reply_body.with_signature("Hej!", "  ") == "Hej!"
-    assert [reply_body.megabytes(n) for n in (900, 2048, 10 * 1024 * 1024, 11_010_048)] == [
+    assert [reply_body.size_text(n) for n in (900, 2048, 10 * 1024 * 1024, 11_010_048)] == [
         "900 byte",
         "2 kB",
         "10 MB",

@@ -23,7 +23,7 @@ from cases.attachments import AttachmentMissing
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage, Direction
 from cases.receipts import Receipt, receipts_for
 from cases.reference import CaseNotFound
-from cases.reply_body import megabytes
+from cases.reply_body import size_text
 from cases.sanitize import sanitize_html
 from kulturkluster import accounts
 from kulturkluster.texts import t
@@ -178,7 +178,7 @@ def show(req: StaffRequest) -> Response:
                 case_url(target), t("web.cases.merged_away", source=reference.upper(), target=target)
             )
         context = case_context(session, case)
-        context["max_files"] = megabytes(req.services.settings.cases.max_reply_attachment_bytes)
+        context["max_files"] = size_text(req.services.settings.cases.max_reply_attachment_bytes)
         if req.query("mall"):  # "Använd mallen": the reply form starts from a canned answer
             text, name = reply_start(session, case, req.query("mall"), req.user.display_name)
             context |= {"reply_text": text, "template_notice": t("answering.filled", name=name)}
