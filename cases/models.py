@@ -159,3 +159,15 @@ class CaseAttachment(Base):
     content_type: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # None: over the size limit, not kept
+
+
+class ReplyTemplate(Base):
+    """A canned answer ("svarsmall") staff start a reply from; placeholders are filled in ``cases.canned``."""
+
+    __tablename__ = "reply_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

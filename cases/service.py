@@ -118,7 +118,8 @@ def record_reply(
     outgoing_message_id: int | None,
     close: bool,
 ) -> CaseMessage:
-    """A reply that was sent (or queued): first response time, and the case waits for the actor or closes."""
+    """A reply that was sent (or queued): first response time, the case waits for the actor or closes, and
+    an unassigned case is now its author's."""
     now = utcnow()
     message = CaseMessage(
         case_id=case.id,
@@ -133,6 +134,7 @@ def record_reply(
     _index(session, message)
     session.add(message)
     case.first_response_at = case.first_response_at or now
+    case.assignee = case.assignee or author[:120]
     case.updated_at = now
     set_status(case, CaseStatus.CLOSED if close else CaseStatus.WAITING)
     return message

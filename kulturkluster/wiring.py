@@ -17,6 +17,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from cases.attachments import AttachmentStore
+from cases.replies import ReplyParts
 from inbound.handlers import HandlerConfig
 from inbound.models import MailboxState
 from inbound.pipeline import Pipeline, PipelineConfig
@@ -83,6 +84,19 @@ class Services:
     @cached_property
     def renderer(self) -> Renderer:
         return Renderer()
+
+    @cached_property
+    def reply_parts(self) -> ReplyParts:
+        """What ``cases.replies`` needs to write, send and keep a reply (the CLI and the web app share it)."""
+        settings = self.settings
+        return ReplyParts(
+            settings.org,
+            settings.public_url,
+            self.renderer,
+            self.tokens,
+            files=self.attachments,
+            max_files_bytes=settings.cases.max_reply_attachment_bytes,
+        )
 
     @cached_property
     def outbox(self) -> Outbox:

@@ -10,7 +10,7 @@ from kulturkluster.answers import OUR_MARKER_HEADER, OUR_SEAL_HEADER
 from kulturkluster.db import utcnow
 from subscribers.tokens import TokenSigner
 
-from .mime import build_alternative, format_address
+from .mime import FilePart, build_alternative, build_mixed, format_address
 from .render import Rendered
 
 
@@ -46,9 +46,15 @@ class Composed:
 
 
 def compose(
-    rendered: Rendered, addressing: Addressing, *, automatic: bool, kind: str, signer: TokenSigner
+    rendered: Rendered,
+    addressing: Addressing,
+    *,
+    automatic: bool,
+    kind: str,
+    signer: TokenSigner,
+    files: Sequence[FilePart] = (),
 ) -> Composed:
-    """Build a multipart/alternative UTF-8 message.
+    """Build a multipart/alternative UTF-8 message (inside multipart/mixed with ``files``, if any).
 
     ``automatic`` marks an answer no person wrote (RFC 3834), so well-behaved responders stay quiet.
     """
@@ -71,4 +77,8 @@ def compose(
         headers += [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]
     headers += [(OUR_MARKER_HEADER, kind), (OUR_SEAL_HEADER, signer.seal(kind, message_id))]
     headers += list(addressing.extra_headers.items())
+    if files:
+        return Composed(
+            message_id, rendered.subject, build_mixed(headers, rendered.text, rendered.html, files)
+        )
     return Composed(message_id, rendered.subject, build_alternative(headers, rendered.text, rendered.html))

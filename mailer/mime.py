@@ -7,10 +7,14 @@ newsletters. Headers are encoded here too (RFC 2047 base64 words), at a tenth of
 
 from __future__ import annotations
 
+import base64
 import binascii
+import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.utils import formataddr
+from urllib.parse import quote
 
 from kulturkluster.errors import ErrorKind, KulturklusterError
 
@@ -151,15 +155,80 @@ def build_alternative(headers: Sequence[tuple[str, str]], text: str, html: str) 
 
 def build_alternative_encoded(headers: Sequence[tuple[str, str]], text_qp: bytes, html_qp: bytes) -> bytes:
     """``build_alternative`` with bodies that are already quoted-printable (see ``EncodedTemplate``)."""
-    boundary = f"=_kk_{secrets.token_hex(12)}".encode("ascii")
     out = bytearray()
     for name, value in headers:
         out += fold_header(name, value)
-    out += b'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="' + boundary + b'"\r\n\r\n'
+    out += b"MIME-Version: 1.0\r\n" + _alternative_part(text_qp, html_qp)
+    return bytes(out)
+
+
+def _alternative_part(text_qp: bytes, html_qp: bytes) -> bytes:
+    """The multipart/alternative entity: its Content-Type header, a blank line, the text and the HTML."""
+    boundary = f"=_kk_{secrets.token_hex(12)}".encode("ascii")
+    out = bytearray(b'Content-Type: multipart/alternative; boundary="' + boundary + b'"\r\n\r\n')
     for subtype, body in ((b"plain", text_qp), (b"html", html_qp)):
         out += b"--" + boundary + b"\r\nContent-Type: text/" + subtype + b"; charset=utf-8\r\n"
         out += b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
         out += body + b"\r\n"
+    out += b"--" + boundary + b"--\r\n"
+    return bytes(out)
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """A file sent with a message: its name as the person sees it, its type, its bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+_MIME_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
+_QUOTED_UNSAFE = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def safe_content_type(value: str) -> str:
+    """``value`` when it is a plain ``type/subtype``; else ``application/octet-stream``."""
+    cleaned = value.strip().lower()
+    return cleaned if _MIME_TYPE.match(cleaned) else "application/octet-stream"
+
+
+def _disposition(filename: str) -> bytes:
+    """``attachment`` with the file name: plain when it is printable ASCII, else RFC 2231 (UTF-8, percent
+    encoded, in numbered continuations so that no line grows long)."""
+    name = _QUOTED_UNSAFE.sub("_", filename) or "bilaga"
+    if name.isascii() and len(name) <= 60:
+        return b'Content-Disposition: attachment; filename="' + name.encode("ascii") + b'"\r\n'
+    encoded = quote(name, safe="", encoding="utf-8")
+    chunks: list[str] = []
+    while encoded:
+        cut = min(50, len(encoded))
+        while "%" in encoded[max(cut - 2, 0) : cut]:  # never split a %XX escape
+            cut -= 1
+        chunks.append(encoded[:cut])
+        encoded = encoded[cut:]
+    chunks[0] = "utf-8''" + chunks[0]
+    params = [f"filename*{i}*={chunk}" for i, chunk in enumerate(chunks)]
+    if len(params) == 1:
+        params = [f"filename*={chunks[0]}"]
+    return ("Content-Disposition: attachment;\r\n " + ";\r\n ".join(params) + "\r\n").encode("ascii")
+
+
+def build_mixed(headers: Sequence[tuple[str, str]], text: str, html: str, files: Sequence[FilePart]) -> bytes:
+    """A message with attachments: multipart/mixed of the text and HTML alternatives, then each file
+    (base64; the file name as RFC 2231 parameter where it is not ASCII)."""
+    boundary = f"=_kk_{secrets.token_hex(12)}".encode("ascii")
+    out = bytearray()
+    for name, value in headers:
+        out += fold_header(name, value)
+    out += b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n'
+    out += b"--" + boundary + b"\r\n" + _alternative_part(_qp(text), _qp(html))
+    for part in files:
+        out += b"--" + boundary + b"\r\n"
+        out += b"Content-Type: " + safe_content_type(part.content_type).encode("ascii") + b"\r\n"
+        out += _disposition(part.filename)
+        out += b"Content-Transfer-Encoding: base64\r\n\r\n"
+        out += base64.encodebytes(part.data).replace(b"\n", b"\r\n")  # lines of 76 characters
     out += b"--" + boundary + b"--\r\n"
     return bytes(out)
 

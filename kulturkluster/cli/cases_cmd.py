@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import getpass
+import mimetypes
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from cases import canned, replies
 from cases import operations as case_ops
-from cases import replies
 from cases import search as case_search
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import Case, CaseMessage
 from cases.subscription import mark_subscription
+from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
+from mailer.mime import FilePart
 
+from . import templates_cmd
 from .context import services
 from .output import Format, console, emit
 
 app = typer.Typer(help="Guidance cases (ärenden).", no_args_is_help=True)
+app.add_typer(templates_cmd.app, name="templates")
 
 LIST_COLUMNS = (
     "reference",
@@ -139,19 +144,65 @@ def show(
             console.print(f"📎 {attachment['filename']} ({attachment['size']} byte)")
 
 
+class ReplyInputMissing(KulturklusterError):
+    """``cases reply`` was given no text (or two), or a file it cannot read."""
+
+    kind = ErrorKind.INVALID
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return typer.get_binary_stream("stdin").read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        raise ReplyInputMissing(t("answering.file_missing", path=path)) from exc
+
+
 @app.command()
 def reply(
     reference: Annotated[str, typer.Argument()],
-    body_file: Annotated[Path, typer.Option("--body-file", help="The reply's text (UTF-8); - for stdin.")],
+    body_file: Annotated[
+        Path | None, typer.Option("--body-file", help="The reply's text (UTF-8); - for stdin.")
+    ] = None,
+    template: Annotated[
+        str | None, typer.Option("--template", help="Start from this canned answer (`cases templates list`).")
+    ] = None,
+    attach: Annotated[
+        list[Path] | None, typer.Option("--attach", help="A file to send with the reply (repeat the option).")
+    ] = None,
+    no_quote: Annotated[
+        bool, typer.Option("--no-quote", help="Do not quote the requester's last message below the reply.")
+    ] = False,
     close: Annotated[bool, typer.Option("--close", help="Close the case with this reply.")] = False,
     author: Author = _ME,
 ) -> None:
-    """Answer the requester: a threaded mail from the shared address with the case tag in the subject."""
-    body = typer.get_text_stream("stdin").read() if str(body_file) == "-" else body_file.read_text("utf-8")
+    """Answer the requester: a threaded mail from the shared address with the case tag in the subject.
+
+    The author's signature (their account's) is added below the text, and the requester's last message
+    is quoted below that; an unassigned case becomes the author's.
+    """
+    if (body_file is None) == (template is None):
+        raise ReplyInputMissing(t("answering.cli_body_or_template"))
+    files = [
+        FilePart(path.name, mimetypes.guess_type(path.name)[0] or "", _read(path)) for path in attach or []
+    ]
     with services() as svc, svc.db.unit_of_work() as session:  # the reply leaves after the commit
         case = case_ops.find(session, reference)
-        parts = replies.ReplyParts(svc.settings.org, svc.settings.public_url, svc.renderer, svc.tokens)
-        replies.reply(parts, svc.outbox, session, case, body, author, close=close)
+        who = replies.author_of(session, author)
+        if template is not None:
+            body = canned.fill(canned.by_name(session, template).body, canned.values_for(case, who.name))
+        else:
+            body = _read(body_file).decode("utf-8", "replace") if body_file is not None else ""
+        replies.reply(
+            svc.reply_parts,
+            svc.outbox,
+            session,
+            case,
+            body,
+            who,
+            close=close,
+            quote=not no_quote,
+            files=files,
+        )
         ref = case.reference
     console.print(t("cli.case_replied", reference=ref))
 

@@ -114,6 +114,11 @@ class CaseSettings(BaseModel):
         30 * 1024 * 1024,
         description="Larger attachments are not kept as files (the raw message still has them).",
     )
+    max_reply_attachment_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=0,
+        description="The files sent with one reply to a case may weigh this much together, at most.",
+    )
     retention_months: int = Field(
         0,
         ge=0,

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from cases import operations as case_ops
-from cases import replies
+from cases import replies, reply_body
 from cases import service as case_service
 from cases.models import Case
 from cases.reference import CaseNotFound
@@ -22,7 +22,7 @@ from cases.subscription import mark_subscription as mark_case_subscription
 from kulturkluster import accounts
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
-from kulturkluster.wiring import Services
+from mailer.mime import FilePart
 
 from .base import Pagebuilder, StaffRequest
 from .case_shared import CASES_PATH, case_url, valid_reference
@@ -72,14 +72,25 @@ def _on_case(req: StaffRequest, action: Callable[[Session, Case], str]) -> Respo
     return req.redirect(case_url(reference), message)
 
 
-def _reply_parts(services: Services) -> replies.ReplyParts:
-    settings = services.settings
-    return replies.ReplyParts(settings.org, settings.public_url, services.renderer, services.tokens)
+def _files(req: StaffRequest) -> list[FilePart]:
+    """The files chosen in the reply form (an empty file input sends a nameless, empty part: skipped)."""
+    uploads = [
+        v for v in (req.form.getlist("attachments") if req.form is not None else []) if not isinstance(v, str)
+    ]
+    chosen = [u for u in uploads if u.filename or (u.size or 0) > 0]
+    # Before reading them in (each part is already capped by the form parser).
+    reply_body.refuse_over(
+        sum(u.size or 0 for u in chosen), req.services.settings.cases.max_reply_attachment_bytes
+    )
+    return [
+        FilePart(u.filename or "", u.content_type or "application/octet-stream", u.file.read())
+        for u in chosen
+    ]
 
 
 def preview(req: StaffRequest) -> Response:
-    """The reply exactly as ``reply`` will send it (htmx fragment)."""
-    body = _text(req, "body")
+    """The reply exactly as ``reply`` will send it, signature and quote included (htmx fragment)."""
+    body, quote = _text(req, "body"), req.field("quote") == "1"
     if not body.strip():
         return req.render("cases/_preview", {"draft": None})
     with req.services.db.unit_of_work() as session:
@@ -87,7 +98,8 @@ def preview(req: StaffRequest) -> Response:
         case = case_ops.find(session, reference) if valid_reference(reference) else None
         if case is None:
             raise CaseNotFound(reference[:40])
-        draft = replies.draft_reply(_reply_parts(req.services), case, body)
+        author = replies.author_of(session, req.user.username)
+        draft = replies.draft_reply(req.services.reply_parts, case, body, author, quote=quote)
     addressing = draft.addressing
     return req.render(
         "cases/_preview",
@@ -106,13 +118,25 @@ def preview(req: StaffRequest) -> Response:
 
 
 def send_reply(req: StaffRequest) -> Response:
-    """Send the reply (as ``cases reply``): it leaves right after the commit; say whether the relay took it."""
-    body, close = _text(req, "body"), req.field("close") == "1"
+    """Send the reply (as ``cases reply``) with its files: it leaves right after the commit; say whether
+    the relay took it."""
+    body, close, quote = _text(req, "body"), req.field("close") == "1", req.field("quote") == "1"
     author = req.user.username
 
     def act(session: Session, case: Case) -> str:
         services = req.services
-        replies.reply(_reply_parts(services), services.outbox, session, case, body, author, close=close)
+        files = _files(req)
+        replies.reply(
+            services.reply_parts,
+            services.outbox,
+            session,
+            case,
+            body,
+            author,
+            close=close,
+            quote=quote,
+            files=files,
+        )
         return ""
 
     with req.services.sending() as sending:  # the outcome of the flush after this commit

@@ -17,15 +17,18 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from cases import canned
 from cases import operations as case_ops
 from cases.attachments import AttachmentMissing
-from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage
+from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage, Direction
+from cases.receipts import Receipt, receipts_for
 from cases.reference import CaseNotFound
+from cases.reply_body import size_text
 from cases.sanitize import sanitize_html
 from kulturkluster import accounts
 from kulturkluster.texts import t
 
-from .base import Pagebuilder, StaffRequest, local
+from .base import MAX_ID, Pagebuilder, StaffRequest, local
 from .case_shared import CASES_PATH, case_url, choices, staff_names, valid_reference
 
 # The mail's own document: no script, no requests at all (images only inline), only framed by our pages.
@@ -34,6 +37,7 @@ MESSAGE_POLICY = (
     "base-uri 'none'; form-action 'none'"
 )
 _UNSAFE_FILENAME = re.compile(r"[^\w.\- ()]+")
+_ID = re.compile(r"[0-9]{1,10}")
 
 
 def human_size(size: int) -> str:
@@ -75,6 +79,47 @@ def _message(message: CaseMessage, names: dict[str, str], reference: str) -> dic
     }
 
 
+def _receipt(receipt: Receipt) -> dict[str, Any]:
+    """A receipt as a thread entry: an automatic message out, nobody's reply."""
+    return {
+        "id": f"kvitto-{receipt.inbound_message_id}",
+        "direction": "receipt",
+        "at": local(receipt.created_at),
+        "to_address": receipt.to_address,
+        "status": receipt.status,
+        "subject": receipt.subject,
+        "text": receipt.text,
+        "from_address": "",
+        "author": "",
+        "html_url": "",
+        "inbound_url": "",
+        "attachments": [],
+    }
+
+
+def _thread(session: Session, case: Case, names: dict[str, str]) -> list[dict[str, Any]]:
+    """The case's messages, each inbound mail followed by the receipt it got (if any)."""
+    inbound = [m.inbound_message_id for m in case.messages if m.direction == Direction.IN]
+    receipts: dict[int, list[Receipt]] = {}
+    for receipt in receipts_for(session, [i for i in inbound if i is not None]):
+        receipts.setdefault(receipt.inbound_message_id, []).append(receipt)
+    thread: list[dict[str, Any]] = []
+    for message in case.messages:
+        thread.append(_message(message, names, case.reference))
+        if message.inbound_message_id is not None:
+            thread += [_receipt(r) for r in receipts.get(message.inbound_message_id, [])]
+    return thread
+
+
+def reply_start(session: Session, case: Case, template_id: str, staff_name: str) -> tuple[str, str]:
+    """The reply text a canned answer gives for this case and staff member, and the template's name
+    (``TemplateNotFound`` for an id that names none: the page answers 404)."""
+    if not _ID.fullmatch(template_id) or int(template_id) > MAX_ID:
+        raise canned.TemplateNotFound(t("answering.not_found", name=template_id[:40]))
+    template = canned.by_id(session, int(template_id))
+    return canned.fill(template.body, canned.values_for(case, staff_name)), template.name
+
+
 def case_context(session: Session, case: Case) -> dict[str, Any]:
     names = staff_names(session)
     users = [(u.username, u.display_name) for u in accounts.all_users(session) if u.active]
@@ -104,8 +149,9 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
             "organisation": case.contact.organisation,
             "municipality": case.contact.municipality,
         },
-        "thread": [_message(m, names, case.reference) for m in case.messages],
+        "thread": _thread(session, case, names),
         "users": users,
+        "templates": [(tpl.id, tpl.name) for tpl in canned.all_templates(session)],
         **choices(),
     }
 
@@ -132,6 +178,10 @@ def show(req: StaffRequest) -> Response:
                 case_url(target), t("web.cases.merged_away", source=reference.upper(), target=target)
             )
         context = case_context(session, case)
+        context["max_files"] = size_text(req.services.settings.cases.max_reply_attachment_bytes)
+        if req.query("mall"):  # "Använd mallen": the reply form starts from a canned answer
+            text, name = reply_start(session, case, req.query("mall"), req.user.display_name)
+            context |= {"reply_text": text, "template_notice": t("answering.filled", name=name)}
     return req.render("cases/case", context)
 
 
