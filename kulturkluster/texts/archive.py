@@ -19,8 +19,9 @@ SV: dict[str, str] = {
     "archive.image.login": "Du behöver logga in igen innan du kan ladda upp bilder.",
     "archive.image.csrf": "Sidan är för gammal för att ladda upp bilder. Ladda om sidan och försök igen.",
     "archive.image.not_found": "Filen {path} finns inte.",
-    "archive.image.added": "Bilden är sparad ({width} × {height} bildpunkter, {size}):\n{url}\n\nSom bild i "
-    "nyhetsbrevet:\n{snippet}",
+    "archive.image.added": "Bilden är sparad ({width} × {height} bildpunkter, {size}). Lägg den i ett avsnitt "
+    "med raden nedan och skriv en alt-text som säger vad bilden visar.",
+    "archive.image.alt_placeholder": "Beskriv vad bilden visar",
     # pre-send check
     "archive.check.images_heavy": "Bilderna i nyhetsbrevet väger tillsammans {size}. Över 1 MB tar brevet lång "
     "tid att öppna i mobilen; ta bort en bild eller använd mindre bilder.",

@@ -8,11 +8,31 @@ from starlette.routing import BaseRoute, Route
 from kulturkluster.wiring import Services
 
 from ..pages import Pages
-from . import cases, inbound, newsletters, overview, reports, subscribers, users
+from . import (
+    cases,
+    inbound,
+    newsletter_archive,
+    newsletter_images,
+    newsletters,
+    overview,
+    reports,
+    subscribers,
+    users,
+)
 from .auth import LoginLimiter, LoginPages
 from .base import APP_PREFIX, Pagebuilder
 
-SECTIONS = (overview, cases, newsletters, subscribers, inbound, reports, users)
+SECTIONS = (
+    overview,
+    cases,
+    newsletters,
+    newsletter_images,
+    newsletter_archive,
+    subscribers,
+    inbound,
+    reports,
+    users,
+)
 
 
 def staff_routes(services: Services, pages: Pages, limiter: LoginLimiter | None = None) -> list[BaseRoute]:
