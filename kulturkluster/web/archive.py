@@ -29,8 +29,8 @@ from .pages import Pages
 
 SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
 IMMUTABLE = "public, max-age=31536000, immutable"
-# The archive changes when an issue goes out or is hidden: a short shared cache is plenty.
-ARCHIVE_CACHE = "public, max-age=300"
+# An issue an admin hides must leave at once, also from caches: they may keep a copy but must ask first.
+ARCHIVE_CACHE = "no-cache"
 
 
 class ArchivePages:

@@ -82,6 +82,7 @@ def test_only_issues_that_went_out_are_in_the_archive_newest_first(
     anyone = app_client().client  # type: ignore[operator]
     page = anyone.get("/arkiv")
     assert page.status_code == 200 and "Nyhetsbrevsarkiv" in page.text and 'lang="sv"' in page.text
+    assert page.headers["cache-control"] == "no-cache"  # a hidden issue leaves caches at once
     listed = re.findall(r'<h2><a href="[^"]+/arkiv/(\d+)-[^"]*">([^<]+)</a>', page.text)
     assert listed == [(str(issues["sending"]), "Brev sending"), (str(issues["sent"]), "Brev sent")]
     assert "Sammanfattning av Brev sent." in page.text
