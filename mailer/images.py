@@ -24,7 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
-from .image_format import GIF, JPEG, PNG, WEBP, foreign_content, image_end, sniff
+from .image_format import GIF, JPEG, PNG, WEBP, foreign_content, layout, sniff
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_WIDTH = 1200
@@ -73,10 +73,10 @@ def process_image(data: bytes) -> ProcessedImage:
     kind = sniff(data)
     if kind is None:
         raise ImageRefused(t("archive.image.not_image"))
-    end = image_end(data, kind)
-    if end is None or end > len(data):
+    found = layout(data, kind)
+    if found is None:
         raise ImageRefused(t("archive.image.broken"))
-    if foreign_content(data, end):
+    if foreign_content(data, found):
         raise ImageRefused(t("archive.image.foreign"))
     with warnings.catch_warnings():
         # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; both are refused here.

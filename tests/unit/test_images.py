@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 
 import pytest
 from PIL import Image
 
-from mailer.image_format import GIF, JPEG, PNG, WEBP, image_end, sniff
+from mailer.image_format import GIF, JPEG, PNG, WEBP, Layout, layout, sniff
 from mailer.images import MAX_UPLOAD_BYTES, MAX_WIDTH, ImageRefused, ImageTooLarge, process_image
 
 GPS_IFD = 0x8825
@@ -143,6 +144,12 @@ def test_more_than_10_mb_is_refused_before_decoding() -> None:
         process_image(b"\xff\xd8\xff" + bytes(MAX_UPLOAD_BYTES))
 
 
+def end_of(data: bytes, kind: str) -> int:
+    found = layout(data, kind)
+    assert isinstance(found, Layout)
+    return found.end
+
+
 @pytest.mark.parametrize(
     ("fmt", "kind", "options"),
     [
@@ -153,13 +160,26 @@ def test_more_than_10_mb_is_refused_before_decoding() -> None:
         ("WEBP", WEBP, {}),
     ],
 )
-def test_image_end_is_the_end_of_a_plain_image(fmt: str, kind: str, options: dict[str, object]) -> None:
+def test_the_layout_ends_where_a_plain_image_ends(fmt: str, kind: str, options: dict[str, object]) -> None:
     data = encoded(Image.new("RGB", (64, 48), (100, 150, 200)), fmt, **options)
     assert sniff(data) == kind
-    assert image_end(data, kind) == len(data)
-    assert image_end(data + b"PK\x03\x04", kind) == len(data)
+    assert end_of(data, kind) == len(data)
+    assert end_of(data + b"PK\x03\x04", kind) == len(data)
 
 
 def test_a_real_photo_with_its_exif_thumbnail_passes_the_structure_walk() -> None:
     data = phone_photo(800, 600)
-    assert image_end(data, JPEG) == len(data)
+    assert end_of(data, JPEG) == len(data)
+
+
+def test_binary_data_after_a_photo_is_dropped_not_refused() -> None:
+    """Phones append a motion-photo video after the JPEG; re-encoding leaves it behind."""
+    video = b"\x00\x00\x00\x18ftypmp42" + random.Random(7).randbytes(2 * 1024 * 1024)
+    image = process_image(phone_photo(800, 600) + video)
+    assert len(image.data) < 200_000 and b"ftypmp42" not in image.data
+
+
+def test_script_in_a_jpeg_comment_is_refused() -> None:
+    data = encoded(Image.new("RGB", (40, 40)), "JPEG", comment=b"<script>alert(1)</script>")
+    with pytest.raises(ImageRefused, match="något mer än en bild"):
+        process_image(data)
