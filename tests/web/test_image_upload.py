@@ -7,6 +7,7 @@ clean from its public URL with long cache headers.
 from __future__ import annotations
 
 import io
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from starlette.types import Message
 
 from kulturkluster.web import create_app
 from kulturkluster.wiring import Services
+from mailer import campaigns
 from tests.unit.test_images import HOSTILE, encoded, phone_photo
 
 from .conftest import StaffClient
@@ -162,3 +164,28 @@ def test_a_form_without_a_file_gets_a_clear_answer(staff: StaffClient) -> None:
     assert empty.status_code == 400 and "Ingen fil" in empty.json()["error"]
     not_multipart = staff.client.post(UPLOAD, content=b"file=x", headers=headers)
     assert not_multipart.status_code == 400 and "error" in not_multipart.json()
+
+
+def noise(seed: int) -> bytes:
+    """A photo-sized picture of noise: JPEG cannot make it small (about 1 MB at 1200 px)."""
+    rng = random.Random(seed)
+    return encoded(Image.frombytes("RGB", (1200, 900), rng.randbytes(1200 * 900 * 3)), "PNG")
+
+
+def test_the_check_weighs_the_uploaded_images_of_an_issue(
+    staff: StaffClient, staff_services: Services
+) -> None:
+    urls = [upload(staff, noise(seed), "a.png", "image/png").json()["url"] for seed in (1, 2)]  # type: ignore[attr-defined]
+    sections = "".join(
+        f'  - heading: "Bild {n}"\n    image: {{src: "{url}", alt: "Brus i färg, nummer {n}"}}\n'
+        for n, url in enumerate(urls, 1)
+    )
+    source = f'---\nsubject: "Tunga bilder"\npreheader: "Två bilder."\nsections:\n{sections}---\nHej!\n'
+    with staff_services.db.unit_of_work() as session:
+        newsletter = campaigns.create(
+            session, staff_services.newsletter_renderer, template="default", source=source, created_by="t"
+        )
+        _, report = staff_services.newsletter_renderer.check(newsletter)
+    heavy = [f for f in report.findings if f.code == "images_heavy"]
+    assert len(heavy) == 1 and heavy[0].severity == "warning" and " MB" in heavy[0].message
+    assert sum(path.stat().st_size for path in stored(staff_services)) > 1024 * 1024
