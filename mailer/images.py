@@ -33,6 +33,8 @@ MAX_PIXELS = 60_000_000
 JPEG_QUALITY = 85
 ACCEPTED = (JPEG, PNG, WEBP, GIF)
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+# Pillow's names for each format; many phones write MPO: a JPEG with more pictures (depth, HDR) behind it.
+_DECODED_AS = {JPEG: ("JPEG", "MPO"), PNG: ("PNG",), WEBP: ("WEBP",), GIF: ("GIF",)}
 
 
 class ImageRefused(KulturklusterError):
@@ -91,7 +93,7 @@ def process_image(data: bytes) -> ProcessedImage:
 
 def _reencode(data: bytes, kind: str) -> ProcessedImage:
     with Image.open(io.BytesIO(data)) as probe:
-        if probe.format != kind:  # the bytes say one format and the decoder another: not ours to guess
+        if probe.format not in _DECODED_AS[kind]:  # the bytes say one format, the decoder another
             raise ImageRefused(t("archive.image.not_image"))
         _refuse_bomb(probe.size)
         probe.verify()

@@ -183,3 +183,11 @@ def test_script_in_a_jpeg_comment_is_refused() -> None:
     data = encoded(Image.new("RGB", (40, 40)), "JPEG", comment=b"<script>alert(1)</script>")
     with pytest.raises(ImageRefused, match="något mer än en bild"):
         process_image(data)
+
+
+def test_a_multi_picture_jpeg_from_a_phone_is_taken_as_its_first_picture() -> None:
+    first, second = Image.new("RGB", (300, 200), (200, 0, 0)), Image.new("RGB", (300, 200), (0, 0, 200))
+    source = encoded(first, "MPO", save_all=True, append_images=[second])
+    assert opened(source).format == "MPO"
+    image = process_image(source)
+    assert image.extension == "jpg" and opened(image.data).convert("RGB").getpixel((5, 5))[0] > 150
