@@ -265,11 +265,14 @@ def _image(item: Mapping[str, Any], where: str) -> Image | None:
     _no_unknown(value, _IMAGE_FIELDS, inner)
     decorative = value.get("decorative", False)
     if not isinstance(decorative, bool):
-        raise ContentError(t("newsletter.not_text", field="decorative", where=inner, kind=_kind(decorative)))
+        raise ContentError(t("archive.image.decorative_not_bool", where=inner))
     src = _text(value, "src", inner, required=True).strip()
     _url(src, "src", inner, _WEB)
-    alt = "" if decorative else _text(value, "alt", inner, required=True).strip()
-    return Image(src=src, alt=alt, decorative=decorative)
+    if decorative:
+        return Image(src=src, alt="", decorative=True)
+    if not _text(value, "alt", inner).strip():
+        raise ContentError(t("archive.image.alt_missing", where=inner))
+    return Image(src=src, alt=_text(value, "alt", inner).strip())
 
 
 def _nested(item: Mapping[str, Any], field: str, keys: tuple[str, ...], where: str) -> dict[str, str] | None:

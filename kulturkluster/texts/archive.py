@@ -22,6 +22,10 @@ SV: dict[str, str] = {
     "archive.image.added": "Bilden är sparad ({width} × {height} bildpunkter, {size}). Lägg den i ett avsnitt "
     "med raden nedan och skriv en alt-text som säger vad bilden visar.",
     "archive.image.alt_placeholder": "Beskriv vad bilden visar",
+    # content
+    "archive.image.alt_missing": "Fältet alt saknas{where}. Beskriv kort vad bilden visar, eller markera "
+    "bilden som dekorativ med decorative: true om den inte tillför något.",
+    "archive.image.decorative_not_bool": "Fältet decorative{where} ska vara true eller false.",
     # pre-send check
     "archive.check.images_heavy": "Bilderna i nyhetsbrevet väger tillsammans {size}. Över 1 MB tar brevet lång "
     "tid att öppna i mobilen; ta bort en bild eller använd mindre bilder.",

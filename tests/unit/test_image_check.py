@@ -74,9 +74,11 @@ def test_the_alt_text_is_in_the_plain_text_part() -> None:
 def test_an_image_without_alt_that_is_not_decorative_is_an_error_of_the_content() -> None:
     from mailer.content import ContentError
 
-    with pytest.raises(ContentError, match="alt"):
+    with pytest.raises(ContentError, match=r"alt saknas i image i avsnitt 1 .* decorative: true"):
         parse_content(source('{src: "https://kulturkluster.se/frukost.jpg"}'))
-    with pytest.raises(ContentError, match="decorative"):
+    with pytest.raises(ContentError, match="alt saknas"):
+        parse_content(source('{src: "https://kulturkluster.se/frukost.jpg", alt: "  "}'))
+    with pytest.raises(ContentError, match=r"decorative i image i avsnitt 1 .* ska vara true eller false"):
         parse_content(source('{src: "https://kulturkluster.se/f.jpg", alt: "x", decorative: "ja"}'))
 
 
