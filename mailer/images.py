@@ -19,7 +19,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
@@ -85,9 +85,11 @@ def process_image(data: bytes) -> ProcessedImage:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             return _reencode(data, kind)
+        except ImageRefused:
+            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageRefused(t("archive.image.bomb")) from exc
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        except Exception as exc:  # any decoder failure on bytes from outside means a broken file
             raise ImageRefused(t("archive.image.broken")) from exc
 
 

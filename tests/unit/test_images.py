@@ -192,3 +192,25 @@ def test_a_multi_picture_jpeg_from_a_phone_is_taken_as_its_first_picture() -> No
     image = process_image(source)
     red = opened(image.data).convert("RGB").getpixel((5, 5))
     assert image.extension == "jpg" and isinstance(red, tuple) and red[0] > 150
+
+
+def damaged(seed: int) -> bytes:
+    """A valid image of some format with a few bytes changed or its end cut off."""
+    rng = random.Random(seed)
+    fmt = ("JPEG", "PNG", "GIF", "WEBP")[seed % 4]
+    data = bytearray(encoded(Image.new("RGB", (64, 48), (seed % 255, 90, 30)), fmt))
+    for _ in range(rng.randint(1, 6)):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    if seed % 3 == 0:
+        del data[rng.randrange(12, len(data)) :]
+    return bytes(data)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_a_damaged_image_is_taken_or_refused_never_a_crash(seed: int) -> None:
+    try:
+        image = process_image(damaged(seed))
+    except ImageRefused as refused:
+        assert str(refused)  # a Swedish reason
+    else:
+        assert opened(image.data).size == (image.width, image.height)
