@@ -31,6 +31,7 @@ from mailer.after_commit import Sending, send_after_commit
 from mailer.campaign_models import Newsletter
 from mailer.campaigns import NewsletterRenderer
 from mailer.dkim_sign import DkimSigner
+from mailer.image_store import ImageStore
 from mailer.limits import Limits
 from mailer.links import PublicLinks
 from mailer.newsletter_mail import MailIdentity, NewsletterMessages
@@ -82,6 +83,11 @@ class Services:
         return AttachmentStore(folder, self.settings.cases.max_attachment_bytes)
 
     @cached_property
+    def images(self) -> ImageStore:
+        """Newsletter images, content-addressed under ``<data_dir>/images``, served from the public URL."""
+        return ImageStore(self.settings.data_dir / "images", self.settings.public_url)
+
+    @cached_property
     def renderer(self) -> Renderer:
         return Renderer()
 
@@ -124,7 +130,9 @@ class Services:
 
     @cached_property
     def newsletter_renderer(self) -> NewsletterRenderer:
-        return NewsletterRenderer(self.renderer, self.settings.org, self.links, self.tokens)
+        return NewsletterRenderer(
+            self.renderer, self.settings.org, self.links, self.tokens, self.images.size_of
+        )
 
     @property
     def limits(self) -> Limits:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kulturkluster.db import Base, UtcDateTime, utcnow
@@ -52,6 +52,8 @@ class Newsletter(Base):
     # Why sending stopped by itself (the relay's reply when it kept refusing us); None when staff paused.
     pause_reason: Mapped[str | None] = mapped_column(Text)
     total: Mapped[int] = mapped_column(Integer, default=0)
+    # An admin took this issue out of the public archive (/arkiv); sent issues are in it otherwise.
+    archive_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Delivery(Base):

@@ -20,8 +20,9 @@ from subscribers.models import Status, Subscriber
 from subscribers.tokens import Purpose, TokenSigner
 
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
-from .check import CheckReport, check_newsletter
+from .check import CheckReport, check_newsletter, images_in
 from .content import parse_content
+from .image_check import SizeOf, image_findings
 from .links import PublicLinks
 from .newsletter_render import RenderedNewsletter, render_newsletter
 from .render import Compiled, Renderer
@@ -43,6 +44,11 @@ class CheckFailed(NewsletterError):
         self.report = report
 
 
+def no_size(_url: str) -> int | None:
+    """Without an image store no image can be weighed."""
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class NewsletterRenderer:
     """Everything needed to turn a newsletter's content into its rendering."""
@@ -51,6 +57,8 @@ class NewsletterRenderer:
     org: OrgSettings
     links: PublicLinks
     tokens: TokenSigner
+    # Bytes of one of our stored images by its URL (``ImageStore.size_of``), for the weight warning.
+    image_size: SizeOf = no_size
 
     def view_url(self, newsletter_id: int) -> str:
         return self.links.view(self.tokens.make(Purpose.VIEW, str(newsletter_id)))
@@ -75,7 +83,9 @@ class NewsletterRenderer:
         report = check_newsletter(
             rendered.compiled, newsletter.preheader, rendered.mjml_warnings, self.links.base_url
         )
-        return rendered, report
+        images = images_in(rendered.compiled.html)
+        more = image_findings(images, self.image_size, self.links.base_url)
+        return rendered, CheckReport((*report.findings, *more))
 
 
 def frozen(newsletter: Newsletter) -> Compiled:

@@ -31,6 +31,8 @@ SUBJECT_WARN_CHARS = 78  # what most mail programs show in a list before cutting
 SUBJECT_MAX_CHARS = 150
 USER_AGENT = "Kulturkluster-lankkontroll/1.0 (+https://kulturkluster.se)"
 
+# The class a template gives an image that content marks as decorative (its alt is empty on purpose).
+DECORATIVE_CLASS = "kk-decorative"
 _UNSUBSCRIBE_PROBE = "https://avsluta.invalid/kontroll"
 _PROBE = {
     f"{ns}.{field}": f"probe-{ns}-{field}" for ns, fields in PERSONAL_FIELDS.items() for field in fields
@@ -76,10 +78,14 @@ class _Scan(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.links: list[str] = []
         self.images: list[ImageTag] = []
+        self._decorative_next = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
-        mjml_own = any(c.startswith("mj-") for c in values.get("class", "").split())
+        classes = values.get("class", "").split()
+        mjml_own = any(c.startswith("mj-") for c in classes)
+        if DECORATIVE_CLASS in classes:  # MJML puts an mj-image's css-class on the cell around the <img>
+            self._decorative_next = True
         if tag == "a" and not mjml_own:  # MJML's carousel thumbnails link to "#1", "#2", ...
             self.links.append(values.get("href", "").strip())
         elif tag == "img":
@@ -88,11 +94,13 @@ class _Scan(HTMLParser):
             )
             decorative = (
                 mjml_own
+                or self._decorative_next
                 or tiny
                 or values.get("role") == "presentation"
                 or values.get("aria-hidden") == "true"
             )
             alt = values.get("alt")
+            self._decorative_next = False
             self.images.append(ImageTag(src=values.get("src", "").strip(), alt=alt, decorative=decorative))
 
 

@@ -41,6 +41,7 @@ from kulturkluster.texts import SV, t
 _FIELDS = ("subject", "preheader", "intro", "sections", "events")
 _SECTION_FIELDS = ("heading", "body", "image", "button")
 _EVENT_FIELDS = ("date", "title", "place", "url")
+_IMAGE_FIELDS = ("src", "alt", "decorative")
 _FENCES = ("---", "...")
 # http:// is let through so that the pre-send check can point at it with the rest of the link problems.
 _WEB = ("https://", "http://")
@@ -68,7 +69,8 @@ class ContentError(KulturklusterError):
 @dataclass(frozen=True, slots=True)
 class Image:
     src: str
-    alt: str
+    alt: str  # "" for a decorative image
+    decorative: bool = False  # adds nothing to the text: screen readers and the plain-text part skip it
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,16 +226,14 @@ def _item_lines(front: str, field: str) -> list[int]:
 
 def _section(item: Mapping[str, Any], where: str) -> Section:
     _no_unknown(item, _SECTION_FIELDS, where)
-    image = _nested(item, "image", ("src", "alt"), where)
+    image = _image(item, where)
     button = _nested(item, "button", ("label", "url"), where)
-    if image:
-        _url(image["src"], "src", t("newsletter.where_nested", field="image", where=where), _WEB)
     if button:
         _url(button["url"], "url", t("newsletter.where_nested", field="button", where=where), _LINK)
     return Section(
         heading=" ".join(_text(item, "heading", where, required=True).split()),
         body_html=markdown_html(_text(item, "body", where), where),
-        image=Image(src=image["src"], alt=image["alt"]) if image else None,
+        image=image,
         button=Button(label=button["label"], url=button["url"]) if button else None,
     )
 
@@ -252,6 +252,27 @@ def _event(item: Mapping[str, Any], where: str) -> Event:
         place=" ".join(_text(item, "place", where, required=True).split()),
         url=url or None,
     )
+
+
+def _image(item: Mapping[str, Any], where: str) -> Image | None:
+    """``image: {src, alt}``, or ``{src, decorative: true}`` for a picture that only decorates."""
+    value = item.get("image")
+    if value is None:
+        return None
+    inner = t("newsletter.where_nested", field="image", where=where)
+    if not isinstance(value, dict):
+        raise ContentError(t("newsletter.nested_not_mapping", field="image", where=where, keys="src, alt"))
+    _no_unknown(value, _IMAGE_FIELDS, inner)
+    decorative = value.get("decorative", False)
+    if not isinstance(decorative, bool):
+        raise ContentError(t("archive.image.decorative_not_bool", where=inner))
+    src = _text(value, "src", inner, required=True).strip()
+    _url(src, "src", inner, _WEB)
+    if decorative:
+        return Image(src=src, alt="", decorative=True)
+    if not _text(value, "alt", inner).strip():
+        raise ContentError(t("archive.image.alt_missing", where=inner))
+    return Image(src=src, alt=_text(value, "alt", inner).strip())
 
 
 def _nested(item: Mapping[str, Any], field: str, keys: tuple[str, ...], where: str) -> dict[str, str] | None:

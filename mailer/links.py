@@ -11,6 +11,10 @@ from urllib.parse import quote
 UNSUBSCRIBE_PATH = "/avsluta/{token}"
 CONFIRM_PATH = "/bekrafta/{token}"
 VIEW_PATH = "/nyhetsbrev/{token}"
+# The public archive of sent newsletters: no token, anyone may read it (mailer/archive.py).
+ARCHIVE_PATH = "/arkiv"
+ARCHIVE_ISSUE_PATH = "/arkiv/{ref}"
+FEED_PATH = "/arkiv/feed.atom"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,15 @@ class PublicLinks:
 
     def view(self, token: str) -> str:
         return self._url(VIEW_PATH, token)
+
+    def archive(self) -> str:
+        return self.base_url.rstrip("/") + ARCHIVE_PATH
+
+    def archive_issue(self, ref: str) -> str:
+        return self.base_url.rstrip("/") + ARCHIVE_ISSUE_PATH.format(ref=quote(ref, safe=""))
+
+    def feed(self) -> str:
+        return self.base_url.rstrip("/") + FEED_PATH
 
 
 def unsubscribe_mailto(address: str, token: str) -> str:

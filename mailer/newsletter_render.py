@@ -16,6 +16,7 @@ from typing import Any
 from kulturkluster.errors import ErrorKind
 from kulturkluster.settings import OrgSettings
 from kulturkluster.texts import t
+from mailer.check import DECORATIVE_CLASS
 from mailer.content import NewsletterContent
 from mailer.render import PERSONAL_FIELDS, Compiled, Renderer, TemplateError
 
@@ -147,7 +148,9 @@ class _MjmlLint(HTMLParser):
         elif parent not in _PARENTS[tag]:
             where = parent or "-"
             self._warn("newsletter.mjml.misplaced", tag=tag, parent=where, allowed=", ".join(_PARENTS[tag]))
-        if tag == "mj-image" and not dict(attrs).get("alt"):
+        values = dict(attrs)
+        decorative = DECORATIVE_CLASS in (values.get("css-class") or "").split()
+        if tag == "mj-image" and not values.get("alt") and not decorative:
             self._warn("newsletter.mjml.image_alt")
         if not closes:
             self.stack.append(tag)

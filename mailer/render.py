@@ -24,7 +24,8 @@ from mjml import mjml2html
 from kulturkluster.errors import ErrorKind, KulturklusterError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-_TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True)
+# display_images: an image's alt text stands in the plain text as "[alt]"; a decorative one (alt="") not.
+_TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True, display_images=True)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 # "[x](mailto:x)" and "[https://a](https://a)" say the same thing twice.
 _SELF_LINK = re.compile(r"\[([^\]]+)\]\((?:mailto:)?\1\)")

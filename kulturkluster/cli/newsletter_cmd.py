@@ -17,10 +17,12 @@ from mailer.check import CheckReport
 from mailer.newsletter_render import available_templates
 from mailer.progress import progress
 
+from . import image_cmd
 from .context import services
 from .output import Format, console, emit
 
 app = typer.Typer(help="Newsletters: compose, preview, test, check, send.", no_args_is_help=True)
+app.add_typer(image_cmd.app, name="image")
 _ME = getpass.getuser()
 Id = Annotated[int, typer.Argument(help="The newsletter's id (`newsletter list`).")]
 STATUS_COLUMNS = (

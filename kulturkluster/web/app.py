@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from kulturkluster.wiring import Services
 
 from .accessibility import AccessibilityPage
+from .archive import ArchivePages
 from .headers import SecurityHeadersMiddleware
 from .metrics import MetricsEndpoint
 from .pages import STATIC_DIR, STATIC_PATH, Pages
@@ -32,6 +33,7 @@ def create_app(services: Services, limiter: LoginLimiter | None = None) -> Starl
     return Starlette(
         routes=[
             *public.routes(),
+            *ArchivePages(services, pages).routes(),
             *AccessibilityPage(services, pages).routes(),
             *MetricsEndpoint(services).routes(),
             *staff_routes(services, pages, limiter),

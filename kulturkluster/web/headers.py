@@ -14,9 +14,10 @@ STRICT_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-# The frozen newsletter HTML (MJML output): inline styles and images from anywhere, still no script.
+# The frozen newsletter HTML (MJML output): inline styles and images from anywhere (and our own
+# /bilder/, also on a plain-http trial install), still no script.
 NEWSLETTER_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; "
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 

@@ -17,10 +17,11 @@ from collections.abc import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from kulturkluster.wiring import Services
+from mailer import archive
 from mailer.campaign_models import Newsletter, NewsletterStatus
 from mailer.links import CONFIRM_PATH, UNSUBSCRIBE_PATH, VIEW_PATH, PublicLinks
 from mailer.render import Compiled
@@ -166,9 +167,12 @@ class PublicPages:
 
     async def view(self, request: Request) -> Response:
         claim = self._claim(_token(request), Purpose.VIEW)
-        letter = None if claim is None else await run_in_threadpool(self._frozen_letter, claim.address)
-        if letter is None:
+        found = None if claim is None else await run_in_threadpool(self._frozen_letter, claim.address)
+        if found is None:
             return self.pages.render(request, "public/not_found", status_code=404)
+        letter, archived_ref = found
+        if archived_ref is not None:  # in the public archive: one address for it, without a token
+            return RedirectResponse(self.links.archive_issue(archived_ref), status_code=302)
         # Whoever opens this page is anonymous (a forwarded link, a shared post): nothing personal in it.
         page = letter.personalise(
             {
@@ -180,15 +184,18 @@ class PublicPages:
         headers = {"Content-Security-Policy": NEWSLETTER_POLICY, "Cache-Control": "no-store"}
         return HTMLResponse(page.html, headers=headers)
 
-    def _frozen_letter(self, newsletter_id: str) -> Compiled | None:
-        """The letter exactly as it was sent (frozen when sending started); None before that."""
+    def _frozen_letter(self, newsletter_id: str) -> tuple[Compiled, str | None] | None:
+        """The letter exactly as it was sent (frozen when sending started), and its archive reference
+        when it is in the public archive; None before sending started."""
         if not _NEWSLETTER_ID.fullmatch(newsletter_id):
             return None
         with self.services.db.unit_of_work() as session:
             newsletter = session.get(Newsletter, int(newsletter_id))
             if newsletter is None or newsletter.html is None or newsletter.status == NewsletterStatus.DRAFT:
                 return None
-            return Compiled(newsletter.subject, newsletter.html, newsletter.text or "")
+            archived = archive.letter(session, newsletter.id)
+            letter = Compiled(newsletter.subject, newsletter.html, newsletter.text or "")
+            return letter, archived.issue.ref if archived else None
 
     # -- shared -------------------------------------------------------------------------------------------
 

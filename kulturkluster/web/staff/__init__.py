@@ -8,11 +8,33 @@ from starlette.routing import BaseRoute, Route
 from kulturkluster.wiring import Services
 
 from ..pages import Pages
-from . import cases, inbound, newsletters, overview, reports, subscribers, templates_admin, users
+from . import (
+    cases,
+    inbound,
+    newsletter_archive,
+    newsletter_images,
+    newsletters,
+    overview,
+    reports,
+    subscribers,
+    templates_admin,
+    users,
+)
 from .auth import LoginLimiter, LoginPages
 from .base import APP_PREFIX, Pagebuilder
 
-SECTIONS = (overview, cases, templates_admin, newsletters, subscribers, inbound, reports, users)
+SECTIONS = (
+    overview,
+    cases,
+    templates_admin,
+    newsletters,
+    newsletter_images,
+    newsletter_archive,
+    subscribers,
+    inbound,
+    reports,
+    users,
+)
 
 
 def staff_routes(services: Services, pages: Pages, limiter: LoginLimiter | None = None) -> list[BaseRoute]:

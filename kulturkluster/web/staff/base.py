@@ -211,7 +211,8 @@ def keep_logged_in(req: StaffRequest, session: Session, user: StaffUser) -> None
     req.request.session[SESSION_KEY] = login.token
 
 
-def _load_user(services: Services, request: Request) -> CurrentUser | None:
+def load_user(services: Services, request: Request) -> CurrentUser | None:
+    """The account this browser is logged in as; None when it is not (or its session ended)."""
     token = request.session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
@@ -227,7 +228,7 @@ def _handle(handler: Handler, req: StaffRequest) -> Response:
 
 def _page(handler: Handler, role: Role, services: Services, pages: Pages) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        user = await run_in_threadpool(_load_user, services, request)
+        user = await run_in_threadpool(load_user, services, request)
         if user is None:
             request.session.pop(SESSION_KEY, None)
             request.session.pop(EXPIRES_KEY, None)
