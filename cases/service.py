@@ -78,15 +78,7 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
         html=sanitize_html(inbound.html) if inbound.html else None,
         created_at=utcnow(),
     )
-    for filename, content_type, data in inbound.attachments:
-        message.attachments.append(
-            CaseAttachment(
-                filename=(filename or "bilaga")[:255],
-                content_type=content_type[:255],
-                size=len(data),
-                sha256=files.put(data),
-            )
-        )
+    attach(message, inbound.attachments, files)
     _index(session, message)
     if case.id is None:
         message.case = case  # a case opened in this transaction: inserted together at the next flush
@@ -95,6 +87,21 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
     session.add(message)
     case.updated_at = message.created_at
     return message
+
+
+def attach(
+    message: CaseMessage, attachments: list[tuple[str | None, str, bytes]], files: AttachmentStore
+) -> None:
+    """Keep a mail's attachments with its message: the bytes in the file store, the facts in the table."""
+    for filename, content_type, data in attachments:
+        message.attachments.append(
+            CaseAttachment(
+                filename=(filename or "bilaga")[:255],
+                content_type=content_type[:255],
+                size=len(data),
+                sha256=files.put(data),
+            )
+        )
 
 
 def _index(session: Session, message: CaseMessage) -> None:
@@ -134,6 +141,48 @@ def record_reply(
     case.first_response_at = case.first_response_at or now
     case.updated_at = now
     set_status(case, CaseStatus.CLOSED if close else CaseStatus.WAITING)
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideReply:
+    """A reply staff sent from their own mail program (read from the inbox or the Sent folder)."""
+
+    author: str
+    message_id: str | None
+    from_address: str | None
+    subject: str
+    text: str
+    html: str | None
+    sent_at: datetime
+    attachments: list[tuple[str | None, str, bytes]]
+    inbound_row_id: int | None = None
+
+
+def record_outside_reply(
+    session: Session, case: Case, reply: OutsideReply, files: AttachmentStore
+) -> CaseMessage:
+    """Record a reply sent outside the app as the app records its own (``record_reply``): first response
+    time if unset, and the case waits for the actor. Its time is when it was sent, not when we read it."""
+    sent_at = min(max(reply.sent_at, case.received_at), utcnow())  # a mail's Date may be off either way
+    message = CaseMessage(
+        direction=Direction.OUT,
+        inbound_message_id=reply.inbound_row_id,
+        message_id=reply.message_id,
+        from_address=reply.from_address,
+        author=reply.author[:120],
+        subject=reply.subject[:2000],
+        text=reply.text,
+        html=sanitize_html(reply.html) if reply.html else None,
+        created_at=sent_at,
+    )
+    attach(message, reply.attachments, files)
+    _index(session, message)
+    message.case_id = case.id
+    session.add(message)
+    if case.first_response_at is None or sent_at < case.first_response_at:
+        case.first_response_at = sent_at
+    set_status(case, CaseStatus.WAITING)
     return message
 
 

@@ -186,7 +186,7 @@ def _facts(session: Session, case: Case | None) -> CaseFacts | None:
             CaseMessage.from_address.is_not(None),
         )
     )
-    participants = {address.lower() for address in senders if address} | {case.contact.email.lower()}
+    participants = {address.lower() for address in [*senders, case.contact.email] if address}
     return CaseFacts(case.id, case.reference, case.closed_at, frozenset(participants))
 
 
