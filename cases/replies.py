@@ -22,6 +22,7 @@ from mailer.render import Rendered, Renderer
 from subscribers.tokens import Purpose, TokenSigner
 
 from . import service
+from .by_hand import RequesterWithoutAddress
 from .models import Case, CaseMessage, Direction
 from .reference import without_tags
 
@@ -63,6 +64,8 @@ def draft_reply(parts: ReplyParts, case: Case, body: str) -> ReplyDraft:
     thread = [m for m in case.messages if m.direction != Direction.NOTE and m.message_id]
     last_in = next((m for m in reversed(case.messages) if m.direction == Direction.IN), None)
     to_address = (last_in.from_address if last_in else None) or case.contact.email
+    if to_address is None:
+        raise RequesterWithoutAddress(case.reference)  # a phone case (cases.by_hand)
     org = parts.org
     subject = clean_subject(case.subject)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]

@@ -79,7 +79,7 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
         created_at=utcnow(),
     )
     attach(message, inbound.attachments, files)
-    _index(session, message)
+    index(session, message)
     if case.id is None:
         message.case = case  # a case opened in this transaction: inserted together at the next flush
     else:
@@ -104,7 +104,7 @@ def attach(
         )
 
 
-def _index(session: Session, message: CaseMessage) -> None:
+def index(session: Session, message: CaseMessage) -> None:
     if search.needs_search_text(session):
         message.search_text = search.stemmed(message.subject or "", message.text or "")
 
@@ -136,7 +136,7 @@ def record_reply(
         text=text,
         created_at=now,
     )
-    _index(session, message)
+    index(session, message)
     session.add(message)
     case.first_response_at = case.first_response_at or now
     case.updated_at = now
@@ -177,7 +177,7 @@ def record_outside_reply(
         created_at=sent_at,
     )
     attach(message, reply.attachments, files)
-    _index(session, message)
+    index(session, message)
     message.case_id = case.id
     session.add(message)
     if case.first_response_at is None or sent_at < case.first_response_at:
@@ -192,7 +192,7 @@ def add_note(session: Session, case: Case, text: str, author: str) -> CaseMessag
     note = CaseMessage(
         case_id=case.id, direction=Direction.NOTE, author=author, text=text, created_at=utcnow()
     )
-    _index(session, note)
+    index(session, note)
     session.add(note)
     case.updated_at = note.created_at
     return note

@@ -72,7 +72,7 @@ def preload_contacts(session: Session, emails: Iterable[str]) -> CaseCache:
     wanted = list({normalize_address(e) for e in emails})
     for start in range(0, len(wanted), 500):
         found = session.scalars(select(Contact).where(Contact.email.in_(wanted[start : start + 500])))
-        cache.contacts.update({contact.email: contact for contact in found})
+        cache.contacts.update({contact.email: contact for contact in found if contact.email})
     for address in wanted:
         cache.contacts.setdefault(address, None)
     return cache
