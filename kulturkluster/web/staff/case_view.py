@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from cases import operations as case_ops
+from cases.by_hand import channel_label
 from cases.attachments import AttachmentMissing
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage
 from cases.reference import CaseNotFound
@@ -93,6 +94,8 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
             "tags": tags,
             "tags_text": ", ".join(tags),
             "is_subscription": SUBSCRIPTION_TAG in tags,
+            "channel": case.channel,
+            "channel_label": channel_label(case.channel),
             "received": local(case.received_at),
             "first_response": local(case.first_response_at),
             "closed": local(case.closed_at),
@@ -100,7 +103,8 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
         },
         "contact": {
             "name": case.contact.name,
-            "email": case.contact.email,
+            "email": case.contact.email or "",
+            "phone": case.contact.phone,
             "organisation": case.contact.organisation,
             "municipality": case.contact.municipality,
         },
