@@ -38,13 +38,13 @@ def test_the_inbox_offers_a_new_case_and_the_form_is_labelled(staff: StaffClient
         "Namn",
         "E-post",
         "Organisation",
-        "Telefon",
+        "Telefonnummer",
         "Kommun",
         "Kanal",
         "När (svensk tid)",
         "Rubrik",
     ):
-        assert f"<label>{label}" in page.text, label
+        assert f">{label}</label>" in page.text, label
     for channel in ("E-post", "Telefon", "Besök", "Möte", "Evenemang"):
         assert f">{channel}</option>" in page.text
 

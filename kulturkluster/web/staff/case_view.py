@@ -18,8 +18,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from cases import operations as case_ops
-from cases.by_hand import channel_label
 from cases.attachments import AttachmentMissing
+from cases.by_hand import channel_label
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage
 from cases.reference import CaseNotFound
 from cases.sanitize import sanitize_html
