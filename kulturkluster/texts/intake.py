@@ -17,6 +17,8 @@ SV: dict[str, str] = {
     "intake.no_body": "Skriv vad frågan eller vägledningen gällde.",
     "intake.created": "Ärendet {reference} är skapat.",
     "intake.no_address": "(ingen e-postadress)",
+    "rule.staff_reply": "Ett svar från personalen till den som frågade, skickat från ett eget e-postprogram.",
+    "rule.staff_mail": "E-post från personalen som inte svarar någon som frågat: inget ärende, inget kvitto.",
     "intake.requester_without_address": (
         "Den som frågade i {reference} gav ingen e-postadress, så det går inte att skicka e-post. "
         "Lägg till adressen eller skriv en anteckning."
