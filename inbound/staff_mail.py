@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases import service as case_service
@@ -88,14 +88,25 @@ def detect(
     return StaffMail(author, None, None, f"mail from staff account {sender} that answers no requester")
 
 
+_DIRECTORY = "kk_staff_addresses"  # key in ``Session.info``: the staff directory of this transaction
+
+
 def staff_name(session: Session, address: str) -> str | None:
-    """The display name of the active staff account with this address, or None."""
-    found = session.execute(
-        select(StaffUser.name, StaffUser.username)
-        .where(func.lower(StaffUser.email) == address.lower(), StaffUser.active.is_(True))
-        .limit(1)
-    ).first()
-    return (found[0] or found[1]) if found else None
+    """The display name of the active staff account with this address, or None.
+
+    The few staff accounts are loaded once per transaction (a batch of inbound mail asks for every mail)
+    and kept in the session's ``info``, which ends with it.
+    """
+    directory: dict[str, str] | None = session.info.get(_DIRECTORY)
+    if directory is None:
+        rows = session.execute(
+            select(StaffUser.email, StaffUser.name, StaffUser.username).where(
+                StaffUser.active.is_(True), StaffUser.email != ""
+            )
+        )
+        directory = {email.lower(): name or username for email, name, username in rows}
+        session.info[_DIRECTORY] = directory
+    return directory.get(address.lower())
 
 
 def thread_case(session: Session, mail: ParsedMail, case_references: tuple[str, ...]) -> CaseFacts | None:
