@@ -82,6 +82,7 @@ def export_person(session: Session, address: str) -> dict[str, Any]:
             "name": contact.name,
             "organisation": contact.organisation,
             "municipality": contact.municipality,
+            "phone": contact.phone,
         }
         if contact
         else None,

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from cases import by_hand
+from cases import service as case_service
+from cases.models import Contact
+from kulturkluster import privacy
 from kulturkluster.cli import app
+from kulturkluster.db import utcnow
+from kulturkluster.wiring import Services
 from tests.integration.test_cli import cli, env  # noqa: F401  (the fixture)
 
 runner = CliRunner()
@@ -88,3 +97,19 @@ def test_bad_input_is_a_clear_swedish_error(env: Path, tmp_path: Path) -> None: 
         assert result.exit_code != 0, extra
         assert expected in str(result.exception) + result.output, (extra, result.output)
     assert json.loads(cli("cases", "list", "--format", "json")) == []
+
+
+def test_retention_clears_a_requester_without_an_address(services_factory: Callable[..., Services]) -> None:
+    svc = services_factory()
+    spec = by_hand.HandCase(
+        requester="Gunilla Ek", channel="telefon", subject="Turné", body="Om turnéstöd.", phone="070-1"
+    )
+    with svc.db.unit_of_work() as session:
+        case = by_hand.create(session, spec, "elin")
+        case_service.set_status(case, "avslutad")
+        case.closed_at = utcnow() - timedelta(days=800)
+    with svc.db.unit_of_work() as session:
+        assert privacy.apply_retention(session, 24, svc.attachments) == 1
+    with svc.db.unit_of_work() as session:
+        contact = session.scalars(select(Contact)).one()
+        assert (contact.name, contact.phone) == ("", "")
