@@ -66,6 +66,8 @@ def test_a_phone_call_becomes_a_case(staff: StaffClient, staff_services: Service
     assert "<dt>Kanal</dt><dd>Telefon</dd>" in page.text
     assert "Ingen e-postadress" in page.text and "Telefon: 070-123 45 67" in page.text
     assert "antecknad av Sam Staff" in page.text
+    inbox = staff.get("/app/arenden").text
+    assert "Gunilla Ek" in inbox and "None" not in inbox
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def inbox_rows(session: Session, filters: InboxFilters) -> tuple[list[dict[str, 
             "reference": case.reference,
             "subject": case.subject or t("cases.no_subject"),
             "contact_name": case.contact.name,
-            "contact_email": case.contact.email,
+            "contact_email": case.contact.email or "",  # a phone case may have none
             "organisation": case.contact.organisation,
             "status": case.status,
             "focus": case.focus_area or "",
