@@ -36,7 +36,8 @@ from .message import ParsedMail
 
 @dataclass(frozen=True, slots=True)
 class StaffMail:
-    """A mail staff wrote: who, and the case whose requester it answers (None: it answers none)."""
+    """A mail staff wrote: who (a staff username, or the name the shared mailbox sent under), and the case
+    whose requester it answers (None: it answers none)."""
 
     author: str
     case_id: int | None
@@ -69,7 +70,7 @@ def detect(
     if not sender:
         return None
     from_shared_mailbox = sender in own_addresses
-    author = (mail.from_name or sender) if from_shared_mailbox else staff_name(session, sender)
+    author = (mail.from_name or sender) if from_shared_mailbox else staff_username(session, sender)
     if author is None:
         return None
     facts = thread_case(session, mail, case_references)
@@ -91,8 +92,9 @@ def detect(
 _DIRECTORY = "kk_staff_addresses"  # key in ``Session.info``: the staff directory of this transaction
 
 
-def staff_name(session: Session, address: str) -> str | None:
-    """The display name of the active staff account with this address, or None.
+def staff_username(session: Session, address: str) -> str | None:
+    """The username of the active staff account with this address, or None (authors of replies are
+    usernames, as the app stores them; the pages show display names).
 
     The few staff accounts are loaded once per transaction (a batch of inbound mail asks for every mail)
     and kept in the session's ``info``, which ends with it.
@@ -100,11 +102,11 @@ def staff_name(session: Session, address: str) -> str | None:
     directory: dict[str, str] | None = session.info.get(_DIRECTORY)
     if directory is None:
         rows = session.execute(
-            select(StaffUser.email, StaffUser.name, StaffUser.username).where(
+            select(StaffUser.email, StaffUser.username).where(
                 StaffUser.active.is_(True), StaffUser.email != ""
             )
         )
-        directory = {email.lower(): name or username for email, name, username in rows}
+        directory = {email.lower(): username for email, username in rows}
         session.info[_DIRECTORY] = directory
     return directory.get(address.lower())
 
