@@ -78,9 +78,11 @@ def _staff_reply(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
     return staff.reason if staff and staff.case_id is not None else None
 
 
-def _staff_mail(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+def _staff_mail(mail: ParsedMail, ctx: ClassifyContext) -> str | None:
     staff = ctx.staff_mail
-    return staff.reason if staff and staff.case_id is None else None
+    if staff is None or staff.case_id is not None or subject_command(mail.subject)[0] is not None:
+        return None  # staff may sign up for the newsletter like anyone
+    return staff.reason
 
 
 def _no_sender(mail: ParsedMail, _ctx: ClassifyContext) -> str | None:
@@ -141,7 +143,6 @@ RULES: tuple[Rule, ...] = (
         _staff_reply,
         "staff answered the requester from their own mail program: recorded as their reply",
     ),
-    Rule("staff_mail", Route.AUTO_REPLY, _staff_mail, "mail from staff that answers no requester: no case"),
     Rule("from_ourselves", Route.AUTO_REPLY, _from_ourselves, "From is the shared mailbox itself"),
     Rule(
         "spam_complaint",
@@ -194,6 +195,8 @@ RULES: tuple[Rule, ...] = (
     Rule("null_sender", Route.AUTO_REPLY, _sig(signals.empty_return_path), "empty Return-Path"),
     Rule("no_sender", Route.QUARANTINE, _no_sender, "no From address to act on"),
     Rule("confirm_token", Route.CONFIRM, _confirm_token, "reply to a confirmation request"),
+    # After the automatic-mail rules (a staff member's out-of-office is automatic mail like any other).
+    Rule("staff_mail", Route.AUTO_REPLY, _staff_mail, "mail from staff that answers no requester: no case"),
     Rule("case_thread", Route.CASE_REPLY, _case_thread, "reply in a case's thread"),
     Rule("follows_closed_case", Route.NEW_CASE, _follows_closed_case, "reply to a case closed long ago"),
     Rule(

@@ -46,9 +46,8 @@ class Runner:
         self.after_batch = after_batch
         self.on_health = on_health
         self.backoff = backoff or Backoff(jitter=0.2)
-        self.also_read = (
-            also_read  # after each round of the source, e.g. the Sent folder (inbound.sent_folder)
-        )
+        # Read after each round of the source: the Sent folder (inbound.sent_folder).
+        self.also_read = also_read
         self.stats = RunStats()
 
     def drain(self) -> RunStats:

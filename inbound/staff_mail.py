@@ -8,7 +8,8 @@ shared mailbox sent under) as author, no receipt, no new case, first response ti
 
 Staff mail that answers no requester (a forward to the shared mailbox, a note between colleagues, a reply
 to a notification) is not a question from an actor: it is filed as automatic mail (rule ``staff_mail``),
-kept on the Inkommande page where staff can re-route it, with no case and no receipt. Mail from the shared
+kept on the Inkommande page where staff can re-route it, with no case and no receipt (a subscribe or
+unsubscribe subject, and automatic mail such as an out-of-office, go their usual way). Mail from the shared
 mailbox that answers no requester falls to the older ``from_ourselves`` rule, with the same effect.
 
 The Sent folder reader (``inbound.sent_folder``) uses the same decision and recording.

@@ -143,6 +143,21 @@ def test_staff_mail_that_answers_no_requester_opens_no_case(
         ).one() == ("staff_mail")
 
 
+def test_staff_may_still_sign_up_and_their_out_of_office_is_automatic(svc: Services) -> None:
+    assert run(svc, outlook_mail("Prenumerera", sender=STAFF, to=ORG_ADDRESS, message_id="p@o"))[0][0] is (
+        Route.SUBSCRIBE
+    )
+    ooo = outlook_mail(
+        "Frånvaro: fråga",
+        sender=STAFF,
+        to=ORG_ADDRESS,
+        message_id="ooo@o",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    [(route, reason)] = run(svc, ooo)
+    assert route is Route.AUTO_REPLY and "staff" not in reason
+
+
 def test_an_inactive_account_is_not_staff(svc: Services) -> None:
     reference = open_case(svc)
     mail = outlook_mail(
