@@ -56,15 +56,17 @@ class Direction(StrEnum):
 
 
 class Contact(Base):
-    """A person who writes to us (the requester of cases)."""
+    """A person who writes to us (the requester of cases). A case recorded by hand may have a requester
+    without an address (a phone call): ``email`` is None, and unique where it is given."""
 
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(Text, default="")
     organisation: Mapped[str] = mapped_column(Text, default="")
     municipality: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -27,6 +27,7 @@ from subscribers.tokens import Purpose, TokenSigner
 
 from . import reply_body, service
 from .attachments import AttachmentStore
+from .by_hand import RequesterWithoutAddress
 from .models import Case, CaseAttachment, CaseMessage, Direction
 from .reference import without_tags
 
@@ -96,6 +97,8 @@ def draft_reply(
     thread = [m for m in case.messages if m.direction != Direction.NOTE and m.message_id]
     last_in = next((m for m in reversed(case.messages) if m.direction == Direction.IN), None)
     to_address = (last_in.from_address if last_in else None) or case.contact.email
+    if to_address is None:
+        raise RequesterWithoutAddress(case.reference)  # a phone case (cases.by_hand)
     org = parts.org
     subject = clean_subject(case.subject)
     text = reply_body.with_signature(body, author.signature if author else "")

@@ -79,16 +79,8 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
         html=sanitize_html(inbound.html) if inbound.html else None,
         created_at=utcnow(),
     )
-    for filename, content_type, content in inbound.attachments:
-        message.attachments.append(
-            CaseAttachment(
-                filename=(filename or "bilaga")[:255],
-                content_type=content_type[:255],
-                size=content.size if isinstance(content, SpooledFile) else len(content),
-                sha256=files.adopt(content) if isinstance(content, SpooledFile) else files.put(content),
-            )
-        )
-    _index(session, message)
+    attach(message, inbound.attachments, files)
+    index(session, message)
     if case.id is None:
         message.case = case  # a case opened in this transaction: inserted together at the next flush
     else:
@@ -98,7 +90,25 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
     return message
 
 
-def _index(session: Session, message: CaseMessage) -> None:
+def attach(
+    message: CaseMessage,
+    attachments: list[tuple[str | None, str, bytes | SpooledFile]],
+    files: AttachmentStore,
+) -> None:
+    """Keep a mail's attachments with its message: the bytes in the file store (a big mail's already in a
+    file the parse worker wrote, adopted by a rename), the facts in the table."""
+    for filename, content_type, content in attachments:
+        message.attachments.append(
+            CaseAttachment(
+                filename=(filename or "bilaga")[:255],
+                content_type=content_type[:255],
+                size=content.size if isinstance(content, SpooledFile) else len(content),
+                sha256=files.adopt(content) if isinstance(content, SpooledFile) else files.put(content),
+            )
+        )
+
+
+def index(session: Session, message: CaseMessage) -> None:
     if search.needs_search_text(session):
         message.search_text = search.stemmed(message.subject or "", message.text or "")
 
@@ -131,12 +141,54 @@ def record_reply(
         text=text,
         created_at=now,
     )
-    _index(session, message)
+    index(session, message)
     session.add(message)
     case.first_response_at = case.first_response_at or now
     case.assignee = case.assignee or author[:120]
     case.updated_at = now
     set_status(case, CaseStatus.CLOSED if close else CaseStatus.WAITING)
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideReply:
+    """A reply staff sent from their own mail program (read from the inbox or the Sent folder)."""
+
+    author: str
+    message_id: str | None
+    from_address: str | None
+    subject: str
+    text: str
+    html: str | None
+    sent_at: datetime
+    attachments: list[tuple[str | None, str, bytes]]
+    inbound_row_id: int | None = None
+
+
+def record_outside_reply(
+    session: Session, case: Case, reply: OutsideReply, files: AttachmentStore
+) -> CaseMessage:
+    """Record a reply sent outside the app as the app records its own (``record_reply``): first response
+    time if unset, and the case waits for the actor. Its time is when it was sent, not when we read it."""
+    sent_at = min(max(reply.sent_at, case.received_at), utcnow())  # a mail's Date may be off either way
+    message = CaseMessage(
+        direction=Direction.OUT,
+        inbound_message_id=reply.inbound_row_id,
+        message_id=reply.message_id,
+        from_address=reply.from_address,
+        author=reply.author[:120],
+        subject=reply.subject[:2000],
+        text=reply.text,
+        html=sanitize_html(reply.html) if reply.html else None,
+        created_at=sent_at,
+    )
+    attach(message, reply.attachments, files)
+    index(session, message)
+    message.case_id = case.id
+    session.add(message)
+    if case.first_response_at is None or sent_at < case.first_response_at:
+        case.first_response_at = sent_at
+    set_status(case, CaseStatus.WAITING)
     return message
 
 
@@ -146,7 +198,7 @@ def add_note(session: Session, case: Case, text: str, author: str) -> CaseMessag
     note = CaseMessage(
         case_id=case.id, direction=Direction.NOTE, author=author, text=text, created_at=utcnow()
     )
-    _index(session, note)
+    index(session, note)
     session.add(note)
     case.updated_at = note.created_at
     return note

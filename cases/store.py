@@ -103,7 +103,7 @@ def preload_contacts(session: Session, emails: Iterable[str], expected_new: int 
     wanted = list({normalize_address(e) for e in emails})
     for start in range(0, len(wanted), 500):
         found = session.scalars(select(Contact).where(Contact.email.in_(wanted[start : start + 500])))
-        cache.contacts.update({contact.email: contact for contact in found})
+        cache.contacts.update({contact.email: contact for contact in found if contact.email})
     for address in wanted:
         cache.contacts.setdefault(address, None)
     return cache
@@ -217,7 +217,7 @@ def _facts(session: Session, case: Case | None) -> CaseFacts | None:
             CaseMessage.from_address.is_not(None),
         )
     )
-    participants = {address.lower() for address in senders if address} | {case.contact.email.lower()}
+    participants = {address.lower() for address in [*senders, case.contact.email] if address}
     return CaseFacts(case.id, case.reference, case.closed_at, frozenset(participants))
 
 

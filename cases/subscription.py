@@ -13,6 +13,7 @@ from subscribers.models import Channel
 from subscribers.service import Evidence, SubscribeOutcome
 
 from . import service
+from .by_hand import RequesterWithoutAddress
 from .models import SUBSCRIPTION_TAG, Case, CaseStatus, Direction
 
 
@@ -40,6 +41,8 @@ def mark_subscription(
         raise AlreadySubscription(case.reference)
     first_in = next((m for m in case.messages if m.direction == Direction.IN), None)
     address = (first_in.from_address if first_in else None) or case.contact.email
+    if address is None:
+        raise RequesterWithoutAddress(case.reference)  # a phone case (cases.by_hand)
     thread = tuple(m.message_id for m in case.messages if m.direction != Direction.NOTE and m.message_id)
     requester = requests.Requester(
         address=address,

@@ -16,6 +16,7 @@ from cases.thread_match import Action, CaseMatch
 
 from . import signals
 from .message import ParsedMail
+from .staff_mail import StaffMail
 from .subject_rules import SubjectCommand, subject_command
 
 
@@ -42,6 +43,7 @@ class ClassifyContext:
     return_path_ids: tuple[int, ...] = ()  # subscribers named by our VERP return path it was delivered to
     # Our marker header carries our seal over its kind and this mail's Message-ID (anyone can add the marker).
     our_marker_sealed: bool = False
+    staff_mail: StaffMail | None = None  # written by staff or as the shared mailbox (inbound.staff_mail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,18 @@ def _sig(fn: Callable[[ParsedMail], str | None]) -> Check:
 def _from_ourselves(mail: ParsedMail, ctx: ClassifyContext) -> str | None:
     sender = (mail.from_address or "").lower()
     return f"sent from our own address {sender}" if sender and sender in ctx.own_addresses else None
+
+
+def _staff_reply(_mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    staff = ctx.staff_mail
+    return staff.reason if staff and staff.case_id is not None else None
+
+
+def _staff_mail(mail: ParsedMail, ctx: ClassifyContext) -> str | None:
+    staff = ctx.staff_mail
+    if staff is None or staff.case_id is not None or subject_command(mail.subject)[0] is not None:
+        return None  # staff may sign up for the newsletter like anyone
+    return staff.reason
 
 
 def _no_sender(mail: ParsedMail, _ctx: ClassifyContext) -> str | None:
@@ -123,6 +137,12 @@ def _new_case(mail: ParsedMail, _ctx: ClassifyContext) -> str:
 
 RULES: tuple[Rule, ...] = (
     Rule("our_marker", Route.AUTO_REPLY, _our_marker, "mail we sent ourselves, come back"),
+    Rule(
+        "staff_reply",
+        Route.CASE_REPLY,
+        _staff_reply,
+        "staff answered the requester from their own mail program: recorded as their reply",
+    ),
     Rule("from_ourselves", Route.AUTO_REPLY, _from_ourselves, "From is the shared mailbox itself"),
     Rule(
         "spam_complaint",
@@ -175,6 +195,8 @@ RULES: tuple[Rule, ...] = (
     Rule("null_sender", Route.AUTO_REPLY, _sig(signals.empty_return_path), "empty Return-Path"),
     Rule("no_sender", Route.QUARANTINE, _no_sender, "no From address to act on"),
     Rule("confirm_token", Route.CONFIRM, _confirm_token, "reply to a confirmation request"),
+    # After the automatic-mail rules (a staff member's out-of-office is automatic mail like any other).
+    Rule("staff_mail", Route.AUTO_REPLY, _staff_mail, "mail from staff that answers no requester: no case"),
     Rule("case_thread", Route.CASE_REPLY, _case_thread, "reply in a case's thread"),
     Rule("follows_closed_case", Route.NEW_CASE, _follows_closed_case, "reply to a case closed long ago"),
     Rule(

@@ -13,6 +13,7 @@ from cases.thread_match import CaseMatch, SiblingMatch
 from kulturkluster.answers import OUR_MARKER_HEADER, OUR_SEAL_HEADER
 from subscribers.tokens import Purpose, TokenSigner
 
+from . import staff_mail
 from .classify import ClassifyContext
 from .handlers import HandlerConfig
 from .message import ParsedMail
@@ -54,6 +55,9 @@ def gather(
         case_match=case_match(session, mail, case_references, batch_case_ids, handlers),
         case_references=case_references,
         our_marker_sealed=marker_sealed(mail, tokens),
+        staff_mail=staff_mail.detect(
+            session, mail, case_references=case_references, own_addresses=own_addresses
+        ),
     )
 
 

@@ -32,7 +32,7 @@ from subscribers.models import Channel
 from subscribers.service import Evidence
 from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
 
-from . import signals
+from . import signals, staff_mail
 from .authres import dmarc_pass
 from .batch import BatchCache
 from .classify import ClassifyContext, Decision, Route
@@ -210,8 +210,14 @@ _NO_REPLY = re.compile(
 
 def handle_case(session: Session, incoming: Incoming, config: HandlerConfig) -> list[Answer]:
     """Thread the mail into the case the pipeline matched when routing it (``context.case_match``), or
-    open a new case and send a receipt with the reference."""
+    open a new case and send a receipt with the reference. A staff member's reply from their own mail
+    program is recorded as theirs (``inbound.staff_mail``)."""
     mail = incoming.mail
+    staff = incoming.context.staff_mail
+    if staff is not None and staff.case_id is not None:
+        case = staff_mail.record(session, staff, mail, config.attachments, inbound_row_id=incoming.row_id)
+        incoming.batch.joined_case(mail.message_id, case)
+        return []
     sender = mail.sender()
     inbound = InboundMail(
         row_id=incoming.row_id,

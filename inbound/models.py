@@ -52,3 +52,15 @@ class MailboxState(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SentFolderState(Base):
+    """How far the shared mailbox's Sent folder has been read (``inbound.sent_folder``): the highest UID
+    looked at under its UIDVALIDITY. A new UIDVALIDITY reads the folder again; the case store's
+    Message-IDs keep that from recording a reply twice."""
+
+    __tablename__ = "imap_sent_state"
+
+    folder: Mapped[str] = mapped_column(String(255), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import OperationalError
@@ -38,6 +38,7 @@ class Runner:
         after_batch: Callable[[], object] = lambda: None,
         on_health: HealthHook = lambda _source, _error: None,
         backoff: Backoff | None = None,
+        also_read: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.source = source
         self.pipeline = pipeline
@@ -45,6 +46,8 @@ class Runner:
         self.after_batch = after_batch
         self.on_health = on_health
         self.backoff = backoff or Backoff(jitter=0.2)
+        # Read after each round of the source: the Sent folder (inbound.sent_folder).
+        self.also_read = also_read
         self.stats = RunStats()
 
     def drain(self) -> RunStats:
@@ -85,6 +88,8 @@ class Runner:
         while not stop.is_set():
             try:
                 self.drain()
+                for read in self.also_read:
+                    read()
                 self.after_batch()  # also when nothing arrived: answers waiting for a retry go out
                 self.backoff.reset()
                 if once:

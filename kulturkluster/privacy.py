@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Delete, delete, func, select
+from sqlalchemy import CursorResult, Delete, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from cases import store as case_store
@@ -82,6 +82,7 @@ def export_person(session: Session, address: str) -> dict[str, Any]:
             "name": contact.name,
             "organisation": contact.organisation,
             "municipality": contact.municipality,
+            "phone": contact.phone,
         }
         if contact
         else None,
@@ -158,7 +159,8 @@ def apply_retention(session: Session, months: int, files: AttachmentStore) -> in
     for case in old:
         anonymise_case(session, case, files)
     session.flush()
-    for contact in session.scalars(select(Contact).where(~Contact.email.like("raderad-%"))):
+    not_yet = or_(Contact.email.is_(None), ~Contact.email.like("raderad-%"))  # a phone case has no address
+    for contact in session.scalars(select(Contact).where(not_yet)):
         live = select(Case.id).where(Case.contact_id == contact.id, Case.anonymised_at.is_(None))
         if session.scalar(select(func.count()).select_from(live.subquery())) == 0:
             _anonymise_contact(contact)
@@ -182,7 +184,7 @@ def _anonymise_message(session: Session, message: CaseMessage, files: Attachment
 
 def _anonymise_contact(contact: Contact) -> None:
     contact.email = f"raderad-{contact.id}@anonymiserad.invalid"
-    contact.name = contact.organisation = contact.municipality = ""
+    contact.name = contact.organisation = contact.municipality = contact.phone = ""
 
 
 def _subscriber(subscriber: Subscriber) -> dict[str, Any]:

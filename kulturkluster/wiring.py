@@ -22,8 +22,10 @@ from inbound.handlers import HandlerConfig
 from inbound.models import MailboxState
 from inbound.pipeline import Pipeline, PipelineConfig
 from inbound.runner import Runner
+from inbound.sent_folder import SentFolderReader
 from inbound.sources.base import Source
 from inbound.sources.imap import ImapSource
+from inbound.sources.imap_sent import SentMailbox
 from inbound.sources.lmtp import LmtpSource
 from inbound.sources.maildir import MaildirSource
 from mailer import campaigns
@@ -252,6 +254,7 @@ class Services:
         )
 
     def make_runner(self, source: Source) -> Runner:
+        sent = self.make_sent_reader(source) if isinstance(source, ImapSource) else None
         return Runner(
             source,
             self.pipeline,
@@ -259,6 +262,22 @@ class Services:
             after_batch=self.flush_outbox,
             on_health=self.record_health,
             backoff=Backoff(maximum=self.settings.imap.reconnect_max_delay, jitter=0.2),
+            also_read=[sent.read] if sent is not None else [],
+        )
+
+    def make_sent_reader(self, inbox: ImapSource) -> SentFolderReader | None:
+        """The reader of the shared mailbox's Sent folder (on its own connection, logged in as the inbox
+        is), unless ``KK_IMAP__SENT_FOLDER`` is ``-``."""
+        cfg = self.settings
+        if cfg.imap.sent_folder.strip() == "-":
+            return None
+        return SentFolderReader(
+            SentMailbox(cfg.imap, cfg.folders, token_provider=inbox.token_provider),
+            self.db,
+            parse=self.pipeline.parse,
+            tokens=self.tokens,
+            attachments=self.attachments,
+            own_addresses=self.pipeline.config.own_addresses,
         )
 
     def record_health(self, source: Source, error: str | None) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cases import canned, replies
+from cases import by_hand, canned, replies
 from cases import operations as case_ops
 from cases import search as case_search
 from cases import service as case_service
@@ -30,6 +30,7 @@ app.add_typer(templates_cmd.app, name="templates")
 LIST_COLUMNS = (
     "reference",
     "status",
+    "channel",
     "focus_area",
     "actor_type",
     "assignee",
@@ -49,6 +50,7 @@ def _summary(case: Case, messages: int) -> dict[str, object]:
     return {
         "reference": case.reference,
         "status": case.status,
+        "channel": case.channel,
         "focus_area": case.focus_area,
         "actor_type": case.actor_type,
         "assignee": case.assignee,
@@ -57,12 +59,20 @@ def _summary(case: Case, messages: int) -> dict[str, object]:
         "requester_name": case.contact.name,
         "organisation": case.contact.organisation,
         "municipality": case.contact.municipality,
+        "phone": case.contact.phone,
         "subject": case.subject,
         "messages": messages,
         "received_at": _iso(case.received_at),
         "first_response_at": _iso(case.first_response_at),
         "closed_at": _iso(case.closed_at),
     }
+
+
+def _labelled(rows: list[dict[str, object]], fmt: Format) -> list[dict[str, object]]:
+    """People read the table: channels by their Swedish names (JSON and CSV keep the values)."""
+    if fmt is not Format.TABLE:
+        return rows
+    return [row | {"channel": by_hand.channel_label(str(row["channel"]))} for row in rows]
 
 
 def _message(message: CaseMessage) -> dict[str, object]:
@@ -104,7 +114,7 @@ def list_(
         found = list(session.scalars(query.limit(limit)))
         counts = case_store.message_counts(session, [c.id for c in found])
         rows = [_summary(case, counts.get(case.id, 0)) for case in found]
-    emit(rows, fmt, LIST_COLUMNS, title="Ärenden")
+    emit(_labelled(rows, fmt), fmt, LIST_COLUMNS, title="Ärenden")
 
 
 @app.command("search")
@@ -118,7 +128,7 @@ def search_(
         found = case_search.search(session, query, limit)
         counts = case_store.message_counts(session, [c.id for c in found])
         rows = [_summary(case, counts.get(case.id, 0)) for case in found]
-    emit(rows, fmt, LIST_COLUMNS, title=f"Sökning: {query}")
+    emit(_labelled(rows, fmt), fmt, LIST_COLUMNS, title=f"Sökning: {query}")
 
 
 @app.command()
@@ -135,7 +145,10 @@ def show(
         emit([data], Format.JSON, ())
         return
     console.print(f"[bold]{data['reference']}[/] {data['subject']}  ({data['status']})")
-    console.print(f"Från: {data['requester_name']} <{data['requester']}>  Inkom: {data['received_at']}")
+    address = data["requester"] or t("intake.no_address")
+    phone = f"  Telefon: {data['phone']}" if data["phone"] else ""
+    console.print(f"Från: {data['requester_name']} <{address}>{phone}  Inkom: {data['received_at']}")
+    console.print(f"Kanal: {by_hand.channel_label(str(data['channel']))}")
     for message in messages:
         who = message["from"] or message["author"] or ""
         console.rule(f"{message['direction']} · {message['at']} · {who}")
@@ -155,6 +168,45 @@ def _read(path: Path) -> bytes:
         return typer.get_binary_stream("stdin").read() if str(path) == "-" else path.read_bytes()
     except OSError as exc:
         raise ReplyInputMissing(t("answering.file_missing", path=path)) from exc
+
+
+@app.command()
+def create(
+    requester: Annotated[
+        str, typer.Option(help='"Name <address>", an address, or only a name (a phone call).')
+    ],
+    channel: Annotated[str, typer.Option(help="telefon, besok, mote, evenemang or epost.")],
+    subject: Annotated[str, typer.Option(help="The case's subject.")],
+    body_file: Annotated[
+        Path, typer.Option("--body-file", help="What was asked or given (UTF-8); - for stdin.")
+    ],
+    at: Annotated[
+        str, typer.Option(help='When it happened, Swedish time: "2026-11-28 14:30"; default now.')
+    ] = "",
+    organisation: Annotated[str, typer.Option(help="The requester's organisation.")] = "",
+    phone: Annotated[str, typer.Option(help="The requester's phone number.")] = "",
+    focus: Annotated[str, typer.Option(help="stöd, kunskap or kontakt.")] = "",
+    actor_type: Annotated[str, typer.Option(help="företagare, förening, professionell, ...")] = "",
+    municipality: Annotated[str, typer.Option(help="The requester's municipality.")] = "",
+    author: Author = _ME,
+) -> None:
+    """Record guidance given by phone, at a visit, a meeting or an event as a case (no receipt is sent)."""
+    body = typer.get_text_stream("stdin").read() if str(body_file) == "-" else body_file.read_text("utf-8")
+    spec = by_hand.HandCase(
+        requester=requester,
+        channel=channel,
+        subject=subject,
+        body=body,
+        at=at,
+        organisation=organisation,
+        phone=phone,
+        focus=focus,
+        actor_type=actor_type,
+        municipality=municipality,
+    )
+    with services() as svc, svc.db.unit_of_work() as session:
+        reference = by_hand.create(session, spec, author).reference
+    console.print(t("intake.created", reference=reference))
 
 
 @app.command()

@@ -82,6 +82,11 @@ class ImapSettings(BaseModel):
     password: SecretStr = Field(SecretStr(""), description="Password (plain LOGIN).")
     security: Security = Field(Security.TLS, description="`none`, `starttls` or `tls`.")
     folder: str = Field("INBOX", description="The folder new mail arrives in.")
+    sent_folder: str = Field(
+        "",
+        description="The mailbox's Sent folder (replies sent as it from Outlook are recorded in their cases); "
+        "empty: the folder marked `\\Sent` (SPECIAL-USE); `-`: do not read it.",
+    )
     auth: ImapAuth = Field(
         ImapAuth.LOGIN,
         description="`login`, or `xoauth2` for Microsoft 365 (client credentials, see the oauth_* keys).",

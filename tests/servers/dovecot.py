@@ -442,6 +442,9 @@ namespace inbox {{
   inbox = yes
   separator = /
   prefix =
+  mailbox Sent {{
+    special_use = \\Sent
+  }}
 }}
 
 # Test data is disposable: trade durability for speed.

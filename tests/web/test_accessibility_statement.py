@@ -22,7 +22,7 @@ REPORT = {
 }
 
 
-def _cases(services: Services) -> list[tuple[str, list[str], str, list[str]]]:
+def _cases(services: Services) -> list[tuple[str, list[str], str | None, list[str]]]:
     with services.db.unit_of_work() as session:
         rows = []
         for case in session.scalars(select(Case).order_by(Case.id)):

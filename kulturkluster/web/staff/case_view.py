@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from cases import canned
 from cases import operations as case_ops
 from cases.attachments import AttachmentMissing
+from cases.by_hand import channel_label
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage, Direction
 from cases.receipts import Receipt, receipts_for
 from cases.reference import CaseNotFound
@@ -138,6 +139,8 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
             "tags": tags,
             "tags_text": ", ".join(tags),
             "is_subscription": SUBSCRIPTION_TAG in tags,
+            "channel": case.channel,
+            "channel_label": channel_label(case.channel),
             "received": local(case.received_at),
             "first_response": local(case.first_response_at),
             "closed": local(case.closed_at),
@@ -145,7 +148,8 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
         },
         "contact": {
             "name": case.contact.name,
-            "email": case.contact.email,
+            "email": case.contact.email or "",
+            "phone": case.contact.phone,
             "organisation": case.contact.organisation,
             "municipality": case.contact.municipality,
         },

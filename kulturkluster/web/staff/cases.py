@@ -17,7 +17,7 @@ from cases import store as case_store
 from cases.models import ActorType, Case, CaseStatus, FocusArea
 from kulturkluster.texts import t
 
-from . import case_actions, case_view
+from . import case_actions, case_new, case_view
 from .base import Pagebuilder, StaffRequest, local
 from .case_shared import CASES_PATH, choices, staff_names
 
@@ -95,7 +95,7 @@ def inbox_rows(session: Session, filters: InboxFilters) -> tuple[list[dict[str, 
             "reference": case.reference,
             "subject": case.subject or t("cases.no_subject"),
             "contact_name": case.contact.name,
-            "contact_email": case.contact.email,
+            "contact_email": case.contact.email or "",  # a phone case may have none
             "organisation": case.contact.organisation,
             "status": case.status,
             "focus": case.focus_area or "",
@@ -138,6 +138,7 @@ def inbox(req: StaffRequest) -> Response:
 def routes(build: Pagebuilder) -> list[BaseRoute]:
     return [
         Route(CASES_PATH, build.staff(inbox), methods=["GET"], name="cases"),
+        *case_new.routes(build),  # before the case page: its {ref} would take "nytt"
         *case_view.routes(build),
         *case_actions.routes(build),
     ]
