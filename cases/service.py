@@ -6,6 +6,7 @@ and merging cases ``cases.operations``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,7 +93,7 @@ def add_inbound(session: Session, case: Case, inbound: InboundMail, files: Attac
 
 def attach(
     message: CaseMessage,
-    attachments: list[tuple[str | None, str, bytes | SpooledFile]],
+    attachments: Sequence[tuple[str | None, str, bytes | SpooledFile]],
     files: AttachmentStore,
 ) -> None:
     """Keep a mail's attachments with its message: the bytes in the file store (a big mail's already in a
