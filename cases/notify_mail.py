@@ -91,7 +91,7 @@ class Notifier:
         }
         added = 0
         for case in due:
-            for person in notify_rules.reminded(case.assignee, everyone):
+            for person in notify_rules.reminded(case.assignee, everyone, [self.org.address]):
                 if (person.user_id, case.id) in done or not notify_rules.time_has_come(now, person.notify_at):
                     continue
                 session.add(

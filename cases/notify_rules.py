@@ -82,9 +82,11 @@ def recipients(event: Event, people: Iterable[Person], shared_addresses: Iterabl
     ]
 
 
-def reminded(assignee: str | None, people: Iterable[Person]) -> list[Person]:
+def reminded(
+    assignee: str | None, people: Sequence[Person], shared_addresses: Iterable[str] = ()
+) -> list[Person]:
     """Who a follow-up day reminds: the assignee, or everyone listening when nobody (known) is assigned."""
-    listening = listeners(people)
+    listening = listeners(people, shared_addresses)
     if assignee:
         mine = [p for p in listening if p.username == assignee]
         known = any(p.username == assignee for p in people)
