@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from cases.models import Case
 from cases.notice_models import StaffNotice
@@ -77,7 +77,9 @@ def _notices(svc: Services) -> int:
         return session.scalar(select(func.count()).select_from(StaffNotice)) or 0
 
 
-def test_a_new_case_and_a_reply_notify_who_wants_every_event(services_factory: Factory, smtp: SmtpServer) -> None:
+def test_a_new_case_and_a_reply_notify_who_wants_every_event(
+    services_factory: Factory, smtp: SmtpServer
+) -> None:
     svc = _service(services_factory, smtp)
     question = make_mail("Bidrag till turné", body="Hej!\nVi söker bidrag för en turné i Flen.\n\n> gammalt")
     assert _arrive(svc, question) == [Route.NEW_CASE]
@@ -128,7 +130,9 @@ def test_nobody_is_notified_about_their_own_mail(services_factory: Factory, smtp
     _arrive(svc, make_mail("Noteringar från mötet", sender=ELIN, message_id="own@kulturkluster.test"))
     assert _to(smtp, ELIN) == []
     with svc.db.unit_of_work() as session:
-        told = session.scalars(select(StaffUser.username).join(StaffNotice, StaffNotice.user_id == StaffUser.id))
+        told = session.scalars(
+            select(StaffUser.username).join(StaffNotice, StaffNotice.user_id == StaffUser.id)
+        )
         names = set(told)
         assert "elin" not in names and "maja" in names  # her summary will tell her
 
@@ -141,7 +145,9 @@ def test_a_case_added_by_hand_names_its_author(services_factory: Factory, smtp: 
         notices.acting_as(session, "maja")
         service.open_case(session, "kalle@example.se", "Kalle", "Telefonsamtal", utcnow())
     with svc.db.unit_of_work() as session:
-        told = session.scalars(select(StaffUser.username).join(StaffNotice, StaffNotice.user_id == StaffUser.id))
+        told = session.scalars(
+            select(StaffUser.username).join(StaffNotice, StaffNotice.user_id == StaffUser.id)
+        )
         names = set(told)
         assert "maja" not in names and "elin" in names
     assert len(_to(smtp, ELIN)) == 1
@@ -188,7 +194,7 @@ def test_follow_up_reminds_the_assignee_or_everyone(services_factory: Factory, s
         mine.assignee = "elin"
         follow_up.set_follow_up(mine, day)
         follow_up.set_follow_up(nobodys, day)
-        session.execute(StaffNotice.__table__.update().values(sent_at=utcnow()))
+        session.execute(update(StaffNotice).values(sent_at=utcnow()))
     smtp.reset()
     with svc.db.unit_of_work() as session:
         assert svc.notifier.run_due(session, _at(day - timedelta(days=1), 12)).reminders == 0

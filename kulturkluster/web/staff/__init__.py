@@ -8,11 +8,11 @@ from starlette.routing import BaseRoute, Route
 from kulturkluster.wiring import Services
 
 from ..pages import Pages
-from . import cases, inbound, newsletters, overview, reports, subscribers, users
+from . import account, cases, follow_up, inbound, newsletters, overview, reports, subscribers, users
 from .auth import LoginLimiter, LoginPages
 from .base import APP_PREFIX, Pagebuilder
 
-SECTIONS = (overview, cases, newsletters, subscribers, inbound, reports, users)
+SECTIONS = (overview, cases, follow_up, newsletters, subscribers, inbound, reports, users, account)
 
 
 def staff_routes(services: Services, pages: Pages, limiter: LoginLimiter | None = None) -> list[BaseRoute]:

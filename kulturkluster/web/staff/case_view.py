@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from cases import operations as case_ops
 from cases.attachments import AttachmentMissing
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage
+from cases.notify_words import day_label
 from cases.reference import CaseNotFound
 from cases.sanitize import sanitize_html
 from kulturkluster import accounts
@@ -97,6 +98,8 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
             "first_response": local(case.first_response_at),
             "closed": local(case.closed_at),
             "activity": local(case.updated_at),
+            "follow_up_on": case.follow_up_on.isoformat() if case.follow_up_on else "",
+            "follow_up_label": day_label(case.follow_up_on) if case.follow_up_on else "",
         },
         "contact": {
             "name": case.contact.name,
