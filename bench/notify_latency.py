@@ -20,17 +20,20 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kulturkluster import accounts  # noqa: E402
-from kulturkluster.accounts import Role  # noqa: E402
-from mailer.models import OutgoingMessage  # noqa: E402
-from tests.servers.databases import scratch_database  # noqa: E402
-from tests.servers.smtp import free_port  # noqa: E402
+from kulturkluster import accounts
+from kulturkluster.accounts import Role
+from kulturkluster.db import Database
+from mailer.models import OutgoingMessage
+from tests.servers.databases import scratch_database
+from tests.servers.smtp import free_port
 
 ORG = "kulturkluster@kulturkluster.test"
 STAFF = "elin@kulturkluster.test"
@@ -47,7 +50,7 @@ def _mail(subject: str) -> bytes:
 def _drop(maildir: Path, raw: bytes) -> None:
     name = f"{time.time():.6f}.{uuid.uuid4().hex}.bench"
     (maildir / "tmp" / name).write_bytes(raw)
-    os.rename(maildir / "tmp" / name, maildir / "new" / name)  # atomic, as a mail server delivers
+    (maildir / "tmp" / name).rename(maildir / "new" / name)  # atomic, as a mail server delivers
 
 
 def _lmtp(port: int, raw: bytes) -> None:
@@ -55,10 +58,10 @@ def _lmtp(port: int, raw: bytes) -> None:
         client.sendmail("anna@example.se", [ORG], raw)
 
 
-def _wait_for(check: object, timeout: float = 60.0) -> float:
+def _wait_for(check: Callable[[], bool], timeout: float = 60.0) -> float:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
+        if check():
             return time.perf_counter()
         time.sleep(0.005)
     raise SystemExit("no notification within a minute")
@@ -111,15 +114,18 @@ def main() -> None:
                     _lmtp(port, raw)
                 else:
                     _drop(maildir, raw)
-                in_outbox = _wait_for(lambda: _notice_row(db, subject))
-                sent = _wait_for(lambda: _notice_file(outbox, subject))
+                in_outbox = _wait_for(partial(_notice_row, db, subject))
+                sent = _wait_for(partial(_notice_file, outbox, subject))
                 queued.append((in_outbox - start) * 1000)
                 delivered.append((sent - start) * 1000)
         finally:
             child.send_signal(signal.SIGTERM)
             child.wait(timeout=60)
         print(f"{args.n} mails over {args.source}, {args.backend}:")
-        for label, values in (("notice queued in the outbox", queued), ("notice handed to the relay", delivered)):
+        for label, values in (
+            ("notice queued in the outbox", queued),
+            ("notice handed to the relay", delivered),
+        ):
             print(
                 f"  {label:30} median {statistics.median(values):7.0f} ms"
                 f"  (range {min(values):.0f}-{max(values):.0f} ms)"
@@ -135,8 +141,8 @@ def _lmtp_ready(port: int) -> bool:
         return False
 
 
-def _notice_row(db: object, subject: str) -> bool:
-    with db.unit_of_work() as session:  # type: ignore[attr-defined]
+def _notice_row(db: Database, subject: str) -> bool:
+    with db.unit_of_work() as session:
         query = select(OutgoingMessage.id).where(
             OutgoingMessage.kind == "staff_notice", OutgoingMessage.subject.endswith(subject)
         )
@@ -148,7 +154,7 @@ def _notice_file(outbox: Path, subject: str) -> bool:
         return False
     for path in outbox.iterdir():
         data = path.read_bytes()
-        if f"X-Envelope-To: {STAFF}".encode() in data and subject.split()[-1].encode() in data:
+        if f"X-Envelope-To: {STAFF}".encode() in data and subject.rsplit(maxsplit=1)[-1].encode() in data:
             return True
     return False
 

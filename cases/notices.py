@@ -79,6 +79,10 @@ def _collect(session: Session, _context: UOWTransaction) -> None:
 def _notice_new_things(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint: the outer transaction decides
+    if not session.info.get(_INSERTED) and not any(
+        isinstance(obj, (Case, CaseMessage)) for obj in session.new
+    ):
+        return
     session.flush()
     inserted: list[Case | CaseMessage] = session.info.pop(_INSERTED, [])
     kept = [obj for obj in inserted if _persistent(obj)]  # not undone by a savepoint's rollback

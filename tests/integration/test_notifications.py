@@ -210,3 +210,24 @@ def test_follow_up_reminds_the_assignee_or_everyone(services_factory: Factory, s
     [summary] = _to(smtp, MAJA)
     assert summary["Subject"] == "Dagens sammanfattning: 1 att följa upp"
     assert nobodys.reference in _body(summary) and mine.reference not in _body(summary)
+
+
+def test_notices_are_part_of_the_transaction(services_factory: Factory, smtp: SmtpServer) -> None:
+    from cases import service
+
+    svc = _service(services_factory, smtp)
+    # Rolled back: neither the case nor its notices.
+    with pytest.raises(RuntimeError), svc.db.unit_of_work() as session:
+        service.open_case(session, "kalle@example.se", "Kalle", "Återkallat", utcnow())
+        session.flush()
+        raise RuntimeError("the request failed")
+    assert _notices(svc) == 0
+    # Committed, then the process stops before it mails them: the next round of serve does.
+    svc.pipeline.process([Item(raw=make_mail("Krasch efter commit"), source="test")])
+    assert _notices(svc) > 0 and _to(smtp, ELIN) == []
+    again = services_factory(smtp=smtp_settings(smtp), public_url=PUBLIC)
+    again.scheduled_round()
+    [notice] = _to(smtp, ELIN)
+    assert "Krasch efter commit" in str(notice["Subject"])
+    again.scheduled_round()
+    assert len(_to(smtp, ELIN)) == 1
