@@ -170,6 +170,7 @@ def test_every_staff_page_and_htmx_state_passes_axe_and_shows_focus(
     walk.visit("/app/rapporter")
     walk.visit("/app/rapporter?from=2026-13-01&to=x", "reports with a bad period")
     walk.visit("/app/anvandare")
+    walk.visit("/app/konto")
 
     staff = new_context().new_page()
     login(staff, SAM)
@@ -321,6 +322,7 @@ def test_no_page_scrolls_sideways_at_320_px(
         *(f"/app/inkommande/{i}" for i in inbound_ids),
         "/app/rapporter",
         "/app/anvandare",
+        "/app/konto",
     ]
     problems = []
     for url in staff_urls:
