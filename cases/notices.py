@@ -1,15 +1,19 @@
 """Staff notices are written where cases and messages are made, in the same transaction, for any creator.
 
-A ``before_flush`` hook on every session looks at the cases and requester messages about to be inserted
-and adds a ``StaffNotice`` for each person the rules (``cases.notify_rules``) name. Whoever opens a case or
+Hooks on every session note the cases and requester messages each flush inserts, and just before the
+commit add a ``StaffNotice`` for each person the rules (``cases.notify_rules``) name. Whoever opens a case or
 adds a message (the inbound pipeline, a case made by hand, a reply recorded from outside the app) gets
-notices without calling anything; ``acting_as`` names the staff member behind a session's changes when
-the rows themselves do not (a message's ``author`` and a staff address as its sender already do).
+notices without calling anything. Nobody is told of their own action: a message's ``author``, a staff
+address as its sender, or the staff member a change is made for (``acting``, around each staff request;
+``acting_as`` for one session, e.g. in a CLI command) name who that is.
 Sending is ``cases.notify_mail``'s job, after the commit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -29,9 +33,28 @@ _PEOPLE = "kk.notices.people"
 _INSERTED = "kk.notices.inserted"
 
 
+_acting: ContextVar[str | None] = ContextVar("kk_notices_acting", default=None)
+
+
 def acting_as(session: Session, username: str | None) -> None:
     """The staff member behind what this session changes (nobody is told about their own action)."""
     session.info[_ACTOR] = username
+
+
+@contextmanager
+def acting(username: str | None) -> Iterator[None]:
+    """Everything changed within this block is that staff member's doing (the staff app wraps each
+    request in it, so a case made by hand or any other change there names its author)."""
+    token = _acting.set(username)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def _actor(session: Session) -> str | None:
+    actor: str | None = session.info.get(_ACTOR) or _acting.get()
+    return actor
 
 
 def people(session: Session) -> list[Person]:
@@ -54,7 +77,7 @@ def people(session: Session) -> list[Person]:
 
 
 def _event_for(session: Session, message: CaseMessage) -> Event:
-    actor = message.author or session.info.get(_ACTOR)
+    actor = message.author or _actor(session)
     return Event(actor=actor, from_address=message.from_address)
 
 
@@ -130,7 +153,7 @@ def _add_notices(session: Session, new_cases: list[Case], messages: list[CaseMes
     for case in new_cases:  # a case made without a requester's message (by hand, with a note only)
         if case.id in told or not _news(case, True, now):
             continue
-        for person in recipients(Event(actor=session.info.get(_ACTOR)), everyone):
+        for person in recipients(Event(actor=_actor(session)), everyone):
             session.add(
                 StaffNotice(user_id=person.user_id, case_id=case.id, kind=NoticeKind.NEW_CASE, created_at=now)
             )

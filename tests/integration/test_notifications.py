@@ -151,6 +151,18 @@ def test_a_case_added_by_hand_names_its_author(services_factory: Factory, smtp: 
         names = set(told)
         assert "maja" not in names and "elin" in names
     assert len(_to(smtp, ELIN)) == 1
+    # The staff app wraps each request in ``acting``: a case made there names its author too.
+    with notices.acting("elin"), svc.sending(), svc.db.unit_of_work() as session:
+        service.open_case(session, "lisa@example.se", "Lisa", "Besök på kontoret", utcnow())
+    assert len(_to(smtp, ELIN)) == 1
+    with svc.db.unit_of_work() as session:
+        counted = session.scalar(
+            select(func.count())
+            .select_from(StaffNotice)
+            .join(StaffUser, StaffUser.id == StaffNotice.user_id)
+            .where(StaffUser.username == "maja")
+        )
+        assert counted == 1
 
 
 def _at(day: date, hh: int, mm: int = 0) -> datetime:
