@@ -110,16 +110,17 @@ class Notifier:
     # -- single notices -------------------------------------------------------------------------------
 
     def send_pending(self, session: Session, now: datetime) -> int:
-        """Mail each notice not yet sent to the people who want every event; returns how many went."""
+        """Mail each notice not yet sent to the people who want every event (those who want none have
+        theirs dropped; daily ones wait for the summary); returns how many went."""
         rows = session.execute(
             self._unsent()
             .join(StaffUser, StaffUser.id == StaffNotice.user_id)
-            .where(StaffUser.notify_mode == NotifyMode.EVERY)
+            .where(StaffUser.notify_mode != NotifyMode.DAILY)  # "none": left from before, dropped unsent
             .add_columns(StaffUser)
         ).all()
         sent = 0
         for notice, user in rows:
-            if self._can_mail(user):
+            if user.notify_mode == NotifyMode.EVERY and self._can_mail(user):
                 item = self._item(notice, now)
                 context = {"item": _item_context(item), "recipient": {"email": user.email}}
                 self._queue(session, "staff_notice", user, context)
@@ -138,7 +139,10 @@ class Notifier:
             if not notify_rules.summary_due(now, user.notify_at, user.summary_sent_at):
                 continue
             locked = session.scalar(  # two processes at the same minute: one summary (PostgreSQL locks)
-                select(StaffUser).where(StaffUser.id == user.id).with_for_update()
+                select(StaffUser)
+                .where(StaffUser.id == user.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             )
             if locked is None or not notify_rules.summary_due(now, locked.notify_at, locked.summary_sent_at):
                 continue

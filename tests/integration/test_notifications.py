@@ -243,3 +243,23 @@ def test_notices_are_part_of_the_transaction(services_factory: Factory, smtp: Sm
     assert "Krasch efter commit" in str(notice["Subject"])
     again.scheduled_round()
     assert len(_to(smtp, ELIN)) == 1
+
+
+def test_a_notice_left_waiting_is_dropped_when_its_person_chose_none(
+    services_factory: Factory, smtp: SmtpServer
+) -> None:
+    svc = _service(services_factory, smtp)
+    svc.pipeline.process([Item(raw=make_mail("Innan hon ändrade sig"), source="test")])
+    with svc.db.unit_of_work() as session:
+        accounts.get(session, "elin").notify_mode = "none"
+    svc.scheduled_round()
+    assert _to(smtp, ELIN) == []
+    with svc.db.unit_of_work() as session:
+        elin = accounts.get(session, "elin")
+        elin.notify_mode = "every"
+        waiting = session.scalar(
+            select(func.count()).where(StaffNotice.user_id == elin.id, StaffNotice.sent_at.is_(None))
+        )
+        assert waiting == 0
+    svc.scheduled_round()
+    assert _to(smtp, ELIN) == []  # no flood of old news when she turns notices back on
