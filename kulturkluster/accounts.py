@@ -70,6 +70,7 @@ class StaffUser(Base):
         String(5), default="08:00", server_default="08:00"
     )  # HH:MM, Stockholm
     signature: Mapped[str] = mapped_column(Text, default="", server_default="")
+    summary_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the last daily summary
 
     @property
     def is_admin(self) -> bool:

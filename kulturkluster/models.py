@@ -1,6 +1,7 @@
 """Imports every table module, so the metadata is complete (for Alembic and the test schema)."""
 
 from cases import models as cases_models  # noqa: F401
+from cases import notice_models  # noqa: F401
 from inbound import models as inbound_models  # noqa: F401
 from mailer import campaign_models  # noqa: F401
 from mailer import models as mailer_models  # noqa: F401

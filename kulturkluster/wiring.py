@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from cases.attachments import AttachmentStore
+from cases.notify_mail import Notifier, RunResult
 from cases.replies import ReplyParts
 from inbound.handlers import HandlerConfig
 from inbound.models import MailboxState
@@ -182,6 +184,37 @@ class Services:
         )
 
     @cached_property
+    def notifier(self) -> Notifier:
+        return Notifier(self.settings.org, self.settings.public_url, self.renderer, self.outbox, self.tokens)
+
+    def run_notices(self, *, scheduled: bool = False) -> RunResult:
+        """Mail the staff notices waiting (own transaction); ``scheduled`` adds reminders and summaries."""
+        with self.db.unit_of_work() as session:
+            if scheduled:
+                return self.notifier.run_due(session, utcnow())
+            return RunResult(notices=self.notifier.send_pending(session, utcnow()))
+
+    def send_queued(self) -> FlushResult:
+        """After a commit: the staff notices it made become mail, then the outbox is flushed."""
+        try:
+            self.run_notices()
+        except DBAPIError:
+            raise
+        except Exception:  # committed: the mailer loop's next round sends them
+            log.exception("sending staff notices failed")
+        return self.flush_outbox()
+
+    def scheduled_round(self) -> FlushResult:
+        """The mailer loop's round under ``serve``: reminders, notices and due summaries, then the outbox."""
+        try:
+            self.run_notices(scheduled=True)
+        except DBAPIError:
+            raise
+        except Exception:
+            log.exception("the scheduled staff notices failed")
+        return self.flush_outbox()
+
+    @cached_property
     def pipeline(self) -> Pipeline:
         cfg = self.settings
         config = PipelineConfig(
@@ -221,7 +254,7 @@ class Services:
 
         The one place a process arranges it: the CLI around each command, the staff app around each request.
         """
-        return send_after_commit(self.flush_outbox)
+        return send_after_commit(self.send_queued)
 
     def make_source(self) -> Source:
         cfg = self.settings
@@ -259,7 +292,7 @@ class Services:
             source,
             self.pipeline,
             batch_size=self.settings.inbound.batch_size,
-            after_batch=self.flush_outbox,
+            after_batch=self.send_queued,
             on_health=self.record_health,
             backoff=Backoff(maximum=self.settings.imap.reconnect_max_delay, jitter=0.2),
             also_read=[sent.read] if sent is not None else [],

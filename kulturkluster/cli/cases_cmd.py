@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from cases import by_hand, canned, replies
+from cases import follow_up as case_follow_up
 from cases import operations as case_ops
 from cases import search as case_search
 from cases import service as case_service
@@ -65,6 +66,7 @@ def _summary(case: Case, messages: int) -> dict[str, object]:
         "received_at": _iso(case.received_at),
         "first_response_at": _iso(case.first_response_at),
         "closed_at": _iso(case.closed_at),
+        "follow_up_on": _iso(case.follow_up_on),
     }
 
 
@@ -284,10 +286,17 @@ def set_(
     ] = None,
     organisation: Annotated[str | None, typer.Option(help="The requester's organisation.")] = None,
     municipality: Annotated[str | None, typer.Option(help="The requester's municipality.")] = None,
+    follow_up_on: Annotated[
+        str | None, typer.Option("--follow-up", help="Follow-up day YYYY-MM-DD (Stockholm); empty clears.")
+    ] = None,
 ) -> None:
-    """Change a case's status, focus area, actor type, assignee, tags, or its requester's details."""
+    """Change a case's status, focus area, actor type, assignee, tags, follow-up day, or its requester's
+    details."""
+    day = case_follow_up.parse_day(follow_up_on) if follow_up_on is not None else None
     with services() as svc, svc.db.unit_of_work() as session:
         case = case_ops.find(session, reference)
+        if follow_up_on is not None:
+            case_follow_up.set_follow_up(case, day)
         case_service.set_fields(
             case,
             status=status,

@@ -44,6 +44,9 @@ COMMANDS: dict[str, Entry] = {
     "mailer": Entry("mailer_cmd", "app", "The sending worker."),
     "maintenance": Entry("person_cmd", "maintenance", "Scheduled upkeep."),
     "newsletter": Entry("newsletter_cmd", "app", "Newsletters: compose, preview, test, check, send."),
+    "notify": Entry(
+        "notify_cmd", "app", "Staff notices: notifications, daily summaries, follow-up reminders."
+    ),
     "person": Entry("person_cmd", "app", "Personal data (GDPR): export and erase."),
     "report": Entry("report_cmd", "app", "Reports for the pilot's evaluation."),
     "restore": Entry(

@@ -83,7 +83,7 @@ def run(
                     stop,
                     poll_interval=svc.settings.mailer.poll_interval,
                     once=once,
-                    before_round=svc.flush_outbox,
+                    before_round=svc.scheduled_round,
                     after_round=refresh if show_progress else None,
                 )
                 if show_progress:

@@ -42,7 +42,7 @@ def serve(
         mailer = threading.Thread(
             target=svc.workers.watched(
                 "mailer",
-                lambda: worker.run(sender, stop, poll_interval=poll, before_round=svc.flush_outbox),
+                lambda: worker.run(sender, stop, poll_interval=poll, before_round=svc.scheduled_round),
                 stop.set,
             ),
             name="mailer",

@@ -170,6 +170,7 @@ def test_every_staff_page_and_htmx_state_passes_axe_and_shows_focus(
     walk.visit("/app/rapporter")
     walk.visit("/app/rapporter?from=2026-13-01&to=x", "reports with a bad period")
     walk.visit("/app/anvandare")
+    walk.visit("/app/konto")
 
     staff = new_context().new_page()
     login(staff, SAM)
@@ -272,6 +273,29 @@ def test_the_newsletter_and_every_system_mail_pass_axe(live_server: LiveServer, 
         "goodbye",
         "receipt",
     }
+    # Staff notices: one event, and a daily summary with every section.
+    item = {
+        "kind": "new_case",
+        "reference": "KK-2026-0001",
+        "subject": "Fråga",
+        "excerpt": "Hej!\nEn fråga om bidrag.",
+        "url": f"{svc.settings.public_url}/app/arenden/KK-2026-0001",
+        "assignee": "Sam",
+        "follow_up_label": "i dag",
+    }
+    shared = {
+        "org": svc.settings.org,
+        "public_url": svc.settings.public_url,
+        "recipient": {"email": "sam@kk.test"},
+    }
+    for template, context in (
+        ("staff_notice", {"item": item}),
+        (
+            "staff_summary",
+            {"summary_title": "3", "new_cases": [item], "new_messages": [item], "follow_ups": [item]},
+        ),
+    ):
+        mails[template] = svc.renderer.render(f"system/{template}.mjml.j2", {**shared, **context}).html
 
     # Remote images would wait for a network the test has not got; the HTML is what is audited.
     page.route(re.compile(r"^https?://"), lambda route: route.abort())
@@ -321,6 +345,7 @@ def test_no_page_scrolls_sideways_at_320_px(
         *(f"/app/inkommande/{i}" for i in inbound_ids),
         "/app/rapporter",
         "/app/anvandare",
+        "/app/konto",
     ]
     problems = []
     for url in staff_urls:

@@ -9,7 +9,9 @@ from kulturkluster.wiring import Services
 
 from ..pages import Pages
 from . import (
+    account,
     cases,
+    follow_up,
     inbound,
     newsletter_archive,
     newsletter_images,
@@ -26,6 +28,7 @@ from .base import APP_PREFIX, Pagebuilder
 SECTIONS = (
     overview,
     cases,
+    follow_up,
     templates_admin,
     newsletters,
     newsletter_images,
@@ -34,6 +37,7 @@ SECTIONS = (
     inbound,
     reports,
     users,
+    account,
 )
 
 

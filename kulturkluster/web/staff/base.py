@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from cases import notices
 from kulturkluster import staff_sessions
 from kulturkluster.accounts import Role, StaffUser
 from kulturkluster.errors import KulturklusterError
@@ -222,7 +223,8 @@ def load_user(services: Services, request: Request) -> CurrentUser | None:
 
 
 def _handle(handler: Handler, req: StaffRequest) -> Response:
-    with req.services.sending():  # mail an action queued leaves right after its commit
+    # mail an action queued leaves right after its commit; nobody is told of their own action
+    with req.services.sending(), notices.acting(req.user.username):
         return handler(req)
 
 

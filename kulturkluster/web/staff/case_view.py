@@ -22,6 +22,7 @@ from cases import operations as case_ops
 from cases.attachments import AttachmentMissing
 from cases.by_hand import channel_label
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage, Direction
+from cases.notify_words import day_label
 from cases.receipts import Receipt, receipts_for
 from cases.reference import CaseNotFound
 from cases.reply_body import size_text
@@ -145,6 +146,8 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
             "first_response": local(case.first_response_at),
             "closed": local(case.closed_at),
             "activity": local(case.updated_at),
+            "follow_up_on": case.follow_up_on.isoformat() if case.follow_up_on else "",
+            "follow_up_label": day_label(case.follow_up_on) if case.follow_up_on else "",
         },
         "contact": {
             "name": case.contact.name,

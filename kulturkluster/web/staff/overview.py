@@ -23,6 +23,7 @@ from mailer.progress import progress
 from subscribers import service as subscriber_service
 from subscribers.models import ConsentEvent, Status
 
+from . import follow_up
 from .base import APP_PREFIX, LOCAL_TIME, Pagebuilder, StaffRequest, local
 
 NEWEST = 5
@@ -151,6 +152,7 @@ def overview(req: StaffRequest) -> Response:
             ],
             "outbox": _outbox(session),
             "quarantine": inbound_store.count_messages(session, MailRoute.QUARANTINE.value),
+            "follow_ups": follow_up.due_rows(session, now),
         }
     return req.render("overview/index", context)
 
