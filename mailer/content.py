@@ -25,6 +25,7 @@ result is cleaned with nh3 down to what belongs inside ``mj-text``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -241,8 +242,11 @@ def _section(item: Mapping[str, Any], where: str) -> Section:
 def _event(item: Mapping[str, Any], where: str) -> Event:
     _no_unknown(item, _EVENT_FIELDS, where)
     date = item.get("date")
-    # YAML reads 2026-03-19 as a date (and 2026-03-19 08:30:00 as a datetime); text is kept as written.
-    shown = _swedish_date(date) if isinstance(date, dt.date) else _text(item, "date", where, required=True)
+    # YAML reads 2026-03-19 as a date (and 2026-03-19 08:30:00 as a datetime); a quoted ISO date is read
+    # the same way; other text is kept as written.
+    if not isinstance(date, dt.date):
+        date = iso_date(_text(item, "date", where, required=True)) or date
+    shown = _swedish_date(date) if isinstance(date, dt.date) else str(date)
     url = _text(item, "url", where).strip()
     if url:
         _url(url, "url", where, _LINK)
@@ -304,6 +308,20 @@ def _kind(value: object) -> str:
     if isinstance(value, dict):
         return SV["newsletter.kind.mapping"]
     return SV["newsletter.kind.other"]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
+
+
+def iso_date(text: str) -> dt.date | None:
+    """``2027-01-21`` as a date, ``2027-01-21 08:00[:00]`` (or with ``T``) as a datetime; else None."""
+    text = text.strip()
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+    except ValueError:  # 2027-02-30: not a day, so it is shown as written
+        return None
 
 
 def _swedish_date(value: dt.date) -> str:
