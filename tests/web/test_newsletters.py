@@ -238,6 +238,8 @@ def test_send_now_confirm_progress_and_locked_content(
     running = staff.get(f"/app/nyhetsbrev/{newsletter_id}/status", headers={"HX-Request": "true"})
     assert 'hx-trigger="every 3s"' in running.text and "<progress" in running.text
     assert "Pausa" in running.text
+    badge = '<span id="nl-badge" hx-swap-oob="outerHTML" class="badge badge-nl-{}">{}</span>'
+    assert badge.format("sending", "under utskick") in running.text
 
     drain(staff_services)
     assert sorted(r.recipients[0] for r in smtp.handler.received) == [
@@ -248,6 +250,10 @@ def test_send_now_confirm_progress_and_locked_content(
     done = staff.get(f"/app/nyhetsbrev/{newsletter_id}/status", headers={"HX-Request": "true"})
     assert 'class="sent-count">3<' in done.text and "skickat" in done.text
     assert "hx-trigger" not in done.text  # polling stops when it is done
+    assert badge.format("sent", "skickat") in done.text  # and the badge under the heading follows
+    assert '<span id="nl-badge" class="badge badge-nl-sent">skickat</span>' in staff.get(
+        f"/app/nyhetsbrev/{newsletter_id}"
+    ).text
     listing = staff.get("/app/nyhetsbrev")
     assert "Tidigare nummer" in listing.text and f"{PUBLIC}/nyhetsbrev/" in listing.text
 
