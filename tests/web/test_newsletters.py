@@ -251,9 +251,10 @@ def test_send_now_confirm_progress_and_locked_content(
     assert 'class="sent-count">3<' in done.text and "skickat" in done.text
     assert "hx-trigger" not in done.text  # polling stops when it is done
     assert badge.format("sent", "skickat") in done.text  # and the badge under the heading follows
-    assert '<span id="nl-badge" class="badge badge-nl-sent">skickat</span>' in staff.get(
-        f"/app/nyhetsbrev/{newsletter_id}"
-    ).text
+    assert (
+        '<span id="nl-badge" class="badge badge-nl-sent">skickat</span>'
+        in staff.get(f"/app/nyhetsbrev/{newsletter_id}").text
+    )
     listing = staff.get("/app/nyhetsbrev")
     assert "Tidigare nummer" in listing.text and f"{PUBLIC}/nyhetsbrev/" in listing.text
 
