@@ -120,8 +120,9 @@ def test_write_a_newsletter_from_a_template_and_edit_it(staff: StaffClient, staf
     page = staff.get("/app/nyhetsbrev/nytt")
     assert page.status_code == 200
     assert 'hx-post="/app/nyhetsbrev/forhandsvisning"' in page.text and "every" not in page.text
-    assert '<option value="default" selected>' in page.text
-    assert "subject: &#34;Nyhetsbrev " in page.text and "sections:" in page.text  # the starter text
+    assert '<input type="radio" name="mall" value="default" checked' in page.text
+    assert 'id="amne" name="amne" value="Nyhetsbrev ' in page.text  # the starter, as blocks
+    assert 'name="b1.type" value="text"' in page.text and "subject:" not in page.text  # no YAML in sight
 
     newsletter_id = create(staff)
     saved = newsletter(staff_services, newsletter_id)

@@ -20,13 +20,12 @@ from starlette.routing import BaseRoute, Route
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 from mailer import proofing
-from mailer.newsletter_render import available_templates
 
 from .base import Pagebuilder, StaffRequest
 from .newsletter_common import LIST_URL, letter_response
+from .newsletter_editor import posted_source
 
 PREVIEW_URL = f"{LIST_URL}/forhandsvisning"
-MAX_SOURCE_CHARS = 200_000
 
 
 class PreviewStore:
@@ -58,17 +57,9 @@ def routes(build: Pagebuilder) -> list[BaseRoute]:
 
     def live_preview(req: StaffRequest) -> Response:
         """The fragment under the editor: the subject, the MJML warnings, two frames; or what is wrong."""
-        template, source = req.field("mall").strip(), req.field("innehall").replace("\r\n", "\n")
-        context: dict[str, object] = {"error": None, "token": None, "warnings": ()}
-        if template not in available_templates(req.services.renderer):
-            context["error"] = t(
-                "newsletter.unknown_template",
-                name=template,
-                available=", ".join(available_templates(req.services.renderer)),
-            )
-        elif len(source) > MAX_SOURCE_CHARS:
-            context["error"] = t("web.newsletters.too_long", kb=MAX_SOURCE_CHARS // 1000)
-        else:
+        template, source, error = posted_source(req)
+        context: dict[str, object] = {"error": error, "token": None, "warnings": ()}
+        if error is None:
             try:
                 rendered, warnings = proofing.preview_source(
                     req.services.newsletter_renderer, template, source

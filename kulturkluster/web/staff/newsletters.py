@@ -15,6 +15,8 @@ from starlette.routing import BaseRoute, Route
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import SV, t
 from mailer import campaigns, proofing
+from mailer.block_source import Draft, EditorBlock, draft_from_source
+from mailer.blocks import KINDS, kind_label
 from mailer.campaign_models import NewsletterStatus
 from mailer.newsletter_render import available_templates
 
@@ -33,9 +35,9 @@ from .newsletter_common import (
     status_label,
     url,
 )
+from .newsletter_editor import SAVE, Edited, apply, draft_from_form, has_blocks, posted_source
 
 STARTER = WEB_TEMPLATES_DIR / "staff" / "newsletters" / "start.md"
-MAX_CONTENT_CHARS = 200_000
 _SHOWN_IN_PROGRESS = POLLING | {NewsletterStatus.PAUSED}
 
 
@@ -71,31 +73,61 @@ def index(req: StaffRequest) -> Response:
     return req.render("newsletters/index", {"rows": rows, "past": past})
 
 
-def _editor(req: StaffRequest, **values: Any) -> Response:
-    status_code = values.pop("status_code", 200)
-    context = {"templates": available_templates(req.services.renderer), "error": None, "nid": None, **values}
+def _editor(
+    req: StaffRequest,
+    template: str,
+    source: str = "",
+    draft: Draft | None = None,
+    error: str | None = None,
+    nid: int | None = None,
+    status_code: int = 200,
+    edited: Edited | None = None,
+) -> Response:
+    """The editor page: the blocks of ``draft`` (or of ``source``), or the plain text form for a file that
+    cannot be opened as blocks (its error shown above it)."""
+    if edited is not None:
+        draft = edited.draft
+    if draft is None:
+        try:
+            draft = draft_from_source(source)
+        except KulturklusterError as exc:
+            error = error or str(exc)
+    context = {
+        "templates": available_templates(req.services.renderer),
+        "template": template,
+        "source": source,
+        "draft": draft,
+        "error": error,
+        "nid": nid,
+        "kinds": [(kind, kind_label(kind), EditorBlock(kind)) for kind in KINDS],
+        "notice": edited.notice if edited else "",
+        "focus": edited.focus if edited else None,
+    }
     return req.render("newsletters/edit", context, status_code=status_code)
 
 
-def _form(req: StaffRequest) -> tuple[str, str, str | None]:
-    """The editor's template and content, and what is wrong with them (None when nothing)."""
-    template, source = req.field("mall").strip(), req.field("innehall").replace("\r\n", "\n")
-    templates = available_templates(req.services.renderer)
-    if template not in templates:
-        return (
-            template,
-            source,
-            t("newsletter.unknown_template", name=template, available=", ".join(templates)),
-        )
-    if len(source) > MAX_CONTENT_CHARS:
-        return template, source, t("web.newsletters.too_long", kb=MAX_CONTENT_CHARS // 1000)
-    return template, source, None
+def _button(req: StaffRequest, nid: int | None) -> Response | None:
+    """The page again after an add, move or remove button (the form posted without script); else None."""
+    action = req.field("atgard") or SAVE
+    if action == SAVE or not has_blocks(req):
+        return None
+    edited = apply(draft_from_form(req), action)
+    if edited is None:
+        return None
+    return _editor(req, req.field("mall"), edited=edited, nid=nid)
+
+
+def _refused(req: StaffRequest, template: str, source: str, error: str, nid: int | None = None) -> Response:
+    draft = draft_from_form(req) if has_blocks(req) else None
+    return _editor(req, template, source, draft, error, nid, status_code=400)
 
 
 def new(req: StaffRequest) -> Response:
     if req.request.method == "GET":
-        return _editor(req, template="default", source=starter_text(date.today()))
-    template, source, error = _form(req)
+        return _editor(req, "default", starter_text(date.today()))
+    if (page := _button(req, None)) is not None:
+        return page
+    template, source, error = posted_source(req)
     if error is None:
         try:
             with req.services.db.unit_of_work() as session:
@@ -107,11 +139,11 @@ def new(req: StaffRequest) -> Response:
                     created_by=req.user.username,
                 )
                 newsletter_id = newsletter.id
-        except KulturklusterError as exc:  # the content or the template: show it by the text
+        except KulturklusterError as exc:  # the content or the template: show it by the blocks
             error = str(exc)
         else:
             return req.redirect(url(newsletter_id), t("web.newsletters.created", id=newsletter_id))
-    return _editor(req, template=template, source=source, error=error, status_code=400)
+    return _refused(req, template, source, error)
 
 
 def edit(req: StaffRequest) -> Response:
@@ -123,8 +155,10 @@ def edit(req: StaffRequest) -> Response:
             return req.redirect(url(newsletter_id), message, "error")
         template, source = newsletter.template, newsletter.content
     if req.request.method == "GET":
-        return _editor(req, template=template, source=source, nid=newsletter_id)
-    template, source, error = _form(req)
+        return _editor(req, template, source, nid=newsletter_id)
+    if (page := _button(req, newsletter_id)) is not None:
+        return page
+    template, source, error = posted_source(req)
     if error is None:
         try:
             with req.services.db.unit_of_work() as session:
@@ -141,7 +175,7 @@ def edit(req: StaffRequest) -> Response:
             error = str(exc)
         else:
             return req.redirect(url(newsletter_id), t("web.newsletters.updated"))
-    return _editor(req, template=template, source=source, error=error, nid=newsletter_id, status_code=400)
+    return _refused(req, template, source, error, newsletter_id)
 
 
 def detail(req: StaffRequest) -> Response:
