@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from kulturkluster.texts import SV, t
 
-from .content_text import LINK, WEB, ContentError, kind_of, markdown_html, shown_date
+from .content_text import LINK, WEB, ContentError, iso_date, kind_of, markdown_html, shown_date
 
 KINDS = ("heading", "text", "image", "button", "event", "divider")
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -213,6 +213,8 @@ def legacy_blocks(data: Mapping[str, Any], body: str) -> list[dict[str, Any]]:
 
 
 def _legacy_date(value: object) -> dict[str, str]:
+    if isinstance(value, str):
+        value = iso_date(value) or value  # a quoted ISO date opens in the date and time pickers too
     if isinstance(value, dt.datetime):
         return {"date": value.date().isoformat(), "time": f"{value.hour:02d}:{value.minute:02d}"}
     if isinstance(value, dt.date):
