@@ -25,7 +25,7 @@ either form becomes the same ordered blocks, which is what the templates lay out
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ from markupsafe import Markup
 
 from kulturkluster.texts import t
 
-from .blocks import Block, CalendarEntry, Text, layout, legacy_blocks, parse_blocks
+from .blocks import Action, Block, CalendarEntry, Text, layout, legacy_blocks, parse_blocks
 from .content_text import (
     LINK,
     WEB,
@@ -110,12 +110,27 @@ class NewsletterContent:
                 ],
                 "events": list(self.events),
                 "blocks": [_block_context(b) for b in self.blocks],
-                "groups": [
-                    {"wide": g["wide"], "blocks": [_block_context(b) for b in g["blocks"]]}
-                    for g in layout(self.blocks)
-                ],
+                "groups": _groups(self.blocks),
+                **_lead(self.blocks),
             }
         }
+
+
+def _groups(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [{"wide": g["wide"], "blocks": [_block_context(b) for b in g["blocks"]]} for g in layout(blocks)]
+
+
+def _lead(blocks: Sequence[Block]) -> dict[str, Any]:
+    """For a template about one event (``inbjudan``): the first calendar entry and the first button, shown
+    prominently, and the groups of the other blocks."""
+    event = next((b for b in blocks if isinstance(b, CalendarEntry)), None)
+    button = next((b for b in blocks if isinstance(b, Action)), None)
+    rest = [b for b in blocks if b is not event and b is not button]
+    return {
+        "lead_event": _block_context(event) if event else None,
+        "lead_button": _block_context(button) if button else None,
+        "other_groups": _groups(rest),
+    }
 
 
 def _block_context(block: Block) -> dict[str, Any]:

@@ -143,3 +143,20 @@ def test_blocks_and_the_older_form_are_not_mixed() -> None:
         parse_content("---\nsubject: A\nblocks: []\n---\n")
     with pytest.raises(ContentError, match="Block 1 är av en okänd sort"):
         parse_content("---\nsubject: A\nblocks:\n- {type: video}\n---\n")
+
+
+def test_the_invitation_puts_date_place_and_sign_up_first_and_passes_the_check() -> None:
+    source = (ROOT / "templates" / "newsletter" / "inbjudan.md").read_text(encoding="utf-8")
+    content = parse_content(source)
+    rendered = render_newsletter(RENDERER, "inbjudan", content, ORG, VIEW_URL)
+    out = rendered.compiled.html
+    lead = [
+        out.index(m) for m in ("Torsdag 21 januari 2027 kl. 8.00", "Eskilstuna kulturhus", "Anmäl dig till")
+    ]
+    assert lead == sorted(lead) and lead[-1] < out.index("Välkommen till vårens första")
+    assert out.count("Torsdag 21 januari 2027") == 1  # the lead entry is not repeated below
+    report = check_newsletter(rendered.compiled, content.preheader, rendered.mjml_warnings, "https://a.se")
+    assert rendered.mjml_warnings == () and report.findings == ()
+    # Any content works in it: the example newsletter (many entries and buttons) too
+    example = parse_content(LEGACY["example"])
+    assert render_newsletter(RENDERER, "inbjudan", example, ORG, VIEW_URL).mjml_warnings == ()
