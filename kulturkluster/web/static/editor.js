@@ -93,19 +93,25 @@
   function format(area, kind) {
     var start = area.selectionStart, end = area.selectionEnd, value = area.value;
     var chosen = value.slice(start, end);
-    var text, select = null;
-    if (kind === "bold") { text = "**" + (chosen || "fetstil") + "**"; }
-    else if (kind === "italic") { text = "*" + (chosen || "kursiv") + "*"; }
+    var text, select;
+    function wrap(mark, placeholder) {
+      var inner = chosen || placeholder;
+      text = mark + inner + mark;
+      select = [start + mark.length, start + mark.length + inner.length];  // the words, ready to type over
+    }
+    if (kind === "bold") { wrap("**", "fetstil"); }
+    else if (kind === "italic") { wrap("*", "kursiv"); }
     else if (kind === "link") {
       text = "[" + (chosen || "länktext") + "](https://)";
       select = [start + text.length - 9, start + text.length - 1];  // the address, ready to type over
     } else {
-      var lines = (chosen || "punkt").split("\n").map(function (line) { return "- " + line.replace(/^- /, ""); });
+      var lines = (chosen || "").split("\n").map(function (line) { return "- " + line.replace(/^- /, ""); });
       text = (start > 0 && value.charAt(start - 1) !== "\n" ? "\n" : "") + lines.join("\n");
+      select = [start + text.length, start + text.length];  // the caret after "- ", ready to write
     }
     area.focus();
-    area.setRangeText(text, start, end, "select");
-    if (select) { area.setSelectionRange(select[0], select[1]); }
+    area.setRangeText(text, start, end, "end");
+    area.setSelectionRange(select[0], select[1]);
     area.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
