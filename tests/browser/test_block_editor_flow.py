@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import io
 import re
+from email.message import EmailMessage
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlparse
 
 import httpx
@@ -141,8 +143,8 @@ def test_build_a_newsletter_from_nothing_and_send_it(
     expect(page.locator("#nl-badge")).to_have_text("skickat", timeout=15_000)
 
     [received] = live_server.smtp.handler.messages_to(LIST[0][0])
-    html_part = received.message.get_body(("html",))
-    text_part = received.message.get_body(("plain",))
+    message = cast(EmailMessage, received.message)
+    html_part, text_part = message.get_body(("html",)), message.get_body(("plain",))
     assert html_part is not None and text_part is not None
     html, text = html_part.get_content(), text_part.get_content()
     assert f'alt="{ALT}"' in html and ALT in " ".join(text.split())  # the alt text, in both parts

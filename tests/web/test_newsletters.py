@@ -241,6 +241,8 @@ def test_send_now_confirm_progress_and_locked_content(
     assert "Pausa" in running.text
     badge = '<span id="nl-badge" hx-swap-oob="outerHTML" class="badge badge-nl-{}">{}</span>'
     assert badge.format("sending", "under utskick") in running.text
+    row_url = f"/app/nyhetsbrev/{newsletter_id}/status?vy=rad"
+    assert f'hx-get="{row_url}" hx-trigger="every 5s"' in staff.get("/app/nyhetsbrev").text  # the list polls
 
     drain(staff_services)
     assert sorted(r.recipients[0] for r in smtp.handler.received) == [
@@ -252,6 +254,9 @@ def test_send_now_confirm_progress_and_locked_content(
     assert 'class="sent-count">3<' in done.text and "skickat" in done.text
     assert "hx-trigger" not in done.text  # polling stops when it is done
     assert badge.format("sent", "skickat") in done.text  # and the badge under the heading follows
+    row = staff.get(row_url, headers={"HX-Request": "true"}).text
+    assert row.lstrip().startswith(f'<tr id="nl-row-{newsletter_id}">')  # the list's row: done, no polling
+    assert '<span class="badge badge-nl-sent">skickat</span>' in row and "Skickat " in row
     assert (
         '<span id="nl-badge" class="badge badge-nl-sent">skickat</span>'
         in staff.get(f"/app/nyhetsbrev/{newsletter_id}").text

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -17,7 +18,7 @@ from kulturkluster.texts import SV, t
 from mailer import campaigns, proofing
 from mailer.block_source import Draft, EditorBlock, draft_from_source
 from mailer.blocks import KINDS, kind_label
-from mailer.campaign_models import NewsletterStatus
+from mailer.campaign_models import Newsletter, NewsletterStatus
 from mailer.newsletter_render import available_templates
 
 from ..pages import WEB_TEMPLATES_DIR
@@ -47,26 +48,30 @@ def starter_text(today: date) -> str:
     return STARTER.read_text(encoding="utf-8").replace("MÅNAD ÅR", f"{month} {today.year}")
 
 
+def _row(session: Session, req: StaffRequest, n: Newsletter) -> dict[str, Any]:
+    """One newsletter as a row of the list (``_row.html``)."""
+    return {
+        "id": n.id,
+        "subject": n.subject,
+        "template": n.template,
+        "status": n.status,
+        "status_label": status_label(n.status),
+        "created_at": local(n.created_at),
+        "created_by": n.created_by,
+        "finished_at": local(n.finished_at),
+        "scheduled_at": local(n.scheduled_at),
+        "progress": status_context(session, req, n)["state"] if n.status in _SHOWN_IN_PROGRESS else None,
+        "polling": n.status in POLLING,
+    }
+
+
 def index(req: StaffRequest) -> Response:
     rows: list[dict[str, Any]] = []
     past: list[dict[str, Any]] = []
     renderer = req.services.newsletter_renderer
     with req.services.db.unit_of_work() as session:
         for n in campaigns.all_newsletters(session):
-            row = {
-                "id": n.id,
-                "subject": n.subject,
-                "template": n.template,
-                "status": n.status,
-                "status_label": status_label(n.status),
-                "created_at": local(n.created_at),
-                "created_by": n.created_by,
-                "finished_at": local(n.finished_at),
-                "scheduled_at": local(n.scheduled_at),
-                "progress": None,
-            }
-            if n.status in _SHOWN_IN_PROGRESS:
-                row["progress"] = status_context(session, req, n)["state"]
+            row = _row(session, req, n)
             rows.append(row)
             if n.status in {NewsletterStatus.SENT, NewsletterStatus.CANCELLED} and n.html:
                 past.append({**row, "view_url": renderer.view_url(n.id)})
@@ -193,8 +198,12 @@ def show_letter(req: StaffRequest) -> Response:
 
 
 def status(req: StaffRequest) -> Response:
+    """The polled progress of the newsletter's page, or (``?vy=rad``) its row in the list."""
     with req.services.db.unit_of_work() as session:
-        context = status_context(session, req, load(session, path_id(req)))
+        newsletter = load(session, path_id(req))
+        if req.query("vy") == "rad":
+            return req.render("newsletters/_row", {"r": _row(session, req, newsletter)})
+        context = status_context(session, req, newsletter)
     return req.render("newsletters/_status", {"s": context})
 
 
