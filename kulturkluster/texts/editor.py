@@ -39,8 +39,26 @@ SV: dict[str, str] = {
     "editor.no_blocks": "Nyhetsbrevet har inget innehåll ännu. Lägg till minst ett block.",
     "editor.missing_subject": "Ämnesraden saknas. Skriv den överst.",
     "editor.too_many_blocks": "Nyhetsbrevet har fler än {limit} block. Dela upp det i två nummer.",
-    # Notices in the editor
-    "editor.added": "Block {number} ({kind}) har lagts till.",
-    "editor.moved": "Block {kind} är nu block {number}.",
-    "editor.removed": "Block {number} ({kind}) har tagits bort.",
+    # Notices in the editor's live region (said by editor.js, or by the page after a button without script)
+    "editor.added": "Block {number} ({kind}) har lagts till sist.",
+    "editor.moved": "{kind} är nu block {number} av {count}.",
+    "editor.removed": "Block {number} ({kind}) har tagits bort. Nu finns {count} block.",
+    "editor.first": "Blocket är redan först.",
+    "editor.last": "Blocket är redan sist.",
+    "editor.block_number": "Block {number}",
+    "editor.block_ref": " block {number}",
+    "editor.placeholder.bold": "fetstil",
+    "editor.placeholder.italic": "kursiv",
+    "editor.placeholder.link": "länktext",
+    "editor.uploading": "Laddar upp {name} …",
+    "editor.uploaded": "Bilden är uppladdad ({width} × {height} pixlar). Skriv en alt-text som beskriver den.",
+    "editor.upload_failed": "Bilden gick inte att ladda upp. Försök igen.",
+    "editor.upload_offline": "Bilden gick inte att ladda upp: ingen kontakt med servern. Försök igen.",
 }
+
+# The texts editor.js needs, handed to it in the page (placeholders in {braces} are filled in by the script).
+SCRIPT_KEYS = (
+    "editor.added", "editor.moved", "editor.removed", "editor.first", "editor.last", "editor.block_number",
+    "editor.block_ref", "editor.placeholder.bold", "editor.placeholder.italic", "editor.placeholder.link",
+    "editor.uploading", "editor.uploaded", "editor.upload_failed", "editor.upload_offline",
+)  # fmt: skip

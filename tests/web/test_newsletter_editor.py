@@ -120,7 +120,7 @@ def test_the_buttons_work_without_script(staff: StaffClient, staff_services: Ser
     moved = staff.post("/app/nyhetsbrev/nytt", form("Ämne", *blocks, atgard="upp-2"))
     assert moved.status_code == 200
     assert block_types(moved.text) == ["text", "heading"]
-    assert "Block text är nu block 1." in moved.text  # said in the live region
+    assert "Text är nu block 1 av 2." in moved.text  # said in the live region
     added = staff.post("/app/nyhetsbrev/nytt", form("Ämne", *blocks, atgard="ny-image"))
     assert block_types(added.text) == ["heading", "text", "image"]
     assert 'id="b3.alt"' in added.text and 'data-focus="3"' in added.text

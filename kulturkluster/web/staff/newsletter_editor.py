@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from kulturkluster.texts import t
+from kulturkluster.texts import SV, t
+from kulturkluster.texts.editor import SCRIPT_KEYS
 from mailer.block_source import FLAGS, Draft, EditorBlock, source_from_draft
 from mailer.blocks import FIELDS, KINDS, kind_label
 from mailer.newsletter_render import available_templates
@@ -74,14 +75,19 @@ def apply(draft: Draft, action: str) -> Edited | None:
     block = blocks[index]
     if verb == "bort":
         del blocks[index]
-        notice = t("editor.removed", number=index + 1, kind=kind_label(block.kind))
+        notice = t("editor.removed", number=index + 1, kind=kind_label(block.kind), count=len(blocks))
         return Edited(replace(draft, blocks=tuple(blocks)), notice, min(index + 1, len(blocks)))
     target = index - 1 if verb == "upp" else index + 1
     if not 0 <= target < len(blocks):
-        return Edited(draft, "", index + 1)
+        return Edited(draft, t("editor.first" if verb == "upp" else "editor.last"), index + 1)
     blocks[index], blocks[target] = blocks[target], blocks[index]
-    notice = t("editor.moved", number=target + 1, kind=kind_label(block.kind))
+    notice = t("editor.moved", number=target + 1, kind=kind_label(block.kind).capitalize(), count=len(blocks))
     return Edited(replace(draft, blocks=tuple(blocks)), notice, target + 1)
+
+
+def script_texts() -> dict[str, str]:
+    """The Swedish texts ``editor.js`` says, from the catalogue (the page hands them over as JSON)."""
+    return {key.removeprefix("editor."): SV[key] for key in SCRIPT_KEYS}
 
 
 def template_choice(req: StaffRequest) -> tuple[str, str | None]:

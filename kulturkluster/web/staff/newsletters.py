@@ -36,7 +36,7 @@ from .newsletter_common import (
     status_label,
     url,
 )
-from .newsletter_editor import SAVE, Edited, apply, draft_from_form, has_blocks, posted_source
+from .newsletter_editor import SAVE, Edited, apply, draft_from_form, has_blocks, posted_source, script_texts
 
 STARTER = WEB_TEMPLATES_DIR / "staff" / "newsletters" / "start.md"
 _SHOWN_IN_PROGRESS = POLLING | {NewsletterStatus.PAUSED}
@@ -107,6 +107,7 @@ def _editor(
         "kinds": [(kind, kind_label(kind), EditorBlock(kind)) for kind in KINDS],
         "notice": edited.notice if edited else "",
         "focus": edited.focus if edited else None,
+        "script_texts": script_texts(),
     }
     return req.render("newsletters/edit", context, status_code=status_code)
 

@@ -16,6 +16,11 @@
   var UPLOAD_URL = "/app/nyhetsbrev/bilder";
   var ACTIONS = { up: "upp-", down: "ner-", remove: "bort-" };
   var NUMBERED = ["name", "id", "for", "aria-describedby", "aria-controls"];
+  var TEXTS = JSON.parse(document.getElementById("editor-texts").textContent);
+
+  function say(key, values) {  // a text from the catalogue (kulturkluster/texts/editor.py), filled in
+    return TEXTS[key].replace(/\{(\w+)\}/g, function (_, name) { return String(values[name]); });
+  }
 
   function blocks() { return Array.prototype.slice.call(list.children); }
   function capital(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
@@ -36,8 +41,8 @@
           if (value) { el.setAttribute(attr, value.replace(/^b(?:\d+|__N__)\./, "b" + n + ".")); }
         });
       });
-      li.querySelector(".block-number").textContent = "Block " + n;
-      li.querySelectorAll(".block-ref").forEach(function (ref) { ref.textContent = " block " + n; });
+      li.querySelector(".block-number").textContent = say("block_number", { number: n });
+      li.querySelectorAll(".block-ref").forEach(function (ref) { ref.textContent = say("block_ref", { number: n }); });
       li.querySelectorAll("[data-action]").forEach(function (button) {
         button.value = ACTIONS[button.dataset.action] + n;
       });
@@ -55,14 +60,14 @@
   function move(li, step, keep) {
     var other = step < 0 ? li.previousElementSibling : li.nextElementSibling;
     if (!other) {
-      announce(step < 0 ? "Blocket är redan först." : "Blocket är redan sist.");
+      announce(say(step < 0 ? "first" : "last", {}));
       return;
     }
     list.insertBefore(li, step < 0 ? other : other.nextElementSibling);
     renumber();
     keep.focus();  // the moved block keeps the focus where it was
     var place = blocks().indexOf(li) + 1;
-    announce(capital(li.dataset.label) + " är nu block " + place + " av " + blocks().length + ".");
+    announce(say("moved", { kind: capital(li.dataset.label), number: place, count: blocks().length }));
     changed();
   }
 
@@ -74,8 +79,7 @@
     var rest = blocks();
     var next = rest[index] || rest[index - 1];
     (next ? next.querySelector("legend") : form.querySelector("[data-add]")).focus();
-    announce("Block " + (index + 1) + " (" + label + ") har tagits bort. Nu finns " + rest.length +
-      (rest.length === 1 ? " block." : " block."));
+    announce(say("removed", { number: index + 1, kind: label, count: rest.length }));
     changed();
   }
 
@@ -86,7 +90,7 @@
     enhance(li);
     renumber();
     firstField(li).focus();
-    announce("Block " + blocks().length + " (" + li.dataset.label + ") har lagts till sist.");
+    announce(say("added", { number: blocks().length, kind: li.dataset.label }));
     changed();
   }
 
@@ -99,10 +103,10 @@
       text = mark + inner + mark;
       select = [start + mark.length, start + mark.length + inner.length];  // the words, ready to type over
     }
-    if (kind === "bold") { wrap("**", "fetstil"); }
-    else if (kind === "italic") { wrap("*", "kursiv"); }
+    if (kind === "bold") { wrap("**", say("placeholder.bold", {})); }
+    else if (kind === "italic") { wrap("*", say("placeholder.italic", {})); }
     else if (kind === "link") {
-      text = "[" + (chosen || "länktext") + "](https://)";
+      text = "[" + (chosen || say("placeholder.link", {})) + "](https://)";
       select = [start + text.length - 9, start + text.length - 1];  // the address, ready to type over
     } else {
       var lines = (chosen || "").split("\n").map(function (line) { return "- " + line.replace(/^- /, ""); });
@@ -122,7 +126,7 @@
     var data = new FormData();
     data.append("file", input.files[0]);
     out.classList.remove("error");
-    out.textContent = "Laddar upp " + input.files[0].name + " …";
+    out.textContent = say("uploading", { name: input.files[0].name });
     fetch(UPLOAD_URL, { method: "POST", body: data, credentials: "same-origin",
                         headers: { "X-CSRF-Token": csrf() } })
       .then(function (response) {
@@ -133,17 +137,16 @@
       .then(function (answer) {
         if (answer.ok && answer.body.url) {
           src.value = answer.body.url;
-          out.textContent = "Bilden är uppladdad (" + answer.body.width + " × " + answer.body.height +
-            " pixlar). Skriv en alt-text som beskriver den.";
+          out.textContent = say("uploaded", { width: answer.body.width, height: answer.body.height });
           changed();
         } else {
           out.classList.add("error");
-          out.textContent = answer.body.error || "Bilden gick inte att ladda upp. Försök igen.";
+          out.textContent = answer.body.error || say("upload_failed", {});
         }
       })
       .catch(function () {
         out.classList.add("error");
-        out.textContent = "Bilden gick inte att ladda upp: ingen kontakt med servern. Försök igen.";
+        out.textContent = say("upload_offline", {});
       });
   }
 
