@@ -143,3 +143,16 @@ def test_the_live_preview_renders_the_blocks(staff: StaffClient) -> None:
         form("Ämne", {"type": "image", "src": "https://a.se/x.jpg"}),
     )
     assert "Block 1 (bild): alt-texten saknas" in broken.text
+
+
+def test_each_template_can_be_seen_with_an_example_before_choosing(staff: StaffClient) -> None:
+    page = staff.get("/app/nyhetsbrev/nytt").text
+    for name in ("default", "inbjudan"):
+        assert f'<input type="radio" name="mall" value="{name}"' in page
+        assert f'href="/app/nyhetsbrev/forhandsvisning/mall/{name}"' in page
+    invitation = staff.get("/app/nyhetsbrev/forhandsvisning/mall/inbjudan")
+    assert invitation.status_code == 200 and "sandbox" in invitation.headers["content-security-policy"]
+    assert "Inbjudan" in invitation.text and "Torsdag 21 januari 2027 kl. 8.00" in invitation.text
+    newsletter = staff.get("/app/nyhetsbrev/forhandsvisning/mall/default")
+    assert "Kalendarium" in newsletter.text  # the default template, shown with exempel.md
+    assert staff.get("/app/nyhetsbrev/forhandsvisning/mall/..%2Fsystem%2Fwelcome").status_code == 404

@@ -20,12 +20,22 @@ from starlette.routing import BaseRoute, Route
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 from mailer import proofing
+from mailer.newsletter_render import available_templates
+from mailer.render import TEMPLATES_DIR
 
 from .base import Pagebuilder, StaffRequest
 from .newsletter_common import LIST_URL, letter_response
 from .newsletter_editor import posted_source
 
 PREVIEW_URL = f"{LIST_URL}/forhandsvisning"
+SAMPLE_URL = f"{PREVIEW_URL}/mall"
+EXAMPLES = TEMPLATES_DIR / "newsletter"  # <template>.md, else exempel.md
+
+
+def example_source(template: str) -> str:
+    """The example content a template is shown with when staff choose one."""
+    own = EXAMPLES / f"{template}.md"
+    return (own if own.is_file() else EXAMPLES / "exempel.md").read_text(encoding="utf-8")
 
 
 class PreviewStore:
@@ -78,7 +88,18 @@ def routes(build: Pagebuilder) -> list[BaseRoute]:
             return Response(t("web.newsletters.preview_gone"), status_code=404, media_type="text/plain")
         return letter_response(html)
 
+    def template_sample(req: StaffRequest) -> Response:
+        """A template with its example content, so staff can see each one before choosing."""
+        template = req.param("name")
+        if template not in available_templates(req.services.renderer):
+            return Response(t("web.newsletters.preview_gone"), status_code=404, media_type="text/plain")
+        rendered, _ = proofing.preview_source(
+            req.services.newsletter_renderer, template, example_source(template)
+        )
+        return letter_response(rendered.html)
+
     return [
         Route(PREVIEW_URL, build.staff(live_preview), methods=["POST"]),
+        Route(SAMPLE_URL + "/{name}", build.staff(template_sample), methods=["GET"]),
         Route(PREVIEW_URL + "/{token}", build.staff(stored_preview), methods=["GET"]),
     ]
