@@ -138,9 +138,10 @@ def _event_date(get: _Reader, here: str) -> str:
     date, time = get.required("date"), get.optional("time")
     if not time:
         return shown_date(date)
-    if not _TIME.fullmatch(time):
+    hour, _, minute = time.partition(":")
+    if not _TIME.fullmatch(time) or int(hour) > 23 or int(minute) > 59:
         raise ContentError(t("editor.block.bad_time", where=here, value=time))
-    joined = f"{date} {int(time.split(':')[0]):02d}:{time.split(':')[1]}"
+    joined = f"{date} {int(hour):02d}:{minute}"
     shown = shown_date(joined)
     if shown == joined:  # no ISO date to put the time on
         raise ContentError(t("editor.block.time_without_date", where=here))

@@ -121,6 +121,10 @@ def test_blocks_render_in_order_with_every_kind() -> None:
             "Block 3 (kalenderpost): tiden 8.00",
         ),
         (
+            EditorBlock("event", {"title": "T", "date": "2027-01-21", "time": "25:00", "place": "P"}),
+            "Block 3 (kalenderpost): tiden 25:00",
+        ),
+        (
             EditorBlock("event", {"title": "T", "date": "i vår", "time": "08:00", "place": "P"}),
             "Block 3 (kalenderpost): en tid behöver ett datum",
         ),
