@@ -85,11 +85,27 @@ def where(number: int, kind: str) -> str:
     return t("editor.block.where", number=number, kind=kind_label(kind))
 
 
+class BlockError(ContentError):
+    """A block that cannot be used; ``number`` (from 1) says which, so the editor can point at it."""
+
+    def __init__(self, message: str, number: int) -> None:
+        super().__init__(message, number=number)
+        self.number = number
+
+
 def parse_blocks(items: object) -> tuple[Block, ...]:
-    """The ``blocks`` list of a content file as typed blocks; ``ContentError`` names the block."""
+    """The ``blocks`` list of a content file as typed blocks; a ``BlockError`` names the block."""
     if not isinstance(items, list):
         raise ContentError(t("newsletter.not_list", field="blocks"))
-    return tuple(_block(number, item) for number, item in enumerate(items, start=1))
+    blocks = []
+    for number, item in enumerate(items, start=1):
+        try:
+            blocks.append(_block(number, item))
+        except BlockError:
+            raise
+        except ContentError as exc:
+            raise BlockError(str(exc), number) from exc
+    return tuple(blocks)
 
 
 def _block(number: int, item: object) -> Block:

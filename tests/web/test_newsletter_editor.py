@@ -109,6 +109,9 @@ def test_errors_name_the_block_and_keep_what_was_written(
     refused = staff.post("/app/nyhetsbrev/nytt", data)
     assert refused.status_code == 400
     assert "Block 2 (knapp): länken saknas." in refused.text
+    # and again inside the block it is about, which gets the focus
+    assert '<p class="block-error" id="b2.error">Block 2 (knapp): länken saknas.</p>' in refused.text
+    assert 'data-focus="2"' in refused.text and '<fieldset aria-describedby="b2.error">' in refused.text
     assert 'value="Anmäl dig"' in refused.text and "Välkommen på frukost" in refused.text
     no_subject = staff.post("/app/nyhetsbrev/nytt", {**data, "amne": " "})
     assert no_subject.status_code == 400 and "Ämnesraden saknas" in no_subject.text

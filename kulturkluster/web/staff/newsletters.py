@@ -17,7 +17,7 @@ from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import SV, t
 from mailer import campaigns, proofing
 from mailer.block_source import Draft, EditorBlock, draft_from_source
-from mailer.blocks import KINDS, kind_label
+from mailer.blocks import KINDS, BlockError, kind_label
 from mailer.campaign_models import Newsletter, NewsletterStatus
 from mailer.newsletter_render import available_templates
 
@@ -87,6 +87,7 @@ def _editor(
     nid: int | None = None,
     status_code: int = 200,
     edited: Edited | None = None,
+    error_block: int | None = None,
 ) -> Response:
     """The editor page: the blocks of ``draft`` (or of ``source``), or the plain text form for a file that
     cannot be opened as blocks (its error shown above it)."""
@@ -106,7 +107,8 @@ def _editor(
         "nid": nid,
         "kinds": [(kind, kind_label(kind), EditorBlock(kind)) for kind in KINDS],
         "notice": edited.notice if edited else "",
-        "focus": edited.focus if edited else None,
+        "focus": edited.focus if edited else error_block,
+        "error_block": error_block,
         "script_texts": script_texts(),
     }
     return req.render("newsletters/edit", context, status_code=status_code)
@@ -123,9 +125,13 @@ def _button(req: StaffRequest, nid: int | None) -> Response | None:
     return _editor(req, req.field("mall"), edited=edited, nid=nid)
 
 
-def _refused(req: StaffRequest, template: str, source: str, error: str, nid: int | None = None) -> Response:
+def _refused(
+    req: StaffRequest, template: str, source: str, error: str | KulturklusterError, nid: int | None = None
+) -> Response:
+    """The editor again with what was written and what is wrong (inside the block it is about, if one)."""
     draft = draft_from_form(req) if has_blocks(req) else None
-    return _editor(req, template, source, draft, error, nid, status_code=400)
+    block = error.number if isinstance(error, BlockError) and draft is not None else None
+    return _editor(req, template, source, draft, str(error), nid, status_code=400, error_block=block)
 
 
 def new(req: StaffRequest) -> Response:
@@ -146,9 +152,8 @@ def new(req: StaffRequest) -> Response:
                 )
                 newsletter_id = newsletter.id
         except KulturklusterError as exc:  # the content or the template: show it by the blocks
-            error = str(exc)
-        else:
-            return req.redirect(url(newsletter_id), t("web.newsletters.created", id=newsletter_id))
+            return _refused(req, template, source, exc)
+        return req.redirect(url(newsletter_id), t("web.newsletters.created", id=newsletter_id))
     return _refused(req, template, source, error)
 
 
@@ -178,9 +183,8 @@ def edit(req: StaffRequest) -> Response:
         except campaigns.NewsletterError as exc:  # it started sending in the meantime
             return req.redirect(url(newsletter_id), str(exc), "error")
         except KulturklusterError as exc:
-            error = str(exc)
-        else:
-            return req.redirect(url(newsletter_id), t("web.newsletters.updated"))
+            return _refused(req, template, source, exc, newsletter_id)
+        return req.redirect(url(newsletter_id), t("web.newsletters.updated"))
     return _refused(req, template, source, error, newsletter_id)
 
 
