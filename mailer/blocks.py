@@ -203,7 +203,9 @@ def legacy_blocks(data: Mapping[str, Any], body: str) -> list[dict[str, Any]]:
         blocks.append({"type": "text", "text": intro.strip("\n")})
     for section in data.get("sections") or []:
         image = section.get("image")
-        if image:
+        if image and image.get("decorative") is True:  # the archive work's ``decorative: true``
+            blocks.append({"type": "image", "src": image["src"].strip(), "decorative": True})
+        elif image:
             blocks.append({"type": "image", "src": image["src"].strip(), "alt": image["alt"].strip()})
         else:
             blocks.append({"type": "divider"})

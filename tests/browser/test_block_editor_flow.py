@@ -99,7 +99,7 @@ def test_build_a_newsletter_from_nothing_and_send_it(
     expect(picture.locator(".upload-status")).to_contain_text("Bilden är uppladdad", timeout=20_000)
     source = picture.get_by_label("Bildens adress").input_value()
     assert source.startswith(f"{PUBLIC}/")
-    picture.get_by_label("Alt-text").focus()
+    picture.get_by_label("Alt-text", exact=True).focus()
     page.keyboard.type(ALT)
 
     button = add_block(page, "Knapp")
