@@ -17,53 +17,43 @@ The format (documented for staff in ``templates/README.md``)::
     Markdown after the front matter is the introduction.
 
 The introduction is either the ``intro`` field or the Markdown after the front matter, never both: a file
-with both is rejected rather than guessing which one the writer meant. Markdown is rendered with the
-CommonMark preset and raw HTML off (so ``<script>`` is shown as text), headings become ``h3`` and the
-result is cleaned with nh3 down to what belongs inside ``mj-text``.
+with both is rejected rather than guessing which one the writer meant. The block editor writes the other
+form, an ordered ``blocks`` list (``mailer/blocks.py``) instead of ``intro``, ``sections`` and ``events``;
+either form becomes the same ordered blocks, which is what the templates lay out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import nh3
 import yaml
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup
 
-from kulturkluster.errors import ErrorKind, KulturklusterError
-from kulturkluster.texts import SV, t
+from kulturkluster.texts import t
 
-_FIELDS = ("subject", "preheader", "intro", "sections", "events")
+from .blocks import Action, Block, CalendarEntry, Text, layout, legacy_blocks, parse_blocks
+from .content_text import (
+    LINK,
+    WEB,
+    ContentError,
+    check_url,
+    markdown_html,
+    no_unknown,
+    shown_date,
+    text_field,
+)
+
+__all__ = ["ContentError", "NewsletterContent", "markdown_html", "parse_content", "split_front_matter"]
+
+_FIELDS = ("subject", "preheader", "intro", "sections", "events", "blocks")
+_OLD_FORM = ("intro", "sections", "events")
 _SECTION_FIELDS = ("heading", "body", "image", "button")
 _EVENT_FIELDS = ("date", "title", "place", "url")
 _IMAGE_FIELDS = ("src", "alt", "decorative")
 _FENCES = ("---", "...")
-# http:// is let through so that the pre-send check can point at it with the rest of the link problems.
-_WEB = ("https://", "http://")
-_LINK = (*_WEB, "mailto:", "tel:")
-
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
-_ALLOWED_TAGS = {"p", "br", "a", "strong", "em", "code", "ul", "ol", "li", "h3"}
-_CLEANER = nh3.Cleaner(
-    tags=_ALLOWED_TAGS,
-    attributes={"a": {"href", "title"}, "ol": {"start"}},
-    clean_content_tags={"script", "style"},
-    # http stays so that the pre-send check can name the link; anything else (javascript:, data:) goes.
-    url_schemes={"https", "http", "mailto", "tel"},
-    link_rel="noopener noreferrer",
-    set_tag_attribute_values={"a": {"target": "_blank"}},
-)
-
-
-class ContentError(KulturklusterError):
-    """Newsletter content that cannot be used; the Swedish message says which field and what to do."""
-
-    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +90,9 @@ class NewsletterContent:
     subject: str
     preheader: str
     intro_html: str
-    sections: tuple[Section, ...]
-    events: tuple[Event, ...]
+    sections: tuple[Section, ...]  # the older form only
+    events: tuple[Event, ...]  # the older form's events, or the calendar entries among the blocks
+    blocks: tuple[Block, ...] = ()
 
     def template_context(self) -> dict[str, Any]:
         """The ``content`` variable of a newsletter template; the sanitised HTML is marked safe here only."""
@@ -120,13 +111,39 @@ class NewsletterContent:
                     for s in self.sections
                 ],
                 "events": list(self.events),
+                "blocks": [_block_context(b) for b in self.blocks],
+                "groups": _groups(self.blocks),
+                **_lead(self.blocks),
             }
         }
 
 
-def parse_content(source: str) -> NewsletterContent:
-    """Parse a content file; raises ``ContentError`` with a message staff can act on."""
-    front, body = _split(source)
+def _groups(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [{"wide": g["wide"], "blocks": [_block_context(b) for b in g["blocks"]]} for g in layout(blocks)]
+
+
+def _lead(blocks: Sequence[Block]) -> dict[str, Any]:
+    """For a template about one event (``inbjudan``): the first calendar entry and the first button, shown
+    prominently, and the groups of the other blocks."""
+    event = next((b for b in blocks if isinstance(b, CalendarEntry)), None)
+    button = next((b for b in blocks if isinstance(b, Action)), None)
+    rest = [b for b in blocks if b is not event and b is not button]
+    return {
+        "lead_event": _block_context(event) if event else None,
+        "lead_button": _block_context(button) if button else None,
+        "other_groups": _groups(rest),
+    }
+
+
+def _block_context(block: Block) -> dict[str, Any]:
+    if isinstance(block, Text):
+        return {"kind": block.kind, "html": Markup(block.html)}  # noqa: S704 - cleaned by nh3 in markdown_html
+    return {"kind": block.kind, **{name: getattr(block, name) for name in block.__slots__}}
+
+
+def front_matter(source: str) -> tuple[dict[str, Any], str, str]:
+    """The front matter's fields, its text and the body; raises ``ContentError`` with the YAML line."""
+    front, body = split_front_matter(source)
     try:
         data = yaml.safe_load(front)
     except yaml.YAMLError as exc:
@@ -137,9 +154,28 @@ def parse_content(source: str) -> NewsletterContent:
         raise ContentError(t("newsletter.yaml_error", line=mark.line + 2, problem=problem)) from exc
     if not isinstance(data, dict):
         raise ContentError(t("newsletter.not_mapping"))
-    _no_unknown(data, _FIELDS, "")
-    subject = _text(data, "subject", "", required=True)
-    intro_source = _text(data, "intro", "")
+    no_unknown(data, _FIELDS, "")
+    return data, front, body
+
+
+def parse_content(source: str) -> NewsletterContent:
+    """Parse a content file; raises ``ContentError`` with a message staff can act on."""
+    data, front, body = front_matter(source)
+    subject = text_field(data, "subject", "", required=True)
+    preheader = " ".join(text_field(data, "preheader", "").split())
+    if "blocks" in data:
+        if body.strip() or any(data.get(field) is not None for field in _OLD_FORM):
+            raise ContentError(t("editor.blocks_and_old_form"))
+        blocks = parse_blocks(data["blocks"])
+        if not blocks:
+            raise ContentError(t("editor.no_blocks"))
+        events = tuple(
+            Event(date=b.date, title=b.title, place=b.place, url=b.url)
+            for b in blocks
+            if isinstance(b, CalendarEntry)
+        )
+        return NewsletterContent(" ".join(subject.split()), preheader, "", (), events, blocks)
+    intro_source = text_field(data, "intro", "")
     if intro_source.strip() and body.strip():
         raise ContentError(t("newsletter.intro_twice"))
     intro_html = markdown_html(intro_source or body, t("newsletter.where_intro"))
@@ -153,32 +189,15 @@ def parse_content(source: str) -> NewsletterContent:
         raise ContentError(t("newsletter.empty"))
     return NewsletterContent(
         subject=" ".join(subject.split()),
-        preheader=" ".join(_text(data, "preheader", "").split()),
+        preheader=preheader,
         intro_html=intro_html,
         sections=sections,
         events=events,
+        blocks=parse_blocks(legacy_blocks(data, body)),
     )
 
 
-def markdown_html(source: str, where: str) -> str:
-    """Markdown as HTML that may stand inside ``mj-text``; "" for empty input."""
-    if not source.strip():
-        return ""
-    tokens = _MARKDOWN.parse(source)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = "h3"  # the template owns h1/h2; content headings sit one level below
-        if any(child.type == "image" for child in _children(token)):
-            raise ContentError(t("newsletter.markdown_image", where=where))
-    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
-    return _CLEANER.clean(html).strip()
-
-
-def _children(token: Token) -> list[Token]:
-    return token.children or []
-
-
-def _split(source: str) -> tuple[str, str]:
+def split_front_matter(source: str) -> tuple[str, str]:
     """Front matter and body; the front matter must open on the first non-blank line."""
     lines = source.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     start = 0
@@ -225,31 +244,32 @@ def _item_lines(front: str, field: str) -> list[int]:
 
 
 def _section(item: Mapping[str, Any], where: str) -> Section:
-    _no_unknown(item, _SECTION_FIELDS, where)
+    no_unknown(item, _SECTION_FIELDS, where)
     image = _image(item, where)
     button = _nested(item, "button", ("label", "url"), where)
     if button:
-        _url(button["url"], "url", t("newsletter.where_nested", field="button", where=where), _LINK)
+        check_url(button["url"], "url", t("newsletter.where_nested", field="button", where=where), LINK)
     return Section(
-        heading=" ".join(_text(item, "heading", where, required=True).split()),
-        body_html=markdown_html(_text(item, "body", where), where),
+        heading=" ".join(text_field(item, "heading", where, required=True).split()),
+        body_html=markdown_html(text_field(item, "body", where), where),
         image=image,
         button=Button(label=button["label"], url=button["url"]) if button else None,
     )
 
 
 def _event(item: Mapping[str, Any], where: str) -> Event:
-    _no_unknown(item, _EVENT_FIELDS, where)
+    no_unknown(item, _EVENT_FIELDS, where)
     date = item.get("date")
-    # YAML reads 2026-03-19 as a date (and 2026-03-19 08:30:00 as a datetime); text is kept as written.
-    shown = _swedish_date(date) if isinstance(date, dt.date) else _text(item, "date", where, required=True)
-    url = _text(item, "url", where).strip()
+    # YAML reads 2026-03-19 as a date (and 2026-03-19 08:30:00 as a datetime); a quoted ISO date is
+    # written out the same way; other text is kept as written.
+    shown = shown_date(date if isinstance(date, dt.date) else text_field(item, "date", where, required=True))
+    url = text_field(item, "url", where).strip()
     if url:
-        _url(url, "url", where, _LINK)
+        check_url(url, "url", where, LINK)
     return Event(
         date=" ".join(shown.split()),
-        title=" ".join(_text(item, "title", where, required=True).split()),
-        place=" ".join(_text(item, "place", where, required=True).split()),
+        title=" ".join(text_field(item, "title", where, required=True).split()),
+        place=" ".join(text_field(item, "place", where, required=True).split()),
         url=url or None,
     )
 
@@ -262,17 +282,17 @@ def _image(item: Mapping[str, Any], where: str) -> Image | None:
     inner = t("newsletter.where_nested", field="image", where=where)
     if not isinstance(value, dict):
         raise ContentError(t("newsletter.nested_not_mapping", field="image", where=where, keys="src, alt"))
-    _no_unknown(value, _IMAGE_FIELDS, inner)
+    no_unknown(value, _IMAGE_FIELDS, inner)
     decorative = value.get("decorative", False)
     if not isinstance(decorative, bool):
         raise ContentError(t("archive.image.decorative_not_bool", where=inner))
-    src = _text(value, "src", inner, required=True).strip()
-    _url(src, "src", inner, _WEB)
+    src = text_field(value, "src", inner, required=True).strip()
+    check_url(src, "src", inner, WEB)
     if decorative:
         return Image(src=src, alt="", decorative=True)
-    if not _text(value, "alt", inner).strip():
+    if not text_field(value, "alt", inner).strip():
         raise ContentError(t("archive.image.alt_missing", where=inner))
-    return Image(src=src, alt=_text(value, "alt", inner).strip())
+    return Image(src=src, alt=text_field(value, "alt", inner).strip())
 
 
 def _nested(item: Mapping[str, Any], field: str, keys: tuple[str, ...], where: str) -> dict[str, str] | None:
@@ -282,60 +302,5 @@ def _nested(item: Mapping[str, Any], field: str, keys: tuple[str, ...], where: s
     inner = t("newsletter.where_nested", field=field, where=where)
     if not isinstance(value, dict):
         raise ContentError(t("newsletter.nested_not_mapping", field=field, where=where, keys=", ".join(keys)))
-    _no_unknown(value, keys, inner)
-    return {key: _text(value, key, inner, required=True).strip() for key in keys}
-
-
-def _url(value: str, field: str, where: str, schemes: tuple[str, ...]) -> None:
-    """Refuse what can never be a working link (javascript:, relative paths); the check judges the rest."""
-    if not value.lower().startswith(schemes):
-        raise ContentError(t("newsletter.bad_url", field=field, where=where, value=value))
-
-
-def _text(data: Mapping[str, Any], field: str, where: str, *, required: bool = False) -> str:
-    value = data.get(field)
-    if value is None:
-        if required:
-            raise ContentError(t("newsletter.missing_field", field=field, where=where))
-        return ""
-    if not isinstance(value, str):
-        raise ContentError(t("newsletter.not_text", field=field, where=where, kind=_kind(value)))
-    if required and not value.strip():
-        raise ContentError(t("newsletter.empty_field", field=field, where=where))
-    return value
-
-
-def _no_unknown(data: Mapping[Any, Any], allowed: tuple[str, ...], where: str) -> None:
-    for key in data:
-        if key not in allowed:
-            raise ContentError(
-                t("newsletter.unknown_field", field=str(key), where=where, allowed=", ".join(allowed))
-            )
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return SV["newsletter.kind.bool"]
-    if isinstance(value, int | float):
-        return SV["newsletter.kind.number"]
-    if isinstance(value, dt.date):
-        return SV["newsletter.kind.date"]
-    if isinstance(value, list):
-        return SV["newsletter.kind.list"]
-    if isinstance(value, dict):
-        return SV["newsletter.kind.mapping"]
-    return SV["newsletter.kind.other"]
-
-
-def _swedish_date(value: dt.date) -> str:
-    weekdays, months = SV["newsletter.weekdays"].split(), SV["newsletter.months"].split()
-    shown = t(
-        "newsletter.date",
-        weekday=weekdays[value.weekday()],
-        day=value.day,
-        month=months[value.month - 1],
-        year=value.year,
-    )
-    if isinstance(value, dt.datetime):
-        shown += t("newsletter.time", hour=value.hour, minute=value.minute)
-    return shown[:1].upper() + shown[1:]  # it starts a line in the calendar
+    no_unknown(value, keys, inner)
+    return {key: text_field(value, key, inner, required=True).strip() for key in keys}

@@ -61,7 +61,8 @@ class NewsletterMessages:
         self.test = test
         org = identity.org
         self._from = format_address(org.name, org.address)
-        self._list_id = f"{org.name} <{identity.list_id}>"
+        # RFC 2919: only the phrase may be encoded; the <list-id> stays plain for mail filters.
+        self._list_id = format_address(org.name, identity.list_id)
 
     def build(self, recipient: Recipient) -> OutgoingMail:
         ident = self.identity

@@ -126,6 +126,13 @@ def test_every_staff_page_and_htmx_state_passes_axe_and_shows_focus(
     expect(page.locator("#preview")).to_contain_text("Ämne:")
     expect(page.locator("#preview-status")).to_have_text("Förhandsvisningen är uppdaterad")
     walk.check("new newsletter with its preview")
+    for kind in ("Rubrik", "Text", "Bild", "Knapp", "Kalenderpost", "Avdelare"):  # every kind of block
+        page.locator(".block-add").get_by_role("button", name=kind, exact=True).click()
+    page.get_by_role("button", name="Flytta upp block 9").click()
+    expect(page.locator("#editor-status")).to_contain_text("är nu block 8")
+    page.get_by_role("button", name="Spara utkast").click()  # refused: the new blocks are empty
+    expect(page.locator("#editor-error")).to_contain_text("Block 5 (rubrik): rubriken saknas.")
+    walk.check("block editor with every kind of block and an error")
     walk.goto(f"/app/nyhetsbrev/{ids['draft']}/redigera")
     expect(page.locator("#preview")).to_contain_text("Ämne:")
     walk.check("editing a draft")

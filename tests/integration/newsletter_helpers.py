@@ -24,12 +24,12 @@ def add_subscribers(
     return emails
 
 
-def draft(svc: Services, source: str | None = None) -> int:
+def draft(svc: Services, source: str | None = None, template: str = "default") -> int:
     with svc.db.unit_of_work() as session:
         newsletter = campaigns.create(
             session,
             svc.newsletter_renderer,
-            template="default",
+            template=template,
             source=source or EXAMPLE.read_text(encoding="utf-8"),
             created_by="test",
         )

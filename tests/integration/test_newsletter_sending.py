@@ -52,6 +52,12 @@ def drain(svc: Services, rounds: int = 50) -> None:
         sender.close()
 
 
+def raw_headers(data: bytes) -> list[bytes]:
+    """The header block of a raw message, one unfolded header a line."""
+    head = data.split(b"\r\n\r\n", 1)[0]
+    return head.replace(b"\r\n ", b" ").replace(b"\r\n\t", b" ").split(b"\r\n")
+
+
 def statuses(svc: Services, newsletter_id: int) -> Counter[str]:
     with svc.db.unit_of_work() as session:
         return Counter(
@@ -81,6 +87,10 @@ def test_everyone_gets_one_personal_message_with_list_headers(
         assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
         assert all(p.get_content_charset() == "utf-8" for p in msg.iter_parts())
         assert msg["List-Id"] and "nyhetsbrev.kulturkluster.test" in str(msg["List-Id"])
+        # RFC 2919 on the raw bytes: the phrase is encoded, the <list-id> stays readable to filters.
+        list_id = next(line for line in raw_headers(item.data) if line.startswith(b"List-Id:"))
+        assert list_id.endswith(b" <nyhetsbrev.kulturkluster.test>")
+        assert b"=?utf-8?b?" in list_id and b"S\xc3\xb6rmland" not in list_id
         assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         https, mailto = (part.strip(" <>") for part in str(msg["List-Unsubscribe"]).split(","))
         assert https.startswith("https://post.kk.test/avsluta/") and mailto.startswith("mailto:")

@@ -12,6 +12,7 @@ the real domain anyway), and NO_RECEIVED / NO_RELAYS fire, each worth -0.001.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from .newsletter_helpers import add_subscribers, draft
 pytestmark = pytest.mark.integration
 
 PUBLIC = "https://post.kk.test"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "newsletter"
 
 
 def assert_low_score(raw: bytes, what: str) -> None:
@@ -49,10 +51,13 @@ def queued_answer(svc: Services, inbound: str, route: Route, kind: str) -> bytes
     return raw
 
 
-def test_the_example_newsletter(services_factory: Callable[..., Services]) -> None:
+@pytest.mark.parametrize(("template", "example"), [("default", "exempel.md"), ("inbjudan", "inbjudan.md")])
+def test_the_example_newsletter(
+    services_factory: Callable[..., Services], template: str, example: str
+) -> None:
     svc = services_factory(public_url=PUBLIC)
     add_subscribers(svc, 1)
-    newsletter_id = draft(svc)
+    newsletter_id = draft(svc, (TEMPLATES / example).read_text(encoding="utf-8"), template)
     with svc.db.unit_of_work() as session:
         newsletter = campaigns.get(session, newsletter_id)
         campaigns.start(session, svc.newsletter_renderer, newsletter)
@@ -61,7 +66,7 @@ def test_the_example_newsletter(services_factory: Callable[..., Services]) -> No
             .build(Recipient("anna@example.se", "Anna", 1, 1))
             .raw
         )
-    assert_low_score(raw, "example newsletter")
+    assert_low_score(raw, f"example newsletter ({template})")
 
 
 def test_the_welcome(services_factory: Callable[..., Services]) -> None:

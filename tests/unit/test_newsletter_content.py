@@ -261,6 +261,22 @@ def test_event_datetime_is_written_out_with_time() -> None:
     assert content.events[0].date == "Tisdag 12 maj 2026 kl. 13.05"
 
 
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ('"2027-01-21 08:00:00"', "Torsdag 21 januari 2027 kl. 8.00"),
+        ("'2027-01-21 08:00'", "Torsdag 21 januari 2027 kl. 8.00"),
+        ('"2027-01-21T18:30"', "Torsdag 21 januari 2027 kl. 18.30"),
+        ('"2027-01-21"', "Torsdag 21 januari 2027"),
+        ('"2027-02-30"', "2027-02-30"),  # not a day: shown as written
+        ('"Torsdag 7 maj, kl. 8.00"', "Torsdag 7 maj, kl. 8.00"),
+    ],
+)
+def test_quoted_iso_dates_are_written_out_like_unquoted_ones(written: str, shown: str) -> None:
+    content = parse_content(minimal(f"events:\n  - {{date: {written}, title: Frukost, place: Eskilstuna}}\n"))
+    assert content.events[0].date == shown
+
+
 # -- the MJML sanity check ------------------------------------------------------------------------------
 
 

@@ -120,8 +120,9 @@ def test_write_a_newsletter_from_a_template_and_edit_it(staff: StaffClient, staf
     page = staff.get("/app/nyhetsbrev/nytt")
     assert page.status_code == 200
     assert 'hx-post="/app/nyhetsbrev/forhandsvisning"' in page.text and "every" not in page.text
-    assert '<option value="default" selected>' in page.text
-    assert "subject: &#34;Nyhetsbrev " in page.text and "sections:" in page.text  # the starter text
+    assert '<input type="radio" name="mall" value="default" checked' in page.text
+    assert 'id="amne" name="amne" value="Nyhetsbrev ' in page.text  # the starter, as blocks
+    assert 'name="b1.type" value="text"' in page.text and "subject:" not in page.text  # no YAML in sight
 
     newsletter_id = create(staff)
     saved = newsletter(staff_services, newsletter_id)
@@ -238,6 +239,10 @@ def test_send_now_confirm_progress_and_locked_content(
     running = staff.get(f"/app/nyhetsbrev/{newsletter_id}/status", headers={"HX-Request": "true"})
     assert 'hx-trigger="every 3s"' in running.text and "<progress" in running.text
     assert "Pausa" in running.text
+    badge = '<span id="nl-badge" hx-swap-oob="outerHTML" class="badge badge-nl-{}">{}</span>'
+    assert badge.format("sending", "under utskick") in running.text
+    row_url = f"/app/nyhetsbrev/{newsletter_id}/status?vy=rad"
+    assert f'hx-get="{row_url}" hx-trigger="every 5s"' in staff.get("/app/nyhetsbrev").text  # the list polls
 
     drain(staff_services)
     assert sorted(r.recipients[0] for r in smtp.handler.received) == [
@@ -248,6 +253,14 @@ def test_send_now_confirm_progress_and_locked_content(
     done = staff.get(f"/app/nyhetsbrev/{newsletter_id}/status", headers={"HX-Request": "true"})
     assert 'class="sent-count">3<' in done.text and "skickat" in done.text
     assert "hx-trigger" not in done.text  # polling stops when it is done
+    assert badge.format("sent", "skickat") in done.text  # and the badge under the heading follows
+    row = staff.get(row_url, headers={"HX-Request": "true"}).text
+    assert row.lstrip().startswith(f'<tr id="nl-row-{newsletter_id}">')  # the list's row: done, no polling
+    assert '<span class="badge badge-nl-sent">skickat</span>' in row and "Skickat " in row
+    assert (
+        '<span id="nl-badge" class="badge badge-nl-sent">skickat</span>'
+        in staff.get(f"/app/nyhetsbrev/{newsletter_id}").text
+    )
     listing = staff.get("/app/nyhetsbrev")
     assert "Tidigare nummer" in listing.text and f"{PUBLIC}/nyhetsbrev/" in listing.text
 

@@ -21,12 +21,21 @@ from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
 from mailer import proofing
 from mailer.newsletter_render import available_templates
+from mailer.render import TEMPLATES_DIR
 
 from .base import Pagebuilder, StaffRequest
 from .newsletter_common import LIST_URL, letter_response
+from .newsletter_editor import posted_source
 
 PREVIEW_URL = f"{LIST_URL}/forhandsvisning"
-MAX_SOURCE_CHARS = 200_000
+SAMPLE_URL = f"{PREVIEW_URL}/mall"
+EXAMPLES = TEMPLATES_DIR / "newsletter"  # <template>.md, else exempel.md
+
+
+def example_source(template: str) -> str:
+    """The example content a template is shown with when staff choose one."""
+    own = EXAMPLES / f"{template}.md"
+    return (own if own.is_file() else EXAMPLES / "exempel.md").read_text(encoding="utf-8")
 
 
 class PreviewStore:
@@ -58,17 +67,9 @@ def routes(build: Pagebuilder) -> list[BaseRoute]:
 
     def live_preview(req: StaffRequest) -> Response:
         """The fragment under the editor: the subject, the MJML warnings, two frames; or what is wrong."""
-        template, source = req.field("mall").strip(), req.field("innehall").replace("\r\n", "\n")
-        context: dict[str, object] = {"error": None, "token": None, "warnings": ()}
-        if template not in available_templates(req.services.renderer):
-            context["error"] = t(
-                "newsletter.unknown_template",
-                name=template,
-                available=", ".join(available_templates(req.services.renderer)),
-            )
-        elif len(source) > MAX_SOURCE_CHARS:
-            context["error"] = t("web.newsletters.too_long", kb=MAX_SOURCE_CHARS // 1000)
-        else:
+        template, source, error = posted_source(req)
+        context: dict[str, object] = {"error": error, "token": None, "warnings": ()}
+        if error is None:
             try:
                 rendered, warnings = proofing.preview_source(
                     req.services.newsletter_renderer, template, source
@@ -87,7 +88,18 @@ def routes(build: Pagebuilder) -> list[BaseRoute]:
             return Response(t("web.newsletters.preview_gone"), status_code=404, media_type="text/plain")
         return letter_response(html)
 
+    def template_sample(req: StaffRequest) -> Response:
+        """A template with its example content, so staff can see each one before choosing."""
+        template = req.param("name")
+        if template not in available_templates(req.services.renderer):
+            return Response(t("web.newsletters.preview_gone"), status_code=404, media_type="text/plain")
+        rendered, _ = proofing.preview_source(
+            req.services.newsletter_renderer, template, example_source(template)
+        )
+        return letter_response(rendered.html)
+
     return [
         Route(PREVIEW_URL, build.staff(live_preview), methods=["POST"]),
+        Route(SAMPLE_URL + "/{name}", build.staff(template_sample), methods=["GET"]),
         Route(PREVIEW_URL + "/{token}", build.staff(stored_preview), methods=["GET"]),
     ]

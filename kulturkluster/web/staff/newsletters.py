@@ -9,13 +9,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import SV, t
 from mailer import campaigns, proofing
-from mailer.campaign_models import NewsletterStatus
+from mailer.block_source import Draft, EditorBlock, draft_from_source
+from mailer.blocks import KINDS, BlockError, kind_label
+from mailer.campaign_models import Newsletter, NewsletterStatus
 from mailer.newsletter_render import available_templates
 
 from ..pages import WEB_TEMPLATES_DIR
@@ -33,9 +36,9 @@ from .newsletter_common import (
     status_label,
     url,
 )
+from .newsletter_editor import SAVE, Edited, apply, draft_from_form, has_blocks, posted_source, script_texts
 
 STARTER = WEB_TEMPLATES_DIR / "staff" / "newsletters" / "start.md"
-MAX_CONTENT_CHARS = 200_000
 _SHOWN_IN_PROGRESS = POLLING | {NewsletterStatus.PAUSED}
 
 
@@ -45,57 +48,98 @@ def starter_text(today: date) -> str:
     return STARTER.read_text(encoding="utf-8").replace("MÅNAD ÅR", f"{month} {today.year}")
 
 
+def _row(session: Session, req: StaffRequest, n: Newsletter) -> dict[str, Any]:
+    """One newsletter as a row of the list (``_row.html``)."""
+    return {
+        "id": n.id,
+        "subject": n.subject,
+        "template": n.template,
+        "status": n.status,
+        "status_label": status_label(n.status),
+        "created_at": local(n.created_at),
+        "created_by": n.created_by,
+        "finished_at": local(n.finished_at),
+        "scheduled_at": local(n.scheduled_at),
+        "progress": status_context(session, req, n)["state"] if n.status in _SHOWN_IN_PROGRESS else None,
+        "polling": n.status in POLLING,
+    }
+
+
 def index(req: StaffRequest) -> Response:
     rows: list[dict[str, Any]] = []
     past: list[dict[str, Any]] = []
     renderer = req.services.newsletter_renderer
     with req.services.db.unit_of_work() as session:
         for n in campaigns.all_newsletters(session):
-            row = {
-                "id": n.id,
-                "subject": n.subject,
-                "template": n.template,
-                "status": n.status,
-                "status_label": status_label(n.status),
-                "created_at": local(n.created_at),
-                "created_by": n.created_by,
-                "finished_at": local(n.finished_at),
-                "scheduled_at": local(n.scheduled_at),
-                "progress": None,
-            }
-            if n.status in _SHOWN_IN_PROGRESS:
-                row["progress"] = status_context(session, req, n)["state"]
+            row = _row(session, req, n)
             rows.append(row)
             if n.status in {NewsletterStatus.SENT, NewsletterStatus.CANCELLED} and n.html:
                 past.append({**row, "view_url": renderer.view_url(n.id)})
     return req.render("newsletters/index", {"rows": rows, "past": past})
 
 
-def _editor(req: StaffRequest, **values: Any) -> Response:
-    status_code = values.pop("status_code", 200)
-    context = {"templates": available_templates(req.services.renderer), "error": None, "nid": None, **values}
+def _editor(
+    req: StaffRequest,
+    template: str,
+    source: str = "",
+    draft: Draft | None = None,
+    error: str | None = None,
+    nid: int | None = None,
+    status_code: int = 200,
+    edited: Edited | None = None,
+    error_block: int | None = None,
+) -> Response:
+    """The editor page: the blocks of ``draft`` (or of ``source``), or the plain text form for a file that
+    cannot be opened as blocks (its error shown above it)."""
+    if edited is not None:
+        draft = edited.draft
+    if draft is None:
+        try:
+            draft = draft_from_source(source)
+        except KulturklusterError as exc:
+            error = error or str(exc)
+    context = {
+        "templates": available_templates(req.services.renderer),
+        "template": template,
+        "source": source,
+        "draft": draft,
+        "error": error,
+        "nid": nid,
+        "kinds": [(kind, kind_label(kind), EditorBlock(kind)) for kind in KINDS],
+        "notice": edited.notice if edited else "",
+        "focus": edited.focus if edited else error_block,
+        "error_block": error_block,
+        "script_texts": script_texts(),
+    }
     return req.render("newsletters/edit", context, status_code=status_code)
 
 
-def _form(req: StaffRequest) -> tuple[str, str, str | None]:
-    """The editor's template and content, and what is wrong with them (None when nothing)."""
-    template, source = req.field("mall").strip(), req.field("innehall").replace("\r\n", "\n")
-    templates = available_templates(req.services.renderer)
-    if template not in templates:
-        return (
-            template,
-            source,
-            t("newsletter.unknown_template", name=template, available=", ".join(templates)),
-        )
-    if len(source) > MAX_CONTENT_CHARS:
-        return template, source, t("web.newsletters.too_long", kb=MAX_CONTENT_CHARS // 1000)
-    return template, source, None
+def _button(req: StaffRequest, nid: int | None) -> Response | None:
+    """The page again after an add, move or remove button (the form posted without script); else None."""
+    action = req.field("atgard") or SAVE
+    if action == SAVE or not has_blocks(req):
+        return None
+    edited = apply(draft_from_form(req), action)
+    if edited is None:
+        return None
+    return _editor(req, req.field("mall"), edited=edited, nid=nid)
+
+
+def _refused(
+    req: StaffRequest, template: str, source: str, error: str | KulturklusterError, nid: int | None = None
+) -> Response:
+    """The editor again with what was written and what is wrong (inside the block it is about, if one)."""
+    draft = draft_from_form(req) if has_blocks(req) else None
+    block = error.number if isinstance(error, BlockError) and draft is not None else None
+    return _editor(req, template, source, draft, str(error), nid, status_code=400, error_block=block)
 
 
 def new(req: StaffRequest) -> Response:
     if req.request.method == "GET":
-        return _editor(req, template="default", source=starter_text(date.today()))
-    template, source, error = _form(req)
+        return _editor(req, "default", starter_text(date.today()))
+    if (page := _button(req, None)) is not None:
+        return page
+    template, source, error = posted_source(req)
     if error is None:
         try:
             with req.services.db.unit_of_work() as session:
@@ -107,11 +151,10 @@ def new(req: StaffRequest) -> Response:
                     created_by=req.user.username,
                 )
                 newsletter_id = newsletter.id
-        except KulturklusterError as exc:  # the content or the template: show it by the text
-            error = str(exc)
-        else:
-            return req.redirect(url(newsletter_id), t("web.newsletters.created", id=newsletter_id))
-    return _editor(req, template=template, source=source, error=error, status_code=400)
+        except KulturklusterError as exc:  # the content or the template: show it by the blocks
+            return _refused(req, template, source, exc)
+        return req.redirect(url(newsletter_id), t("web.newsletters.created", id=newsletter_id))
+    return _refused(req, template, source, error)
 
 
 def edit(req: StaffRequest) -> Response:
@@ -123,8 +166,10 @@ def edit(req: StaffRequest) -> Response:
             return req.redirect(url(newsletter_id), message, "error")
         template, source = newsletter.template, newsletter.content
     if req.request.method == "GET":
-        return _editor(req, template=template, source=source, nid=newsletter_id)
-    template, source, error = _form(req)
+        return _editor(req, template, source, nid=newsletter_id)
+    if (page := _button(req, newsletter_id)) is not None:
+        return page
+    template, source, error = posted_source(req)
     if error is None:
         try:
             with req.services.db.unit_of_work() as session:
@@ -138,10 +183,9 @@ def edit(req: StaffRequest) -> Response:
         except campaigns.NewsletterError as exc:  # it started sending in the meantime
             return req.redirect(url(newsletter_id), str(exc), "error")
         except KulturklusterError as exc:
-            error = str(exc)
-        else:
-            return req.redirect(url(newsletter_id), t("web.newsletters.updated"))
-    return _editor(req, template=template, source=source, error=error, nid=newsletter_id, status_code=400)
+            return _refused(req, template, source, exc, newsletter_id)
+        return req.redirect(url(newsletter_id), t("web.newsletters.updated"))
+    return _refused(req, template, source, error, newsletter_id)
 
 
 def detail(req: StaffRequest) -> Response:
@@ -159,8 +203,12 @@ def show_letter(req: StaffRequest) -> Response:
 
 
 def status(req: StaffRequest) -> Response:
+    """The polled progress of the newsletter's page, or (``?vy=rad``) its row in the list."""
     with req.services.db.unit_of_work() as session:
-        context = status_context(session, req, load(session, path_id(req)))
+        newsletter = load(session, path_id(req))
+        if req.query("vy") == "rad":
+            return req.render("newsletters/_row", {"r": _row(session, req, newsletter)})
+        context = status_context(session, req, newsletter)
     return req.render("newsletters/_status", {"s": context})
 
 
