@@ -63,8 +63,24 @@ class NewsletterMessages:
         self._body_hash = identity.dkim.shared_body(self._body.fixed) if identity.dkim else None
         self.test = test
         org = identity.org
-        self._from = format_address(org.name, org.address)
-        self._list_id = f"{org.name} <{identity.list_id}>"
+        # The headers every recipient's copy shares, encoded once; the subject too when it is not personal
+        self._from = fold_header("From", format_address(org.name, org.address))
+        self._list_id = fold_header("List-Id", f"{org.name} <{identity.list_id}>")
+        self._fixed_tail = b"".join(
+            fold_header(name, value)
+            for name, value in (
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                ("Precedence", "bulk"),  # out-of-office responders stay quiet
+                ("X-Auto-Response-Suppress", "OOF, AutoReply"),
+                (OUR_MARKER_HEADER, NEWSLETTER_KIND),
+            )
+        )
+        self._subject: tuple[str, bytes] = ("", b"")
+
+    def _subject_header(self, subject: str) -> bytes:
+        if self._subject[0] != subject or not self._subject[1]:
+            self._subject = (subject, fold_header("Subject", subject))
+        return self._subject[1]
 
     def build(self, recipient: Recipient) -> OutgoingMail:
         ident = self.identity
@@ -80,22 +96,22 @@ class NewsletterMessages:
         message_id = (
             f"kkn{self.newsletter_id}.{recipient.delivery_id or 0}.{secrets.token_hex(6)}@{ident.org.domain}"
         )
-        headers = [
-            ("From", self._from),
-            ("To", format_address(recipient.name, recipient.email)),
-            ("Subject", subject),
-            ("Date", date_header(utcnow())),
-            ("Message-ID", f"<{message_id}>"),
-            ("List-Id", self._list_id),
-            ("List-Unsubscribe", f"<{unsubscribe_url}>, <{unsubscribe_mailto(ident.org.address, token)}>"),
-            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-            ("Precedence", "bulk"),  # out-of-office responders stay quiet
-            ("X-Auto-Response-Suppress", "OOF, AutoReply"),
-            (OUR_MARKER_HEADER, NEWSLETTER_KIND),
-            (OUR_SEAL_HEADER, ident.tokens.seal(NEWSLETTER_KIND, message_id)),
-        ]
+        unsubscribe = f"<{unsubscribe_url}>, <{unsubscribe_mailto(ident.org.address, token)}>"
+        head = b"".join(
+            [
+                self._from,
+                fold_header("To", format_address(recipient.name, recipient.email)),
+                self._subject_header(subject),
+                fold_header("Date", date_header(utcnow())),
+                fold_header("Message-ID", f"<{message_id}>"),
+                self._list_id,
+                fold_header("List-Unsubscribe", unsubscribe),
+                self._fixed_tail,
+                fold_header(OUR_SEAL_HEADER, ident.tokens.seal(NEWSLETTER_KIND, message_id)),
+                self._body.mime_headers,
+            ]
+        )
         variable = self._body.variable(values, {key: escape(value) for key, value in values.items()})
-        head = b"".join([fold_header(name, value) for name, value in headers]) + self._body.mime_headers
         parts = [head, b"\r\n", *interleave(self._body.fixed, variable)]
         if ident.dkim is not None and self._body_hash is not None:
             parts.insert(0, ident.dkim.signature(head, self._body_hash.digest(variable)))
