@@ -80,11 +80,12 @@ class DeliveryStore:
 
     def claim(self, limit: int) -> Claimed[DeliveryClaim]:
         now = utcnow()
+        limited = bool(self.limits.per_minute or self.limits.per_day)
         with self.db.unit_of_work() as session:
-            if self.db.dialect == "postgresql":
+            if limited and self.db.dialect == "postgresql":  # without limits workers claim side by side
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BUDGET_LOCK})
             # No limits (a local relay, the benchmark): nothing to count
-            usage = read_usage(session, now) if self.limits.per_minute or self.limits.per_day else Usage(0, 0)
+            usage = read_usage(session, now) if limited else Usage(0, 0)
             allowed = budget(self.limits, usage)
             if allowed == 0:
                 return Claimed(wait_until=next_slot(self.limits, usage, now))
