@@ -1,4 +1,4 @@
-"""The one delivery loop: claim due rows, send them over the transports, commit each result, release the rest.
+"""The one delivery loop: claim due rows, send them over the transports, record the results, release the rest.
 
 Both kinds of outgoing mail go through it: single answers (receipts, welcomes, case replies; the outbox)
 and newsletter deliveries. What differs between them is behind ``Store``: how due rows are claimed (with a
@@ -177,7 +177,7 @@ class DeliveryEngine(Generic[C]):
         return self.deliver(self.store.claim(limit))
 
     def deliver(self, claimed: Claimed[C]) -> Tally:
-        """Send rows the store claimed; each result is committed as it comes in."""
+        """Send rows the store claimed; results are committed as they come in (sent ones in batches)."""
         result = Tally(skipped=claimed.skipped)
         if claimed.rows:
             self._send(claimed.rows, result)
