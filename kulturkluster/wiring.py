@@ -170,6 +170,8 @@ class Services:
                 limits=self.limits,
                 concurrency=cfg.concurrency,
                 batch_size=cfg.batch_size,
+                result_batch=cfg.result_batch,
+                journal_dir=self.settings.data_dir / "mailer-journal" if cfg.result_batch > 1 else None,
                 lease=timedelta(seconds=cfg.lease_seconds),
                 retry=self.retry,
                 relay_pause_after=cfg.relay_pause_after,

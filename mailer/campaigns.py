@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import CursorResult, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import utcnow
@@ -201,11 +202,12 @@ def snapshot(session: Session, newsletter: Newsletter) -> int:
         literal(now, type_=Delivery.__table__.c.next_attempt_at.type),
     ).where(Subscriber.status == Status.ACTIVE)
     columns = ["newsletter_id", "subscriber_id", "email", "name", "status", "attempts", "next_attempt_at"]
-    session.execute(insert(Delivery).from_select(columns, chosen))
-    # (rowcount of INSERT ... SELECT is not reported by every driver)
-    newsletter.total = (
-        session.scalar(select(func.count()).where(Delivery.newsletter_id == newsletter.id)) or 0
-    )
+    inserted: CursorResult[Any] = session.execute(insert(Delivery).from_select(columns, chosen))  # type: ignore[assignment]
+    # psycopg and sqlite3 report the rows an INSERT ... SELECT wrote; counting them again reads them all
+    count = inserted.rowcount
+    if count is None or count < 0:
+        count = session.scalar(select(func.count()).where(Delivery.newsletter_id == newsletter.id)) or 0
+    newsletter.total = count
     newsletter.status, newsletter.started_at = NewsletterStatus.SENDING, now
     return newsletter.total
 

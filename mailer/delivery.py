@@ -1,12 +1,15 @@
-"""The one delivery loop: claim due rows, send them over the transports, commit each result, release the rest.
+"""The one delivery loop: claim due rows, send them over the transports, record the results, release the rest.
 
 Both kinds of outgoing mail go through it: single answers (receipts, welcomes, case replies; the outbox)
 and newsletter deliveries. What differs between them is behind ``Store``: how due rows are claimed (with a
 lease, ``status = sending`` until ``next_attempt_at``, so a dead worker's rows are taken over later), how
 the bytes for a claimed row are built, and how a result is written. What is the same is here:
 
-* every result is committed by itself, so a crash repeats at most the messages in flight; on PostgreSQL
-  without waiting for the WAL flush (only a crash of PostgreSQL itself could lose the last few results);
+* a crash repeats at most the messages in flight: a store without a journal commits every result by
+  itself; with one (``Store.journal``, the newsletter deliveries) each accepted message is noted in the
+  lane's journal file at once and the results are committed in batches of ``batch`` (one UPDATE, one
+  COMMIT), the journal emptied after each; on PostgreSQL without waiting for the WAL flush (only a crash
+  of PostgreSQL itself could lose the last few results);
 * a 5xx about the recipient fails the message; a 5xx about us (``RelayRefused``: the sender, policy,
   size; ``mailer.smtp_faults``) is charged to nobody: the store keeps it for later and may stop sending;
   a 4xx defers it with the retry policy's backoff (failed at its last attempt),
@@ -27,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar
+from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 _WRITE_ATTEMPTS = 30  # about a quarter of an hour of waiting for the database, then the lease takes over
 
 C = TypeVar("C")
+C_contra = TypeVar("C_contra", contravariant=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -85,6 +89,16 @@ class Tally:
         self.relay_error = self.relay_error or other.relay_error
 
 
+class ResultJournal(Protocol[C_contra]):
+    """Where a lane notes each accepted message until its batch is committed (``mailer.sent_journal``)."""
+
+    def note(self, claim: C_contra, mail: Outgoing) -> None: ...
+
+    def committed(self) -> None: ...
+
+    def close(self, *, clean: bool) -> None: ...
+
+
 class Store(Protocol[C]):
     """One table of outgoing mail, as the engine needs it. Record methods write on ``conn`` without
     committing (the engine commits each result); ``failed`` may use a transaction of its own."""
@@ -99,7 +113,13 @@ class Store(Protocol[C]):
 
     def build(self, claim: C) -> Outgoing: ...
 
-    def sent(self, conn: Connection, claim: C, mail: Outgoing) -> None: ...
+    def sent(self, conn: Connection, done: Sequence[tuple[C, Outgoing]]) -> None:
+        """The relay accepted these (one statement for all where it can)."""
+        ...
+
+    def journal(self) -> ResultJournal[C] | None:
+        """A new lane's journal, or None: then every result is committed by itself."""
+        ...
 
     def deferred(
         self, conn: Connection, claim: C, error: TemporaryFailure, attempts: int, retry_at: datetime
@@ -130,11 +150,17 @@ class DeliveryEngine(Generic[C]):
     """Sends what ``store`` claims over ``transports`` (one lane each). The caller owns the transports."""
 
     def __init__(
-        self, db: Database, store: Store[C], transports: Sequence[Transport], retry: RetryPolicy
+        self,
+        db: Database,
+        store: Store[C],
+        transports: Sequence[Transport],
+        retry: RetryPolicy,
+        batch: int = 1,
     ) -> None:
         self.db = db
         self.store = store
         self.retry = retry
+        self.batch = batch  # results per commit, when the store keeps a journal
         self._transports = list(transports)
         self._pool = (
             ThreadPoolExecutor(len(self._transports), thread_name_prefix="kk-sender")
@@ -151,7 +177,7 @@ class DeliveryEngine(Generic[C]):
         return self.deliver(self.store.claim(limit))
 
     def deliver(self, claimed: Claimed[C]) -> Tally:
-        """Send rows the store claimed; each result is committed as it comes in."""
+        """Send rows the store claimed; results are committed as they come in (sent ones in batches)."""
         result = Tally(skipped=claimed.skipped)
         if claimed.rows:
             self._send(claimed.rows, result)
@@ -178,43 +204,64 @@ class DeliveryEngine(Generic[C]):
             result.add(future.result())
 
     def _lane(self, transport: Transport, lane: list[C], relay_down: threading.Event) -> Tally:
-        result = Tally()
-        with self._connection() as conn:
-            for position, claim in enumerate(lane):
-                if relay_down.is_set() or self.stopping.is_set():
-                    self._write(conn, self.store.release, lane[position:])
+        journal = self.store.journal() if self.batch > 1 else None
+        results = _Results(self._write, self.store.sent, self.batch, journal)
+        try:
+            with self._connection() as conn:
+                self._send_lane(conn, transport, lane, relay_down, results)
+                results.flush(conn)
+        except BaseException:
+            if journal is not None:
+                journal.close(clean=False)  # what it lists is recorded by the next round
+            raise
+        if journal is not None:
+            journal.close(clean=True)
+        return results.tally
+
+    def _send_lane(
+        self,
+        conn: Connection,
+        transport: Transport,
+        lane: list[C],
+        relay_down: threading.Event,
+        results: _Results[C],
+    ) -> None:
+        result = results.tally
+        write = results.write
+        for position, claim in enumerate(lane):
+            if relay_down.is_set() or self.stopping.is_set():
+                write(conn, self.store.release, lane[position:])
+                break
+            mail = self.store.build(claim)
+            attempts = self.store.attempts(claim) + 1
+            try:
+                transport.send(mail.raw, mail.sender, [mail.recipient])
+            except RelayRefused as exc:  # about us: nobody charged, nobody scored
+                result.relay_refused += 1
+                retry_at = self.retry.next_attempt_at(attempts, utcnow())
+                if write(conn, self.store.relay_refused, claim, exc, attempts, retry_at):
+                    relay_down.set()
+                    write(conn, self.store.release, lane[position + 1 :])
                     break
-                mail = self.store.build(claim)
-                attempts = self.store.attempts(claim) + 1
-                try:
-                    transport.send(mail.raw, mail.sender, [mail.recipient])
-                except RelayRefused as exc:  # about us: nobody charged, nobody scored
-                    result.relay_refused += 1
-                    retry_at = self.retry.next_attempt_at(attempts, utcnow())
-                    if self._write(conn, self.store.relay_refused, claim, exc, attempts, retry_at):
-                        relay_down.set()
-                        self._write(conn, self.store.release, lane[position + 1 :])
-                        break
-                except PermanentFailure as exc:
-                    self._write(conn, self.store.failed, claim, exc, attempts, mail)
+            except PermanentFailure as exc:
+                write(conn, self.store.failed, claim, exc, attempts, mail)
+                result.failed += 1
+            except TemporaryFailure as exc:
+                if relay_level(exc):  # not this recipient's fault: no attempt counted, nobody scored
+                    relay_down.set()
+                    result.relay_error = str(exc)
+                    write(conn, self.store.release, lane[position:])
+                    break
+                if self.retry.gives_up(attempts):
+                    write(conn, self.store.failed, claim, exc, attempts, mail)
                     result.failed += 1
-                except TemporaryFailure as exc:
-                    if relay_level(exc):  # not this recipient's fault: no attempt counted, nobody scored
-                        relay_down.set()
-                        result.relay_error = str(exc)
-                        self._write(conn, self.store.release, lane[position:])
-                        break
-                    if self.retry.gives_up(attempts):
-                        self._write(conn, self.store.failed, claim, exc, attempts, mail)
-                        result.failed += 1
-                    else:
-                        retry_at = self.retry.next_attempt_at(attempts, utcnow())
-                        self._write(conn, self.store.deferred, claim, exc, attempts, retry_at)
-                        result.deferred += 1
                 else:
-                    self._write(conn, self.store.sent, claim, mail)
-                    result.sent += 1
-        return result
+                    retry_at = self.retry.next_attempt_at(attempts, utcnow())
+                    write(conn, self.store.deferred, claim, exc, attempts, retry_at)
+                    result.deferred += 1
+            else:
+                results.accepted(conn, claim, mail)
+                result.sent += 1
 
     def _write(
         self,
@@ -256,6 +303,42 @@ class DeliveryEngine(Generic[C]):
                 if postgres:
                     conn.exec_driver_sql("RESET synchronous_commit")
                     conn.commit()
+
+
+class _Results(Generic[C]):
+    """One lane's results on their way to the database: accepted messages wait for a full batch (noted
+    in the journal meanwhile); any other result first writes the waiting ones, so the order holds."""
+
+    def __init__(
+        self,
+        write: Callable[..., object],
+        sent: Callable[[Connection, Sequence[tuple[C, Outgoing]]], None],
+        batch: int,
+        journal: ResultJournal[C] | None,
+    ) -> None:
+        self.tally = Tally()
+        self._write, self._sent, self._batch, self._journal = write, sent, batch, journal
+        self._waiting: list[tuple[C, Outgoing]] = []
+
+    def accepted(self, conn: Connection, claim: C, mail: Outgoing) -> None:
+        if self._journal is None:
+            self._write(conn, self._sent, [(claim, mail)])
+            return
+        self._journal.note(claim, mail)
+        self._waiting.append((claim, mail))
+        if len(self._waiting) >= self._batch:
+            self.flush(conn)
+
+    def flush(self, conn: Connection) -> None:
+        if self._waiting:
+            self._write(conn, self._sent, self._waiting)
+            self._waiting = []
+            if self._journal is not None:
+                self._journal.committed()
+
+    def write(self, conn: Connection, record: Callable[..., R], *args: object) -> R:
+        self.flush(conn)
+        return cast(R, self._write(conn, record, *args))
 
 
 def _disconnected(exc: Exception) -> bool:

@@ -13,7 +13,8 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.utils import formataddr
+from datetime import datetime
+from email.utils import format_datetime, formataddr
 from urllib.parse import quote
 
 from kulturkluster.errors import ErrorKind, KulturklusterError
@@ -143,6 +144,19 @@ def _fold_ascii(value: str, used: int) -> str:
     return "\r\n ".join(lines)
 
 
+_last_date: tuple[int, str] = (0, "")
+
+
+def date_header(now: datetime) -> str:
+    """The Date header's value for ``now``; formatted once per second, not once per message."""
+    global _last_date  # noqa: PLW0603 - a one-entry cache; a race only formats the same second twice
+    second = int(now.timestamp())
+    cached = _last_date
+    if cached[0] != second:
+        cached = _last_date = (second, format_datetime(now.replace(microsecond=0)))
+    return cached[1]
+
+
 def _qp(text: str) -> bytes:
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     return binascii.b2a_qp(normalised.encode("utf-8")).replace(b"\n", b"\r\n")
@@ -253,15 +267,61 @@ class EncodedTemplate:
 
     Quoted-printable encoding is most of the cost of building a long mail; this way each message only
     encodes its own few values and joins bytes. Pieces are joined with soft line breaks, so the decoded
-    body is exactly the literal parts and values in order.
+    body is exactly the literal parts and values in order. Every piece ends at a line end (the soft break),
+    so DKIM can canonicalise the fixed ones once (``mailer.dkim_canon.SharedBody``).
     """
 
     def __init__(self, literals: Sequence[str], keys: Sequence[str]) -> None:
         self.keys = tuple(keys)
-        self.literals = (*(_qp_piece(lit) for lit in literals[:-1]), _qp(literals[-1]))
+        self.fixed = (*(_qp_piece(lit) + _SOFT_BREAK for lit in literals[:-1]), _qp(literals[-1]))
+
+    def variable(self, values: dict[str, str]) -> list[bytes]:
+        """One message's own pieces, one per key, to stand between the fixed ones."""
+        return [_qp_piece(values.get(key, "")) + _SOFT_BREAK for key in self.keys]
 
     def fill(self, values: dict[str, str]) -> bytes:
-        out = [self.literals[0]]
-        for key, literal in zip(self.keys, self.literals[1:], strict=True):
-            out += (_SOFT_BREAK, _qp_piece(values.get(key, "")), _SOFT_BREAK, literal)
-        return b"".join(out)
+        return b"".join(interleave(self.fixed, self.variable(values)))
+
+
+def interleave(fixed: Sequence[bytes], variable: Sequence[bytes]) -> list[bytes]:
+    """``fixed[0], variable[0], fixed[1], ...``: a message's pieces in order."""
+    out = [fixed[0]]
+    for var, piece in zip(variable, fixed[1:], strict=True):
+        out += (var, piece)
+    return out
+
+
+class AlternativeTemplate:
+    """A campaign's multipart/alternative body (text and HTML ``EncodedTemplate``), one boundary for all.
+
+    ``fixed`` are the body's shared pieces; ``variable`` gives one message's pieces between them (see
+    ``interleave``). Every piece ends at a line end. ``mime_headers`` are the MIME-Version and Content-Type
+    fields that go with the body.
+    """
+
+    def __init__(self, text: EncodedTemplate, html: EncodedTemplate) -> None:
+        self._text, self._html = text, html
+        boundary = f"=_kk_{secrets.token_hex(12)}".encode("ascii")
+        self.mime_headers = (
+            b'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="' + boundary + b'"\r\n'
+        )
+
+        def opening(subtype: bytes) -> bytes:
+            return (
+                b"--" + boundary + b"\r\nContent-Type: text/" + subtype + b"; charset=utf-8\r\n"
+                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+            )
+
+        # The text's last piece, the HTML's opening and its first piece are one fixed piece
+        middle = text.fixed[-1] + b"\r\n" + opening(b"html") + html.fixed[0]
+        pieces = [opening(b"plain") + text.fixed[0], *text.fixed[1:-1]]
+        if len(text.fixed) == 1:
+            pieces = [opening(b"plain") + middle]
+        else:
+            pieces.append(middle)
+        pieces += html.fixed[1:]
+        pieces[-1] += b"\r\n--" + boundary + b"--\r\n"
+        self.fixed = pieces
+
+    def variable(self, text_values: dict[str, str], html_values: dict[str, str]) -> list[bytes]:
+        return self._text.variable(text_values) + self._html.variable(html_values)

@@ -13,8 +13,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import Database, utcnow
@@ -28,6 +29,7 @@ from .limits import DAY, MINUTE, Limits, Usage, budget, next_slot
 from .models import OutgoingMessage
 from .newsletter_mail import NewsletterMessages, Recipient
 from .relay_health import RelayHealth
+from .sent_journal import Accepted, LaneJournal, recover
 from .transport import DeliveryError, RelayRefused, TemporaryFailure
 
 log = logging.getLogger(__name__)
@@ -65,8 +67,10 @@ class DeliveryStore:
         lease: timedelta,
         on_refused: RefusalHook | None = None,
         health: RelayHealth | None = None,
+        journal_dir: Path | None = None,
     ) -> None:
         self.db = db
+        self.journal_dir = journal_dir  # None: every result is committed by itself
         self.health = health or RelayHealth()
         self.limits = limits
         self.lease = lease
@@ -76,11 +80,12 @@ class DeliveryStore:
 
     def claim(self, limit: int) -> Claimed[DeliveryClaim]:
         now = utcnow()
+        limited = bool(self.limits.per_minute or self.limits.per_day)
         with self.db.unit_of_work() as session:
-            if self.db.dialect == "postgresql":
+            if limited and self.db.dialect == "postgresql":  # without limits workers claim side by side
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BUDGET_LOCK})
             # No limits (a local relay, the benchmark): nothing to count
-            usage = read_usage(session, now) if self.limits.per_minute or self.limits.per_day else Usage(0, 0)
+            usage = read_usage(session, now) if limited else Usage(0, 0)
             allowed = budget(self.limits, usage)
             if allowed == 0:
                 return Claimed(wait_until=next_slot(self.limits, usage, now))
@@ -138,15 +143,25 @@ class DeliveryStore:
         )
         return Outgoing(mail.raw, mail.envelope_sender, claim.email, mail.message_id)
 
-    def sent(self, conn: Connection, claim: DeliveryClaim, mail: Outgoing) -> None:
-        values = {
-            "delivery": claim.delivery_id,
-            "at": utcnow(),
-            "tries": claim.attempts + 1,
-            "mid": mail.message_id,
-        }
-        conn.execute(_MARK_SENT, values)
-        self.health.delivered(claim.newsletter_id)
+    def sent(self, conn: Connection, done: Sequence[tuple[DeliveryClaim, Outgoing]]) -> None:
+        now = utcnow()
+        record_sent(conn, [Accepted(c.delivery_id, c.attempts + 1, mail.message_id, now) for c, mail in done])
+        for newsletter_id in {claim.newsletter_id for claim, _ in done}:
+            self.health.delivered(newsletter_id)
+
+    def journal(self) -> _Journal | None:
+        return _Journal(LaneJournal(self.journal_dir)) if self.journal_dir is not None else None
+
+    def recover(self) -> int:
+        """Record as sent what the journals of stopped lanes list (before anything is claimed)."""
+        if self.journal_dir is None:
+            return 0
+
+        def record(found: Sequence[Accepted]) -> None:
+            with self.db.engine.begin() as conn:
+                record_sent(conn, found, only_unfinished=True)
+
+        return recover(self.journal_dir, record)
 
     def relay_refused(
         self, conn: Connection, claim: DeliveryClaim, error: RelayRefused, attempts: int, retry_at: datetime
@@ -225,6 +240,22 @@ class DeliveryStore:
             )
 
 
+class _Journal:
+    """A lane's ``LaneJournal`` as the delivery engine's ``ResultJournal``."""
+
+    def __init__(self, lane: LaneJournal) -> None:
+        self._lane = lane
+
+    def note(self, claim: DeliveryClaim, mail: Outgoing) -> None:
+        self._lane.note(Accepted(claim.delivery_id, claim.attempts + 1, mail.message_id, utcnow()))
+
+    def committed(self) -> None:
+        self._lane.committed()
+
+    def close(self, *, clean: bool) -> None:
+        self._lane.close(clean=clean)
+
+
 _MARK_SENT = (
     update(Delivery)
     .where(Delivery.id == bindparam("delivery"))
@@ -237,6 +268,19 @@ _MARK_SENT = (
         last_error=None,
     )
 )
+_UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+
+
+def record_sent(conn: Connection, accepted: Sequence[Accepted], *, only_unfinished: bool = False) -> None:
+    """Mark deliveries sent in one statement (executemany); ``only_unfinished`` leaves rows that already
+    have an outcome as they are (a journal read after its batch was committed)."""
+    unfinished = or_(*(Delivery.status == status for status in _UNFINISHED))  # no IN: executemany
+    statement = _MARK_SENT.where(unfinished) if only_unfinished else _MARK_SENT
+    values = [
+        {"delivery": a.delivery_id, "at": a.at, "tries": a.attempts, "mid": a.message_id} for a in accepted
+    ]
+    if values:
+        conn.execute(statement, values)
 
 
 def read_usage(session: Session, now: datetime) -> Usage:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from email.utils import format_datetime
 from html import escape
 
 from kulturkluster.answers import OUR_MARKER_HEADER, OUR_SEAL_HEADER
@@ -18,7 +17,7 @@ from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
 
 from .dkim_sign import DkimSigner
 from .links import PublicLinks, unsubscribe_mailto
-from .mime import EncodedTemplate, build_alternative_encoded, format_address
+from .mime import AlternativeTemplate, EncodedTemplate, date_header, fold_header, format_address, interleave
 from .render import Compiled, greeting_name
 
 NEWSLETTER_KIND = "newsletter"
@@ -56,13 +55,33 @@ class NewsletterMessages:
         self.newsletter_id = newsletter_id
         self.identity = identity
         self.prepared = compiled.prepare()
-        self._html = EncodedTemplate(self.prepared.html.literals, self.prepared.html.keys)
-        self._text = EncodedTemplate(self.prepared.text.literals, self.prepared.text.keys)
+        self._body = AlternativeTemplate(
+            EncodedTemplate(self.prepared.text.literals, self.prepared.text.keys),
+            EncodedTemplate(self.prepared.html.literals, self.prepared.html.keys),
+        )
+        # DKIM: the body's shared pieces are canonicalised once for the whole campaign
+        self._body_hash = identity.dkim.shared_body(self._body.fixed) if identity.dkim else None
         self.test = test
         org = identity.org
-        self._from = format_address(org.name, org.address)
+        # The headers every recipient's copy shares, encoded once; the subject too when it is not personal
+        self._from = fold_header("From", format_address(org.name, org.address))
         # RFC 2919: only the phrase may be encoded; the <list-id> stays plain for mail filters.
-        self._list_id = format_address(org.name, identity.list_id)
+        self._list_id = fold_header("List-Id", format_address(org.name, identity.list_id))
+        self._fixed_tail = b"".join(
+            fold_header(name, value)
+            for name, value in (
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                ("Precedence", "bulk"),  # out-of-office responders stay quiet
+                ("X-Auto-Response-Suppress", "OOF, AutoReply"),
+                (OUR_MARKER_HEADER, NEWSLETTER_KIND),
+            )
+        )
+        self._subject: tuple[str, bytes] = ("", b"")
+
+    def _subject_header(self, subject: str) -> bytes:
+        if self._subject[0] != subject or not self._subject[1]:
+            self._subject = (subject, fold_header("Subject", subject))
+        return self._subject[1]
 
     def build(self, recipient: Recipient) -> OutgoingMail:
         ident = self.identity
@@ -78,24 +97,26 @@ class NewsletterMessages:
         message_id = (
             f"kkn{self.newsletter_id}.{recipient.delivery_id or 0}.{secrets.token_hex(6)}@{ident.org.domain}"
         )
-        headers = [
-            ("From", self._from),
-            ("To", format_address(recipient.name, recipient.email)),
-            ("Subject", subject),
-            ("Date", format_datetime(utcnow())),
-            ("Message-ID", f"<{message_id}>"),
-            ("List-Id", self._list_id),
-            ("List-Unsubscribe", f"<{unsubscribe_url}>, <{unsubscribe_mailto(ident.org.address, token)}>"),
-            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-            ("Precedence", "bulk"),  # out-of-office responders stay quiet
-            ("X-Auto-Response-Suppress", "OOF, AutoReply"),
-            (OUR_MARKER_HEADER, NEWSLETTER_KIND),
-            (OUR_SEAL_HEADER, ident.tokens.seal(NEWSLETTER_KIND, message_id)),
-        ]
-        html = self._html.fill({key: escape(value) for key, value in values.items()})
-        raw = build_alternative_encoded(headers, self._text.fill(values), html)
-        if ident.dkim is not None:
-            raw = ident.dkim.sign(raw)
+        unsubscribe = f"<{unsubscribe_url}>, <{unsubscribe_mailto(ident.org.address, token)}>"
+        head = b"".join(
+            [
+                self._from,
+                fold_header("To", format_address(recipient.name, recipient.email)),
+                self._subject_header(subject),
+                fold_header("Date", date_header(utcnow())),
+                fold_header("Message-ID", f"<{message_id}>"),
+                self._list_id,
+                fold_header("List-Unsubscribe", unsubscribe),
+                self._fixed_tail,
+                fold_header(OUR_SEAL_HEADER, ident.tokens.seal(NEWSLETTER_KIND, message_id)),
+                self._body.mime_headers,
+            ]
+        )
+        variable = self._body.variable(values, {key: escape(value) for key, value in values.items()})
+        parts = [head, b"\r\n", *interleave(self._body.fixed, variable)]
+        if ident.dkim is not None and self._body_hash is not None:
+            parts.insert(0, ident.dkim.signature(head, self._body_hash.digest(variable)))
+        raw = b"".join(parts)  # the one copy of the message's bytes
         sender = ident.org.address
         if ident.return_paths is not None and recipient.subscriber_id is not None:
             sender = ident.return_paths.make(recipient.subscriber_id)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from kulturkluster.db import Database, utcnow
 
-from .delivery import Claimed, DeliveryEngine, Outgoing, Tally
+from .delivery import Claimed, DeliveryEngine, Outgoing, ResultJournal, Tally
 from .models import OutgoingMessage, OutgoingStatus
 from .retry import RetryPolicy
 from .transport import DeliveryError, RelayRefused, TemporaryFailure, Transport
@@ -86,15 +86,20 @@ class OutboxStore:
         raw = self.sign(claim.raw) if self.sign else claim.raw
         return Outgoing(raw, claim.sender, claim.to_address, claim.message_id)
 
-    def sent(self, conn: Connection, claim: OutboxClaim, mail: Outgoing) -> None:
-        self._set(
-            conn,
-            claim,
-            status=OutgoingStatus.SENT,
-            attempts=claim.attempts + 1,
-            sent_at=utcnow(),
-            last_error=None,
-        )
+    def sent(self, conn: Connection, done: Sequence[tuple[OutboxClaim, Outgoing]]) -> None:
+        for claim, _ in done:
+            self._set(
+                conn,
+                claim,
+                status=OutgoingStatus.SENT,
+                attempts=claim.attempts + 1,
+                sent_at=utcnow(),
+                last_error=None,
+            )
+
+    def journal(self) -> ResultJournal[OutboxClaim] | None:
+        """Answers are few: each result is committed by itself."""
+        return None
 
     def deferred(
         self, conn: Connection, claim: OutboxClaim, error: TemporaryFailure, attempts: int, retry_at: datetime

@@ -1,8 +1,8 @@
 """The newsletter sender: one round starts due campaigns, sends what the limits allow, finishes the done.
 
 The sending itself is the delivery engine's (``mailer.delivery``) over ``DeliveryStore``: several reused
-connections (concurrency lanes), each result committed by itself, so a kill repeats at most the messages
-that were in flight.
+connections (concurrency lanes), results committed in batches with each accepted message noted in a
+journal first (``mailer.sent_journal``), so a kill repeats at most the messages that were in flight.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from kulturkluster.db import Database, utcnow
 
@@ -33,6 +34,10 @@ class SenderConfig:
     batch_size: int = 100
     lease: timedelta = timedelta(minutes=5)
     relay_pause_after: int = 5  # relay refusals in a row that pause a campaign
+    # Results per commit, noted in journal files under ``journal_dir`` until then (``mailer.sent_journal``);
+    # without a folder every result is committed by itself.
+    result_batch: int = 50
+    journal_dir: Path | None = None
 
 
 @dataclass
@@ -65,10 +70,12 @@ class CampaignSender:
         self.db = db
         self.config = config
         health = RelayHealth(config.relay_pause_after)
-        self._store = DeliveryStore(db, messages_for, config.limits, config.lease, on_refused, health)
+        self._store = DeliveryStore(
+            db, messages_for, config.limits, config.lease, on_refused, health, config.journal_dir
+        )
         self._transports = [transport_factory() for _ in range(config.concurrency)]
         self._engine: DeliveryEngine[DeliveryClaim] = DeliveryEngine(
-            db, self._store, self._transports, config.retry
+            db, self._store, self._transports, config.retry, batch=config.result_batch
         )
 
     @property
@@ -82,6 +89,7 @@ class CampaignSender:
 
     def run_round(self) -> Round:
         """Start due newsletters, claim what the limits allow, send it. Never raises for relay trouble."""
+        self._store.recover()  # what a killed sender handed to the relay but did not record
         with self.db.unit_of_work() as session:
             started = campaigns.start_due(session)
         claimed = self._store.claim(self.config.batch_size)

@@ -249,13 +249,36 @@ def _transaction(
     if data_code != 354:
         smtp.rset()
         raise smtplib.SMTPDataError(data_code, data_message)
-    body = raw.replace(b"\r\n.", b"\r\n..")  # dot-stuffing (RFC 5321 4.5.2); headers never start with "."
-    smtp.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
+    _send_data(smtp, raw)
     code, message = smtp.getreply()
     if code != 250:
         smtp.rset()
         raise smtplib.SMTPDataError(code, message)
     return refused
+
+
+def _send_data(smtp: smtplib.SMTP, raw: bytes) -> None:
+    """The message and the final dot, with no copy of the message's bytes unless it needs dot-stuffing
+    (RFC 5321 4.5.2: a line starting with "."; headers never do). One write, so no Nagle delay."""
+    if b"\r\n." in raw:
+        raw = raw.replace(b"\r\n.", b"\r\n..")
+    end = b".\r\n" if raw.endswith(b"\r\n") else b"\r\n.\r\n"
+    sock = smtp.sock
+    if sock is None:
+        raise smtplib.SMTPServerDisconnected("please run connect() first")
+    try:
+        if isinstance(sock, ssl.SSLSocket):  # no scatter-gather through TLS (it copies as it encrypts)
+            sock.sendall(raw + end)
+            return
+        sent = sock.sendmsg([raw, end])
+        if sent < len(raw):  # a partial write (a big message, a full buffer): the rest, still not joined
+            sock.sendall(memoryview(raw)[sent:])
+            sent = len(raw)
+        if sent < len(raw) + len(end):
+            sock.sendall(end[sent - len(raw) :])
+    except OSError:
+        smtp.close()
+        raise smtplib.SMTPServerDisconnected("Server not connected") from None
 
 
 class _TokenRefused(Exception):

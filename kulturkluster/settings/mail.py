@@ -159,7 +159,7 @@ class OAuthSettings(BaseModel):
 
 
 class DkimSettings(BaseModel):
-    """DKIM signing of outgoing mail (dkimpy). Signing is on when all three are set."""
+    """DKIM signing of outgoing mail (RSA or Ed25519, through OpenSSL). Signing is on when all three are set."""
 
     selector: str = Field("", description="DKIM selector, e.g. `kk2026` (DNS: `kk2026._domainkey.<domain>`).")
     private_key_file: Path | None = Field(

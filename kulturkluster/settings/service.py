@@ -160,6 +160,13 @@ class MailerSettings(BaseModel):
         2, ge=1, le=32, description="SMTP connections one `mailer run` process uses at once."
     )
     batch_size: int = Field(100, ge=1, description="Deliveries one worker claims at a time.")
+    result_batch: int = Field(
+        50,
+        ge=1,
+        description="Sent newsletter messages recorded per database commit; each is noted in a journal "
+        "file under `<data_dir>/mailer-journal/` first, so a killed worker's are never sent twice. 1: "
+        "commit each.",
+    )
     lease_seconds: int = Field(
         300, ge=1, description="A claimed batch that is not finished by then (a dead worker) is taken over."
     )

@@ -102,3 +102,37 @@ def test_kill_minus_nine_mid_campaign_then_resume(
         newsletter = session.get(Newsletter, newsletter_id)
         assert newsletter is not None and newsletter.status == NewsletterStatus.SENT
     assert statuses == {"sent": 400}
+
+
+def test_kill_before_the_batch_commit_sends_nobody_twice(
+    db: Database, smtp: SmtpServer, services_factory: Callable[..., Services], tmp_path: Path
+) -> None:
+    """Results wait for a batch of 1,000: a kill leaves every sent message unrecorded in the database but
+    noted in the journal, and the next worker records them instead of sending them again."""
+    svc = services_factory(public_url="https://post.kk.test")
+    emails = add_subscribers(svc, 120)
+    newsletter_id = draft(svc)
+    start(svc, newsletter_id)
+    env = {**_env(db, smtp, tmp_path), "KK_MAILER__CONCURRENCY": "1", "KK_MAILER__BATCH_SIZE": "200"}
+    env["KK_MAILER__RESULT_BATCH"] = "1000"
+
+    _run_until(env, smtp, 50, tmp_path / "first.log")
+    with db.unit_of_work() as session:
+        recorded = session.scalars(select(Delivery.status).where(Delivery.status == "sent")).all()
+    assert recorded == []  # nothing committed yet: the batch was not full
+    assert list((tmp_path / "var" / "mailer-journal").glob("*.sent"))
+    finished = subprocess.run(
+        [sys.executable, "-m", "kulturkluster.cli", "mailer", "run", "--once", "--no-progress"],
+        cwd=ROOT,
+        env=env,  # the killed worker's leases (1 s) ran out: without the journal all 50 would go again
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+
+    got = Counter(r.recipients[0] for r in smtp.handler.received)
+    assert set(got) == set(emails)
+    assert sum(n - 1 for n in got.values()) <= 1  # at most the one in flight at the kill
+    assert not list((tmp_path / "var" / "mailer-journal").glob("*.sent"))
