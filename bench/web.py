@@ -54,7 +54,7 @@ def pages(scale: Scale) -> tuple[tuple[str, str, dict[str, str]], ...]:
         ("Ärenden", "/app/arenden", {}),
         ("Ärenden: sök", "/app/arenden?q=festival", {}),
         ("Ärenden: sök två ord", "/app/arenden?q=bidrag+Eskilstuna", {}),
-        ("Ärende", f"/app/arenden/KK-{2000 + case // 10000}-{case % 10000}", {}),
+        ("Ärende", f"/app/arenden/KK-{2000 + case // 10000}-{case % 10000:04d}", {}),
         ("Nyhetsbrev", "/app/nyhetsbrev", {}),
         ("Nyhetsbrev: ett", "/app/nyhetsbrev/1", {}),
         ("Nyhetsbrev: status (htmx)", "/app/nyhetsbrev/1/status", {"HX-Request": "true"}),

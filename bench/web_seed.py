@@ -81,7 +81,7 @@ class Dialect:
     def series(self, n: int) -> str:
         """A FROM clause giving ``i`` = 1..n."""
         if self.name == "postgresql":
-            return f"generate_series(1, {n}) AS g(i)"
+            return f"generate_series(1::bigint, {n}) AS g(i)"
         return f"(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s) g"
 
     def ago(self, minutes: str) -> str:
@@ -93,6 +93,11 @@ class Dialect:
     def pick(self, expr: str, values: tuple[str, ...]) -> str:
         whens = " ".join(f"WHEN {k} THEN '{v}'" for k, v in enumerate(values))
         return f"(CASE ({expr}) % {len(values)} {whens} END)"
+
+    def pad4(self, expr: str) -> str:
+        if self.name == "postgresql":
+            return f"lpad(({expr})::text, 4, '0')"
+        return f"substr('0000' || ({expr}), -4)"
 
     def raw(self, expr: str) -> str:
         return f"convert_to({expr}, 'UTF8')" if self.name == "postgresql" else f"CAST({expr} AS BLOB)"
@@ -108,7 +113,10 @@ def statements(d: Dialect, s: Scale) -> list[tuple[str, str]]:
         "(CASE WHEN i % 100 < 90 THEN 'active' WHEN i % 100 < 94 THEN 'unsubscribed' "
         "WHEN i % 100 < 97 THEN 'bounced' WHEN i % 100 < 99 THEN 'pending' ELSE 'complained' END)"
     )
-    word = lambda k: d.pick(f"i * {k} + i / 7", tuple(WORDS))  # noqa: E731
+
+    def word(k: int) -> str:
+        return d.pick(f"i * {k} + i / 7", tuple(WORDS))
+
     text_expr = " || ' ' || ".join(word(k) for k in (3, 5, 11, 13, 17, 19, 23, 29))
     cases_n, msgs = s.cases, s.cases * s.messages_per_case
     return [
@@ -144,7 +152,8 @@ def statements(d: Dialect, s: Scale) -> list[tuple[str, str]]:
         (
             "cases",
             "INSERT INTO cases (id, reference, contact_id, subject, status, focus_area, actor_type, received_at, "
-            "updated_at, channel) SELECT i, 'KK-' || (2000 + i / 10000) || '-' || (i % 10000), "
+            "updated_at, channel) SELECT i, 'KK-' || (2000 + i / 10000) || '-' || "
+            f"{d.pad4('i % 10000')}, "
             f"i % {s.contacts} + 1, 'Fråga om ' || {word(3)} || ' och ' || {word(7)}, "
             f"{d.pick('i', ('avslutad', 'avslutad', 'avslutad', 'ny', 'pågående', 'väntar', 'avslutad'))}, "
             f"{d.pick('i', ('stöd', 'kunskap', 'kontakt'))}, {d.pick('i', ('förening', 'kommun', 'amatör'))}, "

@@ -46,8 +46,8 @@ def list_(
     """List subscribers."""
     with services() as svc, svc.db.unit_of_work() as session:
         if fmt is Format.CSV:
-            for line in staff_actions.export_lines(session, status):
-                sys.stdout.write(line)
+            for chunk in staff_actions.export_chunks(session, status):
+                sys.stdout.write(chunk)
             return
         rows = [_row(s) for s in service.iter_subscribers(session, status)]
     emit(rows, fmt, EXPORT_COLUMNS, title="Prenumeranter")
