@@ -18,7 +18,7 @@ from kulturkluster.texts import t
 
 from . import service
 from .address import normalize_address
-from .csv_io import EXPORT_COLUMNS, CsvRow, RejectedRow, csv_chunks, csv_lines, read_subscriber_csv
+from .csv_io import EXPORT_COLUMNS, CsvRow, RejectedRow, csv_lines, read_subscriber_csv
 from .models import Channel, ConsentEvent, Status, Subscriber
 from .service import Evidence, ImportResult, UnsubscribeOutcome
 
@@ -133,11 +133,6 @@ def import_csv(
 def export_lines(session: Session, status: Status | None = None) -> Iterator[str]:
     """The list as CSV lines (EXPORT_COLUMNS), streamed; a name is never a spreadsheet formula (csv_lines)."""
     return csv_lines(EXPORT_COLUMNS, service.export_rows(session, status))
-
-
-def export_chunks(session: Session, status: Status | None = None) -> Iterator[str]:
-    """The text of ``export_lines`` in chunks of a few thousand rows: the fast path for big lists."""
-    return csv_chunks(EXPORT_COLUMNS, service.export_rows(session, status))
 
 
 # -- search ------------------------------------------------------------------------------------------------

@@ -38,13 +38,16 @@ def from_thread(produce: Callable[[], Iterator[bytes]], depth: int = 8) -> Itera
         return False
 
     def run() -> None:
+        produced = produce()
         try:
-            for chunk in produce():
+            for chunk in produced:
                 if not put(chunk):
                     return  # the client went away
             put(_DONE)
         except BaseException as exc:  # handed to the reader, which raises it in the response
             put(_Failed(exc))
+        finally:
+            produced.close()  # ends the producer's transaction here, in its own thread
 
     threading.Thread(target=run, name="download", daemon=True).start()
     try:

@@ -19,7 +19,7 @@ from kulturkluster import privacy
 from kulturkluster.db import utcnow
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
-from subscribers import service, staff_actions
+from subscribers import csv_export, service, staff_actions
 from subscribers.address import InvalidAddress, normalize_address
 from subscribers.models import Status, Subscriber
 
@@ -157,8 +157,7 @@ def export_csv(req: StaffRequest) -> Response:
     def produce() -> Iterator[bytes]:
         yield "\ufeff".encode()  # a BOM: spreadsheet programs then read å, ä and ö right
         with db.unit_of_work() as session:
-            for chunk in staff_actions.export_chunks(session, status):
-                yield chunk.encode()
+            yield from csv_export.export_csv(session, status)
 
     return StreamingResponse(
         streaming.from_thread(produce),
