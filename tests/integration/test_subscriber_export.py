@@ -4,7 +4,7 @@ formula neutralisation included, and a download streams while its rows are still
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import UTC, datetime
 
 import pytest
@@ -41,9 +41,9 @@ def test_the_fast_export_writes_what_the_csv_module_writes(db: Database) -> None
             update(Subscriber).where(Subscriber.email == "p01@example.se").values(created_at=whole_second)
         )
     with db.unit_of_work() as session:
-        for status in (None, Status.UNSUBSCRIBED, Status.BOUNCED):
-            expected = "".join(staff_actions.export_lines(session, status))
-            assert b"".join(csv_export.export_csv(session, status)).decode() == expected
+        for only in (None, Status.UNSUBSCRIBED, Status.BOUNCED):
+            expected = "".join(staff_actions.export_lines(session, only))
+            assert b"".join(csv_export.export_csv(session, only)).decode() == expected
     with db.unit_of_work() as session:
         text = b"".join(csv_export.export_csv(session)).decode()
     assert "\n'=x@example.se,Formel,active," in text
@@ -54,7 +54,7 @@ def test_a_download_streams_before_its_producer_is_done() -> None:
     first_sent = threading.Event()
     finished = threading.Event()
 
-    def produce() -> Iterator[bytes]:
+    def produce() -> Generator[bytes]:
         yield b"first"
         assert first_sent.wait(10), "the reader never got the first chunk"
         yield b"second"
@@ -69,7 +69,7 @@ def test_a_download_streams_before_its_producer_is_done() -> None:
 
 
 def test_a_failing_producer_fails_the_download_and_a_closed_one_stops_it() -> None:
-    def failing() -> Iterator[bytes]:
+    def failing() -> Generator[bytes]:
         yield b"a"
         raise RuntimeError("database gone")
 
@@ -80,7 +80,7 @@ def test_a_failing_producer_fails_the_download_and_a_closed_one_stops_it() -> No
 
     stopped = threading.Event()
 
-    def endless() -> Iterator[bytes]:
+    def endless() -> Generator[bytes]:
         try:
             while True:
                 yield b"x" * 1024

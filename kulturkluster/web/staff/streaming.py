@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class _Failed:
         self.error = error
 
 
-def from_thread(produce: Callable[[], Iterator[bytes]], depth: int = 8) -> Iterator[bytes]:
+def from_thread(produce: Callable[[], Generator[bytes]], depth: int = 8) -> Generator[bytes]:
     """The chunks ``produce()`` yields, produced in a thread of their own, at most ``depth`` ahead."""
     chunks: queue.Queue[object] = queue.Queue(depth)
     stop = threading.Event()

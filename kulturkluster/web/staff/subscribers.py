@@ -7,7 +7,7 @@ The pages call the same functions as ``kulturkluster subscribers`` and ``kulturk
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -154,7 +154,7 @@ def export_csv(req: StaffRequest) -> Response:
     log.info("subscriber export", extra={"user": req.user.username, "status": status})
     db = req.services.db
 
-    def produce() -> Iterator[bytes]:
+    def produce() -> Generator[bytes]:
         yield "\ufeff".encode()  # a BOM: spreadsheet programs then read å, ä and ö right
         with db.unit_of_work() as session:
             yield from csv_export.export_csv(session, status)
