@@ -9,17 +9,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kulturkluster.db import fold, folded
+from kulturkluster.db import fold
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from . import service
 from .address import normalize_address
 from .csv_io import EXPORT_COLUMNS, CsvRow, RejectedRow, csv_lines, read_subscriber_csv
-from .models import Channel, ConsentEvent, Status, Subscriber
+from .models import SEARCH_TEXT, Channel, ConsentEvent, Status, Subscriber
 from .service import Evidence, ImportResult, UnsubscribeOutcome
 
 IMPORTABLE = (Status.ACTIVE, Status.PENDING, Status.UNSUBSCRIBED)
@@ -174,12 +174,7 @@ def search(
     query = select(Subscriber)
     needle = fold(text.strip())
     if needle:
-        query = query.where(
-            or_(
-                folded(Subscriber.email).contains(needle, autoescape=True),
-                folded(Subscriber.name).contains(needle, autoescape=True),
-            )
-        )
+        query = query.where(SEARCH_TEXT.contains(needle, autoescape=True))
     if status is not None:
         query = query.where(Subscriber.status == status)
     page, order_by = max(1, page), Subscriber.email
