@@ -295,7 +295,7 @@ _BATCH = 5000  # addresses per query when comparing an import with the list
 
 def _insert_added(session: Session, new: list[tuple[str, str]], status: Status, evidence: Evidence) -> None:
     """What ``add`` does for each (email, name), in bulk (``bulk.insert_added``)."""
-    event = {
+    event: dict[str, str | None] = {
         "action": "added",
         "old_status": None,
         "new_status": status.value,

@@ -104,3 +104,13 @@ def test_a_big_import_in_several_batches_and_a_pending_one(db: Database) -> None
         later = service.add(session, "senare@example.se", "", Status.ACTIVE, evidence)
         session.flush()
         assert later.id > person.id
+
+
+def test_names_arrive_as_they_were(db: Database) -> None:
+    names = ["", 'Sa "Sara" Ek, jr', "back\\slash\ttab", "rad\nbrytning", "NULL", "\\N", "Zoë Ünal"]
+    rows = [(n + 2, f"n{n}@example.se", name) for n, name in enumerate(names)]
+    with db.unit_of_work() as session:
+        service.import_rows(session, rows, Status.ACTIVE, Evidence(Channel.IMPORT, detail="test"))
+    with db.unit_of_work() as session:
+        stored = {email: name for email, name in session.execute(select(Subscriber.email, Subscriber.name))}
+    assert stored == {email: name for _line, email, name in rows}
