@@ -149,12 +149,28 @@ def _median_ms(client: StaffClient, url: str, headers: dict[str, str], repeat: i
     return statistics.median(times), status
 
 
-def measure_pages(client: StaffClient, scale: Scale, repeat: int) -> None:
-    reference, _ = _median_ms(client, REFERENCE, {}, repeat)
-    print(f"\n{'page':<34} {'median':>9} {'× ref':>7}  status   (reference {REFERENCE}: {reference:.1f} ms)")
-    for name, url, headers in pages(scale):
-        median, status = _median_ms(client, url, headers, repeat)
-        print(f"{name:<34} {median:7.1f} ms {median / reference:6.1f}×  {status}")
+def measure_pages(client: StaffClient, scale: Scale, repeat: int, runs: int) -> None:
+    """Each run times the reference and then every page; printed: the median of the runs' medians, their
+    range, and the page's median as a multiple of the same run's reference (median of the runs)."""
+    found: dict[str, list[tuple[float, float]]] = {}
+    statuses: dict[str, int] = {}
+    references = []
+    for _run in range(runs):
+        reference, _ = _median_ms(client, REFERENCE, {}, repeat)
+        references.append(reference)
+        for name, url, headers in pages(scale):
+            median, statuses[name] = _median_ms(client, url, headers, repeat)
+            found.setdefault(name, []).append((median, median / reference))
+    ref = statistics.median(references)
+    print(
+        f"\n{'page':<34} {'median':>9} {'range':>17} {'× ref':>7}  status"
+        f"   (reference {REFERENCE}: {ref:.1f} ms, {min(references):.1f}–{max(references):.1f})"
+    )
+    for name, results in found.items():
+        medians = [m for m, _ in results]
+        ratio = statistics.median(r for _, r in results)
+        spread = f"{min(medians):.0f}–{max(medians):.0f} ms"
+        print(f"{name:<34} {statistics.median(medians):7.1f} ms {spread:>17} {ratio:6.1f}×  {statuses[name]}")
 
 
 def measure_export(client: StaffClient, db: Database) -> None:
@@ -187,7 +203,8 @@ def main() -> None:
     )
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data set")
-    parser.add_argument("--repeat", type=int, default=7, help="requests per page (after one warm-up)")
+    parser.add_argument("--repeat", type=int, default=5, help="requests per page and run (after a warm-up)")
+    parser.add_argument("--runs", type=int, default=3, help="runs over every page")
     parser.add_argument("--keep", action="store_true", help="keep the seeded database")
     parser.add_argument("--reuse", action="store_true", help="measure a database kept by --keep")
     parser.add_argument("--export", action="store_true", help="also time the CSV export")
@@ -198,7 +215,7 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
     ):
         client = _client(db, Path(tmp))
-        measure_pages(client, scale, args.repeat)
+        measure_pages(client, scale, args.repeat, args.runs)
         if args.export:
             measure_export(client, db)
         client.client.close()
