@@ -51,8 +51,6 @@ class Subscriber(Base):
 
 # Finding an address whatever the case of its local part (imports, staff search); migration 0008
 Index("ix_subscribers_email_lower", func.lower(Subscriber.email))
-# The list by status in address order (a page of "avslutade"); migration 0019
-Index("ix_subscribers_status_email", Subscriber.status, Subscriber.email)
 # What the staff search looks in (address and name, one text); a trigram index on it in PostgreSQL with
 # pg_trgm (migration 0019 leaves it out where the extension cannot be created)
 SEARCH_TEXT = folded(Subscriber.email.concat(literal_column("' '")).concat(Subscriber.name))
