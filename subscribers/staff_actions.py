@@ -166,7 +166,8 @@ def search(
     *,
     by_status: Mapping[str, int] | None = None,
 ) -> SubscriberPage:
-    """Subscribers whose address or name contains ``text`` (any case), ordered by address.
+    """Subscribers whose address or name contains ``text`` (any case), ordered by address; when more than
+    COUNT_LIMIT match, the newest first.
 
     ``by_status`` (``service.count_by_status``, when the caller has it) gives the total of an unfiltered or
     status-only list without counting again; a text search counts up to COUNT_LIMIT matches.
@@ -189,6 +190,10 @@ def search(
             # Few matches: sort them, rather than walk the whole address index in order looking for them
             # (which PostgreSQL does for LIMIT 50 when the matches sit late in the alphabet).
             order_by = Subscriber.email.concat("")  # type: ignore[assignment]
+        elif needle:
+            # Very many: the newest first, found by walking the ids backwards (matches are spread over the
+            # ids, while in address order they may all sit at the end); staff narrow the search instead.
+            order_by = Subscriber.id.desc()  # type: ignore[assignment]
     rows = session.scalars(query.order_by(order_by).offset((page - 1) * per_page).limit(per_page))
     return SubscriberPage(tuple(rows), total, page, per_page, more=more)
 

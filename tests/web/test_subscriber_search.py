@@ -1,5 +1,6 @@
-"""Searching a big list: the matches are counted up to a limit ("Fler än 10 000 träffar"), a few matches
-come sorted by address wherever they sit in the alphabet, and paging goes on past the counted ones."""
+"""Searching a big list: the matches are counted up to a limit ("Fler än 10 000 träffar"), past which the
+newest come first and paging goes on; a few matches come sorted by address wherever they sit in the
+alphabet."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def test_a_search_counts_up_to_its_limit_and_pages_on(staff_services: Services, 
     assert page.status_code == 200
     assert "Fler än 10\u00a0000 träffar för ”example.se”" in page.text
     assert f'href="{LIST}?q=example.se&amp;page=2"' in page.text
+    assert "De senast tillagda visas först" in page.text  # very many: the newest first
+    assert page.text.index("alfa.forst@example.se") < page.text.index("zeta.sist@example.se")
     last = staff.get(LIST, params={"q": "example.se", "page": "201"})
     assert "alfa.forst@example.se" not in last.text and "Sida 201" in last.text
     few = staff.get(LIST, params={"q": "zeta"})
