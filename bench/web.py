@@ -149,7 +149,7 @@ def _median_ms(client: StaffClient, url: str, headers: dict[str, str], repeat: i
     return statistics.median(times), status
 
 
-def measure_pages(client: StaffClient, scale: Scale, repeat: int, runs: int) -> None:
+def measure_pages(client: StaffClient, scale: Scale, repeat: int, runs: int, only: str = "") -> None:
     """Each run times the reference and then every page; printed: the median of the runs' medians, their
     range, and the page's median as a multiple of the same run's reference (median of the runs)."""
     found: dict[str, list[tuple[float, float]]] = {}
@@ -159,6 +159,8 @@ def measure_pages(client: StaffClient, scale: Scale, repeat: int, runs: int) -> 
         reference, _ = _median_ms(client, REFERENCE, {}, repeat)
         references.append(reference)
         for name, url, headers in pages(scale):
+            if only.lower() not in name.lower():
+                continue
             median, statuses[name] = _median_ms(client, url, headers, repeat)
             found.setdefault(name, []).append((median, median / reference))
     ref = statistics.median(references)
@@ -205,6 +207,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data set")
     parser.add_argument("--repeat", type=int, default=5, help="requests per page and run (after a warm-up)")
     parser.add_argument("--runs", type=int, default=3, help="runs over every page")
+    parser.add_argument("--only", default="", help="only the pages whose name contains this")
     parser.add_argument("--keep", action="store_true", help="keep the seeded database")
     parser.add_argument("--reuse", action="store_true", help="measure a database kept by --keep")
     parser.add_argument("--export", action="store_true", help="also time the CSV export")
@@ -215,7 +218,7 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
     ):
         client = _client(db, Path(tmp))
-        measure_pages(client, scale, args.repeat, args.runs)
+        measure_pages(client, scale, args.repeat, args.runs, args.only)
         if args.export:
             measure_export(client, db)
         client.client.close()

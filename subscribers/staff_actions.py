@@ -138,7 +138,7 @@ def export_lines(session: Session, status: Status | None = None) -> Iterator[str
 # -- search ------------------------------------------------------------------------------------------------
 
 
-COUNT_LIMIT = 10_000  # a search counts its matches up to here; beyond, "more than" is all staff need
+COUNT_LIMIT = 20_000  # a search counts (and sorts) its matches up to here; beyond, "more than" is enough
 
 
 @dataclass(frozen=True, slots=True)
