@@ -22,3 +22,12 @@ def spreadsheet_cell(value: object) -> str:
         text = "'" + value if value.startswith(FORMULA_START) else value
         return text.replace("\r\n", "\n").replace("\r", "\n")
     return str(value)
+
+
+def sql_spreadsheet_cell(expression: str) -> str:
+    """``spreadsheet_cell`` as a PostgreSQL expression over the text ``expression``, for exports the
+    database writes itself (``COPY ... TO STDOUT``). NULL and an empty text both come out as NULL, which
+    COPY writes as an empty, unquoted cell, as the csv module writes an empty text."""
+    starts = ", ".join(f"'{c}'" if c.isprintable() and c != "'" else f"chr({ord(c)})" for c in FORMULA_START)
+    quoted = f"CASE WHEN left({expression}, 1) IN ({starts}) THEN '''' || {expression} ELSE {expression} END"
+    return f"nullif(replace(replace({quoted}, chr(13) || chr(10), chr(10)), chr(13), chr(10)), '')"

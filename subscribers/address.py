@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -37,14 +38,24 @@ def normalize_address(value: str) -> str:
         raise InvalidAddress(value, t("address.too_long"))
     if not _LOCAL.match(local) or local.startswith(".") or local.endswith(".") or ".." in local:
         raise InvalidAddress(value, t("address.bad_local"))
-    try:
-        ascii_domain = domain.rstrip(".").lower().encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise InvalidAddress(value, t("address.bad_domain")) from exc
-    labels = ascii_domain.split(".")
-    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+    ascii_domain = _ascii_domain(domain)
+    if ascii_domain is None:
         raise InvalidAddress(value, t("address.bad_domain"))
     return f"{local}@{ascii_domain}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_domain(domain: str) -> str | None:
+    """The domain lower-cased and in IDNA, or None if it cannot be one; cached, as a list of a million
+    addresses has a few thousand domains."""
+    try:
+        ascii_domain = domain.rstrip(".").lower().encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        return None
+    return ascii_domain
 
 
 def try_normalize(value: str | None) -> str | None:

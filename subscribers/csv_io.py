@@ -100,6 +100,25 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterat
         buffer.truncate()
 
 
+def csv_chunks(
+    header: Iterable[str], rows: Iterable[Iterable[object]], per_chunk: int = 2000
+) -> Iterator[str]:
+    """The same text as ``csv_lines``, ``per_chunk`` rows at a time: for exports of a million rows, where a
+    write and a yield per line would cost more than reading the rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    cell = spreadsheet_cell
+    writer.writerow([cell(value) for value in header])
+    pending = iter(rows)
+    while batch := list(itertools.islice(pending, per_chunk)):
+        writer.writerows([[cell(value) for value in row] for row in batch])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # the header of an empty list
+        yield buffer.getvalue()
+
+
 def _records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
     """The reader's records; a line the csv module cannot read (a NUL byte, a field beyond its size
     limit) makes the whole file unreadable, with the line number."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kulturkluster.db import Base, UtcDateTime, utcnow
+from kulturkluster.db import Base, UtcDateTime, folded, utcnow
 
 
 class Status(StrEnum):
@@ -51,6 +51,15 @@ class Subscriber(Base):
 
 # Finding an address whatever the case of its local part (imports, staff search); migration 0008
 Index("ix_subscribers_email_lower", func.lower(Subscriber.email))
+# What the staff search looks in (address and name, one text); a trigram index on it in PostgreSQL with
+# pg_trgm (migration 0019 leaves it out where the extension cannot be created)
+SEARCH_TEXT = folded(Subscriber.email.concat(literal_column("' '")).concat(Subscriber.name))
+Index(
+    "ix_subscribers_search_trgm",
+    SEARCH_TEXT.label("search_text"),
+    postgresql_using="gin",
+    postgresql_ops={"search_text": "gin_trgm_ops"},
+).ddl_if(dialect="postgresql")
 
 
 class ConsentEvent(Base):
@@ -71,3 +80,13 @@ class ConsentEvent(Base):
     actor: Mapped[str] = mapped_column(String(120), default="system")
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="events")
+
+
+# The month's list changes on Översikt, read from the index alone (no table rows); migration 0019
+Index(
+    "ix_consent_events_changes",
+    ConsentEvent.at,
+    ConsentEvent.new_status,
+    ConsentEvent.old_status,
+    ConsentEvent.subscriber_id,
+)

@@ -10,12 +10,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, String, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import utcnow
 from kulturkluster.texts import t
 
+from . import bulk
 from .address import normalize_address
 from .models import Channel, ConsentEvent, Status, Subscriber
 
@@ -183,6 +184,25 @@ def iter_subscribers(session: Session, status: Status | None = None) -> Iterator
     yield from session.scalars(query)
 
 
+EXPORTED = (  # csv_io.EXPORT_COLUMNS, in its order
+    Subscriber.email,
+    Subscriber.name,
+    Subscriber.status,
+    Subscriber.subscribed_at,
+    Subscriber.created_at,
+)
+
+
+def export_rows(session: Session, status: Status | None = None) -> Iterator[tuple[object, ...]]:
+    """(email, name, status, subscribed_at, created_at) of every subscriber ordered by address, as plain
+    tuples streamed from the database, never the whole list at once (``csv_export`` has the fast path)."""
+    query = select(*EXPORTED).order_by(Subscriber.email).execution_options(yield_per=2000)
+    if status is not None:
+        query = query.where(Subscriber.status == status)
+    for row in session.execute(query):
+        yield tuple(row)
+
+
 def count_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status))
     return {status: count for status, count in rows}
@@ -254,16 +274,17 @@ def import_rows(
     """Add new addresses from an import with ``status``; never reactivate one that left or bounced.
 
     ``rows`` are (line, email, name). With ``dry_run`` nothing is written: the result is a preview.
+    The new addresses and their consent events are inserted in bulk (``_insert_added``), as ``add`` would.
     """
     existing = _existing_statuses(session, [email for _line, email, _name in rows])
     added: list[str] = []
     unchanged: list[str] = []
     skipped: list[tuple[int, str, str]] = []
+    new: list[tuple[str, str]] = []
     for line, email, name in rows:
         current = existing.get(email.lower())
         if current is None:
-            if not dry_run:
-                add(session, email, name, status, evidence)
+            new.append((email, name))
             added.append(email)
         elif current == Status.UNSUBSCRIBED:
             skipped.append((line, email, t("import.kept_unsubscribed")))
@@ -271,7 +292,28 @@ def import_rows(
             skipped.append((line, email, t("import.kept_bounced")))
         else:
             unchanged.append(email)
+    if not dry_run and new:
+        _insert_added(session, new, status, evidence)
     return ImportResult(tuple(added), tuple(unchanged), tuple(skipped))
+
+
+_BATCH = 5000  # addresses per query when comparing an import with the list
+
+
+def _insert_added(session: Session, new: list[tuple[str, str]], status: Status, evidence: Evidence) -> None:
+    """What ``add`` does for each (email, name), in bulk (``bulk.insert_added``)."""
+    event: dict[str, str | None] = {
+        "action": "added",
+        "old_status": None,
+        "new_status": status.value,
+        "channel": evidence.channel.value,
+        "policy": evidence.policy,
+        "evidence_message_id": evidence.message_id,
+        "evidence": evidence.detail,
+        "actor": evidence.actor,
+    }
+    people = [(normalize_address(email), name) for email, name in new]
+    bulk.insert_added(session, people, status.value, event, utcnow())
 
 
 # When two stored addresses differ only in case, the one that must not be mailed decides
@@ -283,13 +325,14 @@ def _existing_statuses(session: Session, emails: list[str]) -> dict[str, str]:
     import must not put someone who left back on the list under another spelling (index on lower(email))."""
     found: dict[str, str] = {}
     lowered = sorted({email.lower() for email in emails})
-    for start in range(0, len(lowered), 500):
-        chunk = lowered[start : start + 500]
-        rows = session.execute(
-            select(func.lower(Subscriber.email), Subscriber.status).where(
-                func.lower(Subscriber.email).in_(chunk)
-            )
-        )
+    for start in range(0, len(lowered), _BATCH):
+        chunk = lowered[start : start + _BATCH]
+        lowered_email = func.lower(Subscriber.email)
+        if session.get_bind().dialect.name == "postgresql":  # one array parameter, not thousands
+            wanted = lowered_email == any_(bindparam("emails", chunk, type_=ARRAY(String)))
+        else:
+            wanted = lowered_email.in_(chunk)
+        rows = session.execute(select(lowered_email, Subscriber.status).where(wanted))
         for key, status in rows:
             if _PROTECTIVE.get(Status(status), 0) >= _PROTECTIVE.get(Status(found.get(key, status)), 0):
                 found[key] = status

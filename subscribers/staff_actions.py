@@ -5,21 +5,21 @@ caller's session and never commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kulturkluster.db import fold, folded
+from kulturkluster.db import fold
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
 from . import service
 from .address import normalize_address
 from .csv_io import EXPORT_COLUMNS, CsvRow, RejectedRow, csv_lines, read_subscriber_csv
-from .models import Channel, ConsentEvent, Status, Subscriber
+from .models import SEARCH_TEXT, Channel, ConsentEvent, Status, Subscriber
 from .service import Evidence, ImportResult, UnsubscribeOutcome
 
 IMPORTABLE = (Status.ACTIVE, Status.PENDING, Status.UNSUBSCRIBED)
@@ -132,44 +132,70 @@ def import_csv(
 
 def export_lines(session: Session, status: Status | None = None) -> Iterator[str]:
     """The list as CSV lines (EXPORT_COLUMNS), streamed; a name is never a spreadsheet formula (csv_lines)."""
-    rows = ([getattr(s, c) for c in EXPORT_COLUMNS] for s in service.iter_subscribers(session, status))
-    return csv_lines(EXPORT_COLUMNS, rows)
+    return csv_lines(EXPORT_COLUMNS, service.export_rows(session, status))
 
 
 # -- search ------------------------------------------------------------------------------------------------
 
 
+COUNT_LIMIT = 20_000  # a search counts (and sorts) its matches up to here; beyond, "more than" is enough
+
+
 @dataclass(frozen=True, slots=True)
 class SubscriberPage:
     rows: tuple[Subscriber, ...]
-    total: int
+    total: int  # with ``more``, at least this many
     page: int
     per_page: int
+    more: bool = False  # more than ``total`` (COUNT_LIMIT) match; not counted to the end
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        counted = max(1, -(-self.total // self.per_page))
+        if self.more and len(self.rows) == self.per_page:
+            return max(counted, self.page + 1)
+        return counted
 
 
 def search(
-    session: Session, text: str = "", status: Status | None = None, page: int = 1, per_page: int = 50
+    session: Session,
+    text: str = "",
+    status: Status | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    *,
+    by_status: Mapping[str, int] | None = None,
 ) -> SubscriberPage:
-    """Subscribers whose address or name contains ``text`` (any case), ordered by address."""
+    """Subscribers whose address or name contains ``text`` (any case), ordered by address; when more than
+    COUNT_LIMIT match, the newest first.
+
+    ``by_status`` (``service.count_by_status``, when the caller has it) gives the total of an unfiltered or
+    status-only list without counting again; a text search counts up to COUNT_LIMIT matches.
+    """
     query = select(Subscriber)
     needle = fold(text.strip())
     if needle:
-        query = query.where(
-            or_(
-                folded(Subscriber.email).contains(needle, autoescape=True),
-                folded(Subscriber.name).contains(needle, autoescape=True),
-            )
-        )
+        query = query.where(SEARCH_TEXT.contains(needle, autoescape=True))
     if status is not None:
         query = query.where(Subscriber.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
-    rows = session.scalars(query.order_by(Subscriber.email).offset((page - 1) * per_page).limit(per_page))
-    return SubscriberPage(tuple(rows), total, page, per_page)
+    page, order_by = max(1, page), Subscriber.email
+    if not needle and by_status is not None:
+        total = by_status.get(status, 0) if status is not None else sum(by_status.values())
+        more = False
+    else:
+        capped = query.with_only_columns(Subscriber.id).limit(COUNT_LIMIT + 1).subquery()
+        found = session.scalar(select(func.count()).select_from(capped)) or 0
+        total, more = min(found, COUNT_LIMIT), found > COUNT_LIMIT
+        if needle and not more:
+            # Few matches: sort them, rather than walk the whole address index in order looking for them
+            # (which PostgreSQL does for LIMIT 50 when the matches sit late in the alphabet).
+            order_by = Subscriber.email.concat("")  # type: ignore[assignment]
+        elif needle:
+            # Very many: the newest first, found by walking the ids backwards (matches are spread over the
+            # ids, while in address order they may all sit at the end); staff narrow the search instead.
+            order_by = Subscriber.id.desc()  # type: ignore[assignment]
+    rows = session.scalars(query.order_by(order_by).offset((page - 1) * per_page).limit(per_page))
+    return SubscriberPage(tuple(rows), total, page, per_page, more=more)
 
 
 # -- re-routing --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from kulturkluster.texts import t
-from subscribers import service, staff_actions
+from subscribers import csv_export, service, staff_actions
 from subscribers.csv_io import EXPORT_COLUMNS
 from subscribers.models import Status, Subscriber
 
@@ -46,8 +46,10 @@ def list_(
     """List subscribers."""
     with services() as svc, svc.db.unit_of_work() as session:
         if fmt is Format.CSV:
-            for line in staff_actions.export_lines(session, status):
-                sys.stdout.write(line)
+            sys.stdout.flush()
+            for chunk in csv_export.export_csv(session, status):
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
             return
         rows = [_row(s) for s in service.iter_subscribers(session, status)]
     emit(rows, fmt, EXPORT_COLUMNS, title="Prenumeranter")

@@ -7,9 +7,8 @@ The pages call the same functions as ``kulturkluster subscribers`` and ``kulturk
 from __future__ import annotations
 
 import logging
-import tempfile
-from collections.abc import Callable, Iterator
-from typing import IO, Any
+from collections.abc import Callable, Generator
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
@@ -20,11 +19,11 @@ from kulturkluster import privacy
 from kulturkluster.db import utcnow
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
-from subscribers import service, staff_actions
+from subscribers import csv_export, service, staff_actions
 from subscribers.address import InvalidAddress, normalize_address
 from subscribers.models import Status, Subscriber
 
-from . import subscriber_import
+from . import streaming, subscriber_import
 from .base import Pagebuilder, StaffRequest, local
 from .subscriber_common import PREFIX, status_labels
 
@@ -94,8 +93,8 @@ def index(req: StaffRequest) -> Response:
     except FormError as exc:
         error, status, page_number = str(exc), None, 1
     with req.services.db.unit_of_work() as session:
-        found = staff_actions.search(session, q, status, page_number, PER_PAGE)
         counts = service.count_by_status(session)
+        found = staff_actions.search(session, q, status, page_number, PER_PAGE, by_status=counts)
     status_value = status.value if status else ""
     context: dict[str, Any] = {
         "q": q,
@@ -105,6 +104,7 @@ def index(req: StaffRequest) -> Response:
         "counts": counts,
         "total_all": sum(counts.values()),
         "found": found,
+        "more_than": f"{found.total:,}".replace(",", "\u00a0"),  # 10 000 (Swedish digit grouping)
         "rows": [
             {
                 "id": s.id,
@@ -150,27 +150,20 @@ def export_csv(req: StaffRequest) -> Response:
         status = parse_status(req.query("status"))
     except FormError as exc:
         return req.redirect(PREFIX, str(exc), "error")
-    # Written to a spooled file inside this thread's transaction, then streamed: bounded memory, and the
-    # database session never crosses threads.
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b")  # noqa: SIM115
-    spool.write("\ufeff".encode())  # a BOM: spreadsheet programs then read å, ä and ö right
-    with req.services.db.unit_of_work() as session:
-        for line in staff_actions.export_lines(session, status):
-            spool.write(line.encode())
-    spool.seek(0)
     name = f"prenumeranter-{status.value if status else 'alla'}-{utcnow():%Y-%m-%d}.csv"
     log.info("subscriber export", extra={"user": req.user.username, "status": status})
+    db = req.services.db
+
+    def produce() -> Generator[bytes]:
+        yield "\ufeff".encode()  # a BOM: spreadsheet programs then read å, ä and ö right
+        with db.unit_of_work() as session:
+            yield from csv_export.export_csv(session, status)
+
     return StreamingResponse(
-        _chunks(spool),
+        streaming.from_thread(produce),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"', **DOWNLOAD_HEADERS},
     )
-
-
-def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
-    with spool:
-        while chunk := spool.read(64 * 1024):
-            yield chunk
 
 
 # -- one person --------------------------------------------------------------------------------------------
