@@ -248,8 +248,16 @@ class Services:
     def flush_outbox(self) -> FlushResult:
         """Send what is due in the outbox now (the mailer loop's rounds, the inbound runner's batches)."""
         signer = self.mail_identity.dkim
+        batch = self.settings.mailer.result_batch
         with self._flush_lock:
-            return flush(self.db, self.transport, self.retry, sign=signer.sign if signer else None)
+            return flush(
+                self.db,
+                self.transport,
+                self.retry,
+                sign=signer.sign if signer else None,
+                journal_dir=self.settings.data_dir / "outbox-journal",
+                batch=batch,
+            )
 
     def sending(self) -> AbstractContextManager[Sending]:
         """Within this block a transaction that queued mail flushes the outbox right after its commit.

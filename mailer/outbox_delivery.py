@@ -3,6 +3,9 @@
 Rows are claimed with a lease (``status = sending``), so several workers can share the outbox and no lock
 is held while talking to the relay; a lease that runs out (a dead worker) is taken over. Each row is
 DKIM-signed as it leaves (the signature covers the Date, which is set at enqueue: minutes apart at most).
+With a journal folder, results are committed in batches as the newsletter's are (``mailer.sent_journal``):
+an inbound batch of hundreds of receipts costs a few commits, not one each, and a crash still repeats at
+most the messages in flight.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 
 from kulturkluster.db import Database, utcnow
@@ -19,6 +23,7 @@ from kulturkluster.db import Database, utcnow
 from .delivery import Claimed, DeliveryEngine, Outgoing, ResultJournal, Tally
 from .models import OutgoingMessage, OutgoingStatus
 from .retry import RetryPolicy
+from .sent_journal import Accepted, ClaimJournal, LaneJournal, recover
 from .transport import DeliveryError, RelayRefused, TemporaryFailure, Transport
 
 # What one flush did (sent, deferred, failed; relay_error when the relay was unwell)
@@ -40,9 +45,12 @@ class OutboxClaim:
 class OutboxStore:
     """The ``outgoing_messages`` table as a delivery store."""
 
-    def __init__(self, db: Database, sign: Callable[[bytes], bytes] | None = None) -> None:
+    def __init__(
+        self, db: Database, sign: Callable[[bytes], bytes] | None = None, journal_dir: Path | None = None
+    ) -> None:
         self.db = db
         self.sign = sign
+        self.journal_dir = journal_dir  # None: every result is committed by itself
 
     def claim(self, limit: int) -> Claimed[OutboxClaim]:
         now = utcnow()
@@ -87,19 +95,24 @@ class OutboxStore:
         return Outgoing(raw, claim.sender, claim.to_address, claim.message_id)
 
     def sent(self, conn: Connection, done: Sequence[tuple[OutboxClaim, Outgoing]]) -> None:
-        for claim, _ in done:
-            self._set(
-                conn,
-                claim,
-                status=OutgoingStatus.SENT,
-                attempts=claim.attempts + 1,
-                sent_at=utcnow(),
-                last_error=None,
-            )
+        now = utcnow()
+        _record_sent(conn, [Accepted(c.row_id, c.attempts + 1, c.message_id, now) for c, _mail in done])
 
     def journal(self) -> ResultJournal[OutboxClaim] | None:
-        """Answers are few: each result is committed by itself."""
-        return None
+        if self.journal_dir is None:
+            return None
+        return ClaimJournal(LaneJournal(self.journal_dir), lambda claim: (claim.row_id, claim.attempts))
+
+    def recover(self) -> int:
+        """Record as sent what the journals of stopped lanes list (before anything is claimed)."""
+        if self.journal_dir is None:
+            return 0
+
+        def record(found: Sequence[Accepted]) -> None:
+            with self.db.engine.begin() as conn:
+                _record_sent(conn, found, only_unfinished=True)
+
+        return recover(self.journal_dir, record)
 
     def deferred(
         self, conn: Connection, claim: OutboxClaim, error: TemporaryFailure, attempts: int, retry_at: datetime
@@ -138,6 +151,25 @@ class OutboxStore:
         conn.execute(update(OutgoingMessage).where(OutgoingMessage.id == claim.row_id).values(**values))
 
 
+_MARK_SENT = (
+    update(OutgoingMessage)
+    .where(OutgoingMessage.id == bindparam("row"))
+    .values(status=OutgoingStatus.SENT, sent_at=bindparam("at"), attempts=bindparam("tries"), last_error=None)
+)
+_UNFINISHED = or_(  # no IN: executemany
+    OutgoingMessage.status == OutgoingStatus.QUEUED, OutgoingMessage.status == OutgoingStatus.SENDING
+)
+
+
+def _record_sent(conn: Connection, accepted: Sequence[Accepted], *, only_unfinished: bool = False) -> None:
+    """Mark outbox rows sent in one statement; ``only_unfinished`` leaves rows that already have an outcome
+    (a journal read after its batch was committed)."""
+    statement = _MARK_SENT.where(_UNFINISHED) if only_unfinished else _MARK_SENT
+    values = [{"row": a.delivery_id, "at": a.at, "tries": a.attempts} for a in accepted]
+    if values:
+        conn.execute(statement, values)
+
+
 def flush(
     db: Database,
     transport: Transport,
@@ -145,9 +177,16 @@ def flush(
     *,
     limit: int = 500,
     sign: Callable[[bytes], bytes] | None = None,
+    journal_dir: Path | None = None,
+    batch: int = 1,
 ) -> FlushResult:
-    """Send what is due in the outbox over one transport (shared by the caller's threads, one at a time)."""
-    engine = DeliveryEngine(db, OutboxStore(db, sign), [transport], retry)
+    """Send what is due in the outbox over one transport (shared by the caller's threads, one at a time).
+
+    With ``journal_dir`` and ``batch`` > 1, results are committed ``batch`` at a time; what a killed
+    process had sent but not recorded is recorded first, before anything is claimed."""
+    store = OutboxStore(db, sign, journal_dir if batch > 1 else None)
+    store.recover()
+    engine = DeliveryEngine(db, store, [transport], retry, batch=batch)
     try:
         return engine.run(limit)
     finally:

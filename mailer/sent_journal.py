@@ -23,6 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Generic, TypeVar
+
+from kulturkluster.db import utcnow
+
+from .delivery import Outgoing
+
+C = TypeVar("C")
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +94,25 @@ class LaneJournal:
         self._fd = os.open(opening, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         self._path = opening.rename(self._directory / f"{name}.sent")
+
+
+class ClaimJournal(Generic[C]):
+    """A lane's ``LaneJournal`` as the delivery engine's ``ResultJournal``, for claims that name their row:
+    ``row`` gives a claim's row id and its attempts before this one."""
+
+    def __init__(self, lane: LaneJournal, row: Callable[[C], tuple[int, int]]) -> None:
+        self._lane = lane
+        self._row = row
+
+    def note(self, claim: C, mail: Outgoing) -> None:
+        row_id, attempts = self._row(claim)
+        self._lane.note(Accepted(row_id, attempts + 1, mail.message_id, utcnow()))
+
+    def committed(self) -> None:
+        self._lane.committed()
+
+    def close(self, *, clean: bool) -> None:
+        self._lane.close(clean=clean)
 
 
 def recover(directory: Path, record: Callable[[Sequence[Accepted]], None]) -> int:

@@ -163,9 +163,9 @@ class MailerSettings(BaseModel):
     result_batch: int = Field(
         50,
         ge=1,
-        description="Sent newsletter messages recorded per database commit; each is noted in a journal "
-        "file under `<data_dir>/mailer-journal/` first, so a killed worker's are never sent twice. 1: "
-        "commit each.",
+        description="Sent messages (newsletters and the outbox's answers) recorded per database commit; "
+        "each is noted in a journal file under `<data_dir>/mailer-journal/` or `outbox-journal/` first, so "
+        "a killed worker's are never sent twice. 1: commit each.",
     )
     lease_seconds: int = Field(
         300, ge=1, description="A claimed batch that is not finished by then (a dead worker) is taken over."
