@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from kulturkluster import formats
 from kulturkluster.settings import ACCESSIBILITY_PATH, OrgSettings
 from mailer.links import PublicLinks
 from mailer.render import TEMPLATES_DIR
@@ -34,6 +35,9 @@ class Pages:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+        )
+        env.filters.update(
+            number=formats.number, count=formats.count, plural=formats.plural, month=formats.month_label
         )
         shared = {
             "org": org,

@@ -1,0 +1,253 @@
+"""The evaluation report's numbers, grouped by the database (one pass over the period's rows per question).
+
+Every query narrows by an indexed time column first (``cases.received_at``, ``consent_events.at``,
+``newsletters.started_at``) and groups there; Python only reshapes the grouped counts (``cases.reports``).
+Percentiles are worked out by PostgreSQL (``percentile_cont``/``percentile_disc``, the same definitions as
+``reports.durations``); SQLite, for small installations, sends the hours and Python works them out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Float, Select, String, and_, case, cast, func, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session
+
+from mailer.campaign_models import Delivery, DeliveryStatus, Newsletter
+from subscribers.models import ConsentEvent, Status, Subscriber
+
+from .models import SUBSCRIPTION_TAG, Case, CaseTag, Contact
+from .newsletter_report import (
+    UNSUBSCRIBE_WINDOW_DAYS,
+    IssueRow,
+    ListChanges,
+    NewsletterReport,
+    newsletter_months,
+)
+from .report_tables import Evaluation
+from .reports import (
+    CaseCell,
+    CaseReport,
+    Durations,
+    Period,
+    RepeatActor,
+    backlog_bounds,
+    durations,
+    month_rows,
+    rounded,
+)
+
+LOCAL_TIME = ZoneInfo("Europe/Stockholm")
+
+
+def evaluation(session: Session, period: Period) -> Evaluation:
+    return Evaluation(case_report(session, period), newsletter_report(session, period))
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def month_of(session: Session, column: QueryableAttribute[datetime]) -> ColumnElement[str]:
+    """ "YYYY-MM" of a UTC timestamp column (SQLite stores them naive, in UTC)."""
+    if _postgres(session):
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return cast(func.strftime("%Y-%m", column), String)
+
+
+def _counted(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """The cases a report counts: received in [start, end), not merged away, not a newsletter sign-up."""
+    sign_ups = select(CaseTag.case_id).where(CaseTag.tag == SUBSCRIPTION_TAG)
+    return [
+        Case.received_at >= start,
+        Case.received_at < end,
+        Case.merged_into_id.is_(None),
+        Case.id.not_in(sign_ups),
+    ]
+
+
+def case_report(session: Session, period: Period) -> CaseReport:
+    begin, finish = period.start_at, period.end_at
+    month = month_of(session, Case.received_at).label("month")
+    grouped = session.execute(
+        select(month, Case.focus_area, Case.actor_type, Case.channel, Contact.municipality, func.count())
+        .join(Contact, Contact.id == Case.contact_id)
+        .where(*_counted(begin, finish))
+        .group_by(month, Case.focus_area, Case.actor_type, Case.channel, Contact.municipality)
+    )
+    cells = [
+        CaseCell(m, focus, actor, channel, place or "", n) for m, focus, actor, channel, place, n in grouped
+    ]
+    first = _durations(session, begin, finish, Case.first_response_at, None)
+    close = _durations(session, begin, finish, Case.closed_at, Case.closed_at < finish)
+    return CaseReport(
+        period.first,
+        period.stop,
+        month_rows(cells, period.first, period.stop),
+        first,
+        close,
+        _backlog(session, finish),
+        repeat_actors(session, begin, finish),
+    )
+
+
+def _durations(
+    session: Session,
+    begin: datetime,
+    finish: datetime,
+    done: QueryableAttribute[Any],
+    also: ColumnElement[bool] | None,
+) -> Durations:
+    where = [*_counted(begin, finish), done.is_not(None), *([also] if also is not None else [])]
+    if _postgres(session):
+        hours = func.extract("epoch", done - Case.received_at) / 3600.0
+        count, median, p90 = session.execute(
+            select(
+                func.count(),
+                func.percentile_cont(0.5).within_group(hours),
+                func.percentile_disc(0.9).within_group(hours),
+            ).where(*where)
+        ).one()
+        return rounded(count, median, p90)
+    hours_sqlite = (func.julianday(done) - func.julianday(Case.received_at)) * 24.0
+    return durations([float(h) for h in session.scalars(select(cast(hours_sqlite, Float)).where(*where))])
+
+
+def _backlog(session: Session, at: datetime) -> dict[str, int]:
+    """Cases received before ``at`` and not closed by then, counted per age bucket in one pass."""
+    sign_ups = select(CaseTag.case_id).where(CaseTag.tag == SUBSCRIPTION_TAG)
+    bounds = backlog_bounds(at)
+    columns = []
+    for index, (_name, after) in enumerate(bounds):
+        newer_than_previous = [Case.received_at <= b for _n, b in bounds[:index] if b is not None]
+        condition = and_(*newer_than_previous, *([Case.received_at > after] if after is not None else []))
+        columns.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
+    counts = session.execute(
+        select(*columns).where(
+            Case.received_at < at,
+            or_(Case.closed_at.is_(None), Case.closed_at > at),
+            Case.merged_into_id.is_(None),
+            Case.id.not_in(sign_ups),
+        )
+    ).one()
+    return {name: int(n) for (name, _after), n in zip(bounds, counts, strict=True)}
+
+
+def repeat_actors(session: Session, begin: datetime, finish: datetime, limit: int = 100) -> list[RepeatActor]:
+    """Organisations (or requesters without one) with more than one case in the period, most cases first."""
+    organisation = func.lower(func.trim(Contact.organisation))
+    who = case((organisation != "", organisation), else_=func.lower(Contact.email)).label("who")
+    found = session.execute(
+        select(
+            func.max(Contact.organisation),
+            func.max(Contact.name),
+            func.max(Contact.email),
+            func.count(Case.id).label("n"),
+        )
+        .join(Contact, Contact.id == Case.contact_id)
+        .where(*_counted(begin, finish))
+        .group_by(who)
+        .having(func.count(Case.id) > 1)
+        .order_by(func.count(Case.id).desc(), who)
+        .limit(limit)
+    )
+    return [RepeatActor((org or "").strip() or name or email, n) for org, name, email, n in found]
+
+
+# -- the newsletter --------------------------------------------------------------------------------------
+
+_ACTIVE = Status.ACTIVE.value
+
+
+def _list_changes(
+    session: Session, since: datetime, until: datetime | None
+) -> Select[str, int, int, int, int]:
+    joined = and_(
+        ConsentEvent.new_status == _ACTIVE,
+        or_(ConsentEvent.old_status.is_(None), ConsentEvent.old_status != _ACTIVE),
+    )
+    left = and_(ConsentEvent.old_status == _ACTIVE, ConsentEvent.new_status != _ACTIVE)
+
+    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    month = month_of(session, ConsentEvent.at).label("month")
+    status_changed = or_(
+        ConsentEvent.old_status.is_(None), ConsentEvent.old_status != ConsentEvent.new_status
+    )
+    return (
+        select(
+            month,
+            total(joined) - total(left),
+            total(joined),
+            total(
+                and_(status_changed, ConsentEvent.new_status.in_([Status.UNSUBSCRIBED, Status.COMPLAINED]))
+            ),
+            total(and_(status_changed, ConsentEvent.new_status == Status.BOUNCED)),
+        )
+        .where(ConsentEvent.at >= since, *([ConsentEvent.at < until] if until is not None else []))
+        .group_by(month)
+    )
+
+
+def newsletter_report(session: Session, period: Period) -> NewsletterReport:
+    begin, finish = period.start_at, period.end_at
+    active_now = session.scalar(select(func.count()).where(Subscriber.status == _ACTIVE)) or 0
+    net_since_end = sum(int(net) for _m, net, *_rest in session.execute(_list_changes(session, finish, None)))
+    changes = {
+        month: ListChanges(int(net), int(new), int(unsubscribed), int(bounced))
+        for month, net, new, unsubscribed, bounced in session.execute(_list_changes(session, begin, finish))
+    }
+    months = newsletter_months(period.first, period.stop, active_now, net_since_end, changes)
+    return NewsletterReport(months, issues(session, begin, finish))
+
+
+def issues(session: Session, begin: datetime, finish: datetime) -> list[IssueRow]:
+    """Each newsletter whose sending started in the period: recipients, delivered, failed, and how many of
+    its recipients unsubscribed within 7 days of the start."""
+    letters = session.execute(
+        select(Newsletter.id, Newsletter.subject, Newsletter.started_at)
+        .where(Newsletter.started_at >= begin, Newsletter.started_at < finish)
+        .order_by(Newsletter.started_at, Newsletter.id)
+    ).all()
+    if not letters:
+        return []
+    ids = [row.id for row in letters]
+    outcome: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for newsletter_id, status, n in session.execute(
+        select(Delivery.newsletter_id, Delivery.status, func.count())
+        .where(Delivery.newsletter_id.in_(ids))
+        .group_by(Delivery.newsletter_id, Delivery.status)
+    ):
+        outcome[newsletter_id][status] = n
+    rows = []
+    for letter in letters:
+        started: datetime = letter.started_at
+        left = session.scalar(
+            select(func.count(func.distinct(ConsentEvent.subscriber_id)))
+            .join(Delivery, Delivery.subscriber_id == ConsentEvent.subscriber_id)
+            .where(
+                Delivery.newsletter_id == letter.id,
+                ConsentEvent.new_status == Status.UNSUBSCRIBED,
+                ConsentEvent.at >= started,
+                ConsentEvent.at < started + timedelta(days=UNSUBSCRIBE_WINDOW_DAYS),
+            )
+        )
+        counts = outcome[letter.id]
+        rows.append(
+            IssueRow(
+                letter.subject,
+                _local_day(started),
+                sum(counts.values()),
+                counts.get(DeliveryStatus.SENT, 0),
+                counts.get(DeliveryStatus.FAILED, 0),
+                left or 0,
+            )
+        )
+    return rows
+
+
+def _local_day(at: datetime) -> str:
+    return at.astimezone(LOCAL_TIME).date().isoformat()

@@ -1,0 +1,39 @@
+"""Numbers, counts and months the Swedish way, for the pages (Jinja filters) and the charts.
+
+- ``number(1234.5)`` -> "1 234,5": decimal comma, a narrow no-break space between thousands.
+- ``count(1, "adress", "adresser")`` -> "1 adress"; ``count(2, ...)`` -> "2 adresser".
+- ``month_label("2026-01")`` -> "jan 2026".
+"""
+
+from __future__ import annotations
+
+THOUSANDS = "\u202f"  # narrow no-break space, as Swedish typesetting and the Språkrådet advice have it
+MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def number(value: float | int | None, decimals: int | None = None) -> str:
+    """``value`` with a decimal comma; floats with one decimal unless ``decimals`` says otherwise."""
+    if value is None:
+        return "–"
+    if decimals is None:
+        decimals = 0 if isinstance(value, int) else 1
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", THOUSANDS).replace(".", ",").replace("-", "−")
+
+
+def plural(amount: int, one: str, many: str) -> str:
+    """The word for ``amount``: "adress" for 1, "adresser" otherwise (also for 0)."""
+    return one if amount == 1 else many
+
+
+def count(amount: int, one: str, many: str) -> str:
+    """ "1 adress", "2 adresser", "1 234 adresser"."""
+    return f"{number(amount)} {plural(amount, one, many)}"
+
+
+def month_label(month: str) -> str:
+    """ "2026-01" -> "jan 2026"; anything else is returned as it is."""
+    year, _, number_text = month.partition("-")
+    if len(year) == 4 and number_text.isdigit() and 1 <= int(number_text) <= 12:
+        return f"{MONTHS[int(number_text) - 1]} {year}"
+    return month
