@@ -27,4 +27,11 @@ SV: dict[str, str] = {
     "evaluation.col_delivered": "levererade",
     "evaluation.col_failed": "misslyckade",
     "evaluation.col_unsubscribed_7": "avslutade inom 7 dagar",
+    # The Ärenden list's count says which statuses it covers (kulturkluster/web/staff/cases.py)
+    "evaluation.count_open_one": "öppet ärende (ny, pågående eller väntar)",
+    "evaluation.count_open_many": "öppna ärenden (ny, pågående eller väntar)",
+    "evaluation.count_all_one": "ärende med alla statusar",
+    "evaluation.count_all_many": "ärenden med alla statusar, även avslutade",
+    "evaluation.count_status_one": "ärende med status {status}",
+    "evaluation.count_status_many": "ärenden med status {status}",
 }

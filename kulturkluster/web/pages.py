@@ -36,8 +36,13 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters.update(
-            number=formats.number, count=formats.count, plural=formats.plural, month=formats.month_label
+        env.filters.update(  # Swedish numbers, counts, months and times (kulturkluster/formats.py)
+            number=formats.number,
+            amount=formats.amount,
+            plural=formats.plural,
+            month=formats.month_label,
+            local_date=formats.local_day,
+            local_time=formats.local_minute,
         )
         shared = {
             "org": org,

@@ -20,7 +20,9 @@ from starlette.routing import BaseRoute, Route
 from cases import operations as case_ops
 from cases.attachments import AttachmentMissing
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage
+from cases.municipalities import OTHER, official
 from cases.reference import CaseNotFound
+from cases.related import related
 from cases.sanitize import sanitize_html
 from kulturkluster import accounts
 from kulturkluster.texts import t
@@ -103,11 +105,18 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
             "email": case.contact.email,
             "organisation": case.contact.organisation,
             "municipality": case.contact.municipality,
+            "municipality_name": _municipality_name(case.contact.municipality),
         },
+        "related": related(session, case),
         "thread": [_message(m, names, case.reference) for m in case.messages],
         "users": users,
         **choices(),
     }
+
+
+def _municipality_name(typed: str) -> str:
+    name = official(typed)
+    return typed.strip() if name == OTHER and typed.strip().lower() != OTHER else name
 
 
 def _find(session: Session, reference: str) -> Case | None:
