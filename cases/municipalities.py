@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 OFFICIAL: tuple[str, ...] = (
     "Eskilstuna kommun",
@@ -48,6 +49,7 @@ for _name in OFFICIAL:
     _KNOWN[_place + "s"] = _name
 
 
+@lru_cache(maxsize=4096)
 def official(text: str | None) -> str:
     """The official name for what was typed; ``""`` for nothing typed, ``OTHER`` for anything else."""
     folded = _folded(text or "")

@@ -12,7 +12,21 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Float, Select, String, and_, case, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from mailer.campaign_models import Delivery, DeliveryStatus, Newsletter
@@ -50,11 +64,16 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def month_of(session: Session, column: QueryableAttribute[datetime]) -> ColumnElement[str]:
-    """ "YYYY-MM" of a UTC timestamp column (SQLite stores them naive, in UTC)."""
+def month_of(
+    session: Session, column: QueryableAttribute[datetime]
+) -> tuple[ColumnElement[Any], ColumnElement[str]]:
+    """What to group a UTC timestamp column by to get months, and its "YYYY-MM" (SQLite stores them naive,
+    in UTC). On PostgreSQL the text is made once per month, not once per row."""
     if _postgres(session):
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    return cast(func.strftime("%Y-%m", column), String)
+        month = func.date_trunc("month", func.timezone("UTC", column))
+        return month, func.to_char(month, "YYYY-MM")
+    text = cast(func.strftime("%Y-%m", column), String)
+    return text, text
 
 
 def _counted(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
@@ -70,9 +89,9 @@ def _counted(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
 
 def case_report(session: Session, period: Period) -> CaseReport:
     begin, finish = period.start_at, period.end_at
-    month = month_of(session, Case.received_at).label("month")
+    month, label = month_of(session, Case.received_at)
     grouped = session.execute(
-        select(month, Case.focus_area, Case.actor_type, Case.channel, Contact.municipality, func.count())
+        select(label, Case.focus_area, Case.actor_type, Case.channel, Contact.municipality, func.count())
         .join(Contact, Contact.id == Case.contact_id)
         .where(*_counted(begin, finish))
         .group_by(month, Case.focus_area, Case.actor_type, Case.channel, Contact.municipality)
@@ -173,13 +192,13 @@ def _list_changes(
     def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    month = month_of(session, ConsentEvent.at).label("month")
+    month, label = month_of(session, ConsentEvent.at)
     status_changed = or_(
         ConsentEvent.old_status.is_(None), ConsentEvent.old_status != ConsentEvent.new_status
     )
     return (
         select(
-            month,
+            label,
             total(joined) - total(left),
             total(joined),
             total(
@@ -222,31 +241,37 @@ def issues(session: Session, begin: datetime, finish: datetime) -> list[IssueRow
         .group_by(Delivery.newsletter_id, Delivery.status)
     ):
         outcome[newsletter_id][status] = n
-    rows = []
-    for letter in letters:
-        started: datetime = letter.started_at
-        left = session.scalar(
-            select(func.count(func.distinct(ConsentEvent.subscriber_id)))
-            .join(Delivery, Delivery.subscriber_id == ConsentEvent.subscriber_id)
-            .where(
-                Delivery.newsletter_id == letter.id,
-                ConsentEvent.new_status == Status.UNSUBSCRIBED,
-                ConsentEvent.at >= started,
-                ConsentEvent.at < started + timedelta(days=UNSUBSCRIBE_WINDOW_DAYS),
-            )
+    windows = union_all(*(_left_within_window(row.id, row.started_at) for row in letters))
+    left: dict[int, int] = {newsletter_id: n for newsletter_id, n in session.execute(windows)}
+    return [
+        IssueRow(
+            letter.subject,
+            _local_day(letter.started_at),
+            sum(outcome[letter.id].values()),
+            outcome[letter.id].get(DeliveryStatus.SENT, 0),
+            outcome[letter.id].get(DeliveryStatus.FAILED, 0),
+            left.get(letter.id, 0),
         )
-        counts = outcome[letter.id]
-        rows.append(
-            IssueRow(
-                letter.subject,
-                _local_day(started),
-                sum(counts.values()),
-                counts.get(DeliveryStatus.SENT, 0),
-                counts.get(DeliveryStatus.FAILED, 0),
-                left or 0,
-            )
-        )
-    return rows
+        for letter in letters
+    ]
+
+
+def _left_within_window(newsletter_id: int, started: datetime) -> Select[int, int]:
+    """How many of an issue's recipients unsubscribed within 7 days of its start: the window's
+    unsubscriptions first (``consent_events.at``), then whether each had the issue (its delivery)."""
+    had_it = (
+        select(Delivery.id)
+        .where(Delivery.newsletter_id == newsletter_id, Delivery.subscriber_id == ConsentEvent.subscriber_id)
+        .exists()
+    )
+    return select(
+        literal(newsletter_id, Integer), func.count(func.distinct(ConsentEvent.subscriber_id))
+    ).where(
+        ConsentEvent.at >= started,
+        ConsentEvent.at < started + timedelta(days=UNSUBSCRIBE_WINDOW_DAYS),
+        ConsentEvent.new_status == Status.UNSUBSCRIBED,
+        had_it,
+    )
 
 
 def _local_day(at: datetime) -> str:
