@@ -34,4 +34,11 @@ SV: dict[str, str] = {
     "evaluation.count_all_many": "ärenden med alla statusar, även avslutade",
     "evaluation.count_status_one": "ärende med status {status}",
     "evaluation.count_status_many": "ärenden med status {status}",
+    # Consent evidence, as the consent log shows it (Swedish, times in Swedish time)
+    "evaluation.evidence_confirm_link": "knappen på bekräftelsesidan; signerad länk utfärdad {issued} (svensk tid)",
+    "evaluation.evidence_one_click": "avanmälan med ett klick (RFC 8058) från e-postprogrammet",
+    "evaluation.evidence_unsubscribe_button": "knappen på avanmälningssidan",
+    "evaluation.evidence_unsubscribe_link": "{how}; signerad avanmälningslänk utfärdad {issued} (svensk tid)",
+    "evaluation.evidence_no_auth": "utan Authentication-Results",
+    "evaluation.evidence_mail": "{rule} Från: {sender}. Teknisk detalj: {reason}. {trail}",
 }
