@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     Integer,
     Select,
     String,
@@ -99,8 +98,7 @@ def case_report(session: Session, period: Period) -> CaseReport:
     cells = [
         CaseCell(m, focus, actor, channel, place or "", n) for m, focus, actor, channel, place, n in grouped
     ]
-    first = _durations(session, begin, finish, Case.first_response_at, None)
-    close = _durations(session, begin, finish, Case.closed_at, Case.closed_at < finish)
+    first, close = _times(session, begin, finish)
     return CaseReport(
         period.first,
         period.stop,
@@ -112,26 +110,36 @@ def case_report(session: Session, period: Period) -> CaseReport:
     )
 
 
-def _durations(
-    session: Session,
-    begin: datetime,
-    finish: datetime,
-    done: QueryableAttribute[Any],
-    also: ColumnElement[bool] | None,
-) -> Durations:
-    where = [*_counted(begin, finish), done.is_not(None), *([also] if also is not None else [])]
+def _times(session: Session, begin: datetime, finish: datetime) -> tuple[Durations, Durations]:
+    """Hours to first response and to close (closed before the period's end), in one pass."""
+    answered = Case.first_response_at.is_not(None)
+    closed = and_(Case.closed_at.is_not(None), Case.closed_at < finish)
     if _postgres(session):
-        hours = func.extract("epoch", done - Case.received_at) / 3600.0
-        count, median, p90 = session.execute(
+        to_answer = func.extract("epoch", Case.first_response_at - Case.received_at) / 3600.0
+        to_close = func.extract("epoch", Case.closed_at - Case.received_at) / 3600.0
+        row = session.execute(
             select(
-                func.count(),
-                func.percentile_cont(0.5).within_group(hours),
-                func.percentile_disc(0.9).within_group(hours),
-            ).where(*where)
+                func.count().filter(answered),
+                func.percentile_cont(0.5).within_group(to_answer).filter(answered),
+                func.percentile_disc(0.9).within_group(to_answer).filter(answered),
+                func.count().filter(closed),
+                func.percentile_cont(0.5).within_group(to_close).filter(closed),
+                func.percentile_disc(0.9).within_group(to_close).filter(closed),
+            ).where(*_counted(begin, finish), or_(answered, closed))
         ).one()
-        return rounded(count, median, p90)
-    hours_sqlite = (func.julianday(done) - func.julianday(Case.received_at)) * 24.0
-    return durations([float(h) for h in session.scalars(select(cast(hours_sqlite, Float)).where(*where))])
+        return rounded(*row[:3]), rounded(*row[3:])
+    to_answer_sqlite = (func.julianday(Case.first_response_at) - func.julianday(Case.received_at)) * 24.0
+    to_close_sqlite = (func.julianday(Case.closed_at) - func.julianday(Case.received_at)) * 24.0
+    rows = session.execute(
+        select(
+            case((answered, to_answer_sqlite), else_=None),
+            case((closed, to_close_sqlite), else_=None),
+        ).where(*_counted(begin, finish), or_(answered, closed))
+    ).all()
+    return (
+        durations([float(a) for a, _c in rows if a is not None]),
+        durations([float(c) for _a, c in rows if c is not None]),
+    )
 
 
 def _backlog(session: Session, at: datetime) -> dict[str, int]:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union,
 )
 from sqlalchemy.orm import Session
 
@@ -94,10 +95,14 @@ def matching(session: Session, cases: Select[Case], query: str) -> Select[Case]:
             .subquery()
         )
     order = hits.c.rank.desc() if postgres else hits.c.rank.asc()
-    requester = Case.contact_id.in_(requesters(query))
+    by_requester = select(Case.id).where(Case.contact_id.in_(requesters(query)))
+    # Both halves use their own index (the text index; contacts, then cases.contact_id); an OR of the
+    # two over the joined rows would read every case.
+    found = union(select(hits.c.case_id), by_requester).subquery()
+    requester = Case.id.in_(by_requester)
     return (
-        cases.outerjoin(hits, hits.c.case_id == Case.id)
-        .where(or_(hits.c.case_id.is_not(None), requester))
+        cases.where(Case.id.in_(select(found.c[0])))
+        .outerjoin(hits, hits.c.case_id == Case.id)
         .order_by(None)
         .order_by(case((requester, 0), else_=1), order.nulls_last(), Case.received_at.desc(), Case.id.desc())
     )
