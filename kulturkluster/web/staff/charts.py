@@ -54,8 +54,11 @@ def stacked_bars(
     """A stacked bar per category (e.g. month), one colour per series, with a legend and a text alternative."""
     left, top, bar_gap, chart_h = 36, 12, 10, 180
     bar_w = 34 if len(categories) <= 12 else 18
-    width = max(left + max(len(categories), 1) * (bar_w + bar_gap) + 10, left + 3 * 120)
-    legend_rows = math.ceil(len(series) / 3)
+    # The legend: as many columns as fit, each wide enough for the longest name (11 px text ~ 7 px a letter)
+    column_w = max(120, 24 + 7 * max((len(s.name) for s in series), default=0))
+    width = max(left + max(len(categories), 1) * (bar_w + bar_gap) + 10, left + 3 * column_w)
+    per_row = max((width - left) // column_w, 1)
+    legend_rows = math.ceil(len(series) / per_row)
     height = top + chart_h + 52 + legend_rows * 18
     totals = [sum(s.values[i] for s in series) for i in range(len(categories))]
     top_value = _nice_max(max(totals, default=0))
@@ -114,8 +117,8 @@ def stacked_bars(
         f'<line x1="{left}" x2="{width - 6}" y1="{base}" y2="{base}" stroke="#555555" stroke-width="1"/>'
     )
     for n, s in enumerate(series):
-        lx = left + (n % 3) * 120
-        ly = base + 42 + (n // 3) * 18
+        lx = left + (n % per_row) * column_w
+        ly = base + 42 + (n // per_row) * 18
         parts.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{colours[s.name]}"/>')
         parts.append(f'<text x="{lx + 14}" y="{ly}" font-size="11" fill="#333333">{escape(s.name)}</text>')
     parts.append("</svg>")
