@@ -4,7 +4,8 @@
 
 Seeds N cases over five years (contacts with organisations and typed municipalities, every channel),
 a list whose consent log has M events, and 60 newsletters with their deliveries, with bulk inserts; then
-times ``report_queries.evaluation`` for this year and for the whole five years, ``cases.search.search`` for
+times ``report_queries.evaluation`` (beside a same-run reference: counting the period's cases and
+consent events, the least any report must read) for this year and for the whole five years, ``cases.search.search`` for
 an address, a name and an organisation, and ``cases.related.related`` for a case (median and 95th
 percentile of 10 calls each, after one warm-up call).
 """
@@ -159,8 +160,22 @@ def run(backend: str, cases: int, events: int) -> None:
         with db.session() as session:
             case = session.get(Case, cases // 2)
             assert case is not None
+
+            def floor(period: Period) -> object:
+                """The least any report must do: count the period's cases and consent events."""
+                start = period.start_at
+                return session.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM cases WHERE received_at >= :start),"
+                        " (SELECT count(*) FROM consent_events WHERE at >= :start)"
+                    ),
+                    {"start": start},
+                ).one()
+
             checks: list[tuple[str, Callable[[], object]]] = [
+                ("reference: count, this year", lambda: floor(this_year)),
                 ("report, this year", lambda: report_queries.evaluation(session, this_year)),
+                ("reference: count, 5 years", lambda: floor(everything)),
                 (f"report, {YEARS} years", lambda: report_queries.evaluation(session, everything)),
                 ("search an address", lambda: case_search.search(session, "aktor123@ex.se")),
                 ("search an organisation", lambda: case_search.search(session, "förening 77")),

@@ -7,13 +7,15 @@ takes one away), so no query reads the log from its beginning.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from .reports import months_between
 
 UNSUBSCRIBE_WINDOW_DAYS = 7
+ACTIVE = "active"
+LEFT = {"unsubscribed": "unsubscribed", "complained": "unsubscribed", "bounced": "bounced"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +64,22 @@ def newsletter_months(
         rows.append(NewsletterMonth(month, size, change.new, change.unsubscribed, change.bounced))
         size -= change.net
     return rows[::-1]
+
+
+def list_changes(counts: Iterable[tuple[str, str | None, str, int]]) -> dict[str, ListChanges]:
+    """Per month, from (month, old status, new status, how many events): the net change of the active
+    list, and how many joined it, unsubscribed (or complained) and bounced. An event that changes no
+    status (a re-sent confirmation, a bounce that only scored) counts for nothing."""
+    months: dict[str, dict[str, int]] = {}
+    for month, old, new, n in counts:
+        if old == new:
+            continue
+        change = months.setdefault(month, {"net": 0, "new": 0, "unsubscribed": 0, "bounced": 0})
+        if new == ACTIVE:
+            change["net"] += n
+            change["new"] += n
+        elif old == ACTIVE:
+            change["net"] -= n
+        if new in LEFT:
+            change[LEFT[new]] += n
+    return {month: ListChanges(**change) for month, change in months.items()}

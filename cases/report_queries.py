@@ -9,6 +9,7 @@ Percentiles are worked out by PostgreSQL (``percentile_cont``/``percentile_disc`
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,8 +36,8 @@ from .models import SUBSCRIPTION_TAG, Case, CaseTag, Contact
 from .newsletter_report import (
     UNSUBSCRIBE_WINDOW_DAYS,
     IssueRow,
-    ListChanges,
     NewsletterReport,
+    list_changes,
     newsletter_months,
 )
 from .report_tables import Evaluation
@@ -46,9 +47,11 @@ from .reports import (
     Durations,
     Period,
     RepeatActor,
+    at_midnight,
     backlog_bounds,
     durations,
     month_rows,
+    month_starts,
     rounded,
 )
 
@@ -163,24 +166,27 @@ def _backlog(session: Session, at: datetime) -> dict[str, int]:
 
 
 def repeat_actors(session: Session, begin: datetime, finish: datetime, limit: int = 100) -> list[RepeatActor]:
-    """Organisations (or requesters without one) with more than one case in the period, most cases first."""
-    organisation = func.lower(func.trim(Contact.organisation))
-    who = case((organisation != "", organisation), else_=func.lower(Contact.email)).label("who")
-    found = session.execute(
-        select(
-            func.max(Contact.organisation),
-            func.max(Contact.name),
-            func.max(Contact.email),
-            func.count(Case.id).label("n"),
-        )
-        .join(Contact, Contact.id == Case.contact_id)
+    """Organisations (or requesters without one) with more than one case in the period, most cases first.
+
+    Cases are counted per requester first (a number per row), then requesters per organisation."""
+    per_requester = (
+        select(Case.contact_id, func.count().label("n"))
         .where(*_counted(begin, finish))
+        .group_by(Case.contact_id)
+        .subquery()
+    )
+    organisation = func.lower(func.trim(Contact.organisation))
+    who = case((organisation != "", organisation), else_=func.lower(Contact.email))
+    cases = func.sum(per_requester.c.n)
+    found = session.execute(
+        select(func.max(Contact.organisation), func.max(Contact.name), func.max(Contact.email), cases)
+        .join(per_requester, per_requester.c.contact_id == Contact.id)
         .group_by(who)
-        .having(func.count(Case.id) > 1)
-        .order_by(func.count(Case.id).desc(), who)
+        .having(cases > 1)
+        .order_by(cases.desc(), who)
         .limit(limit)
     )
-    return [RepeatActor((org or "").strip() or name or email, n) for org, name, email, n in found]
+    return [RepeatActor((org or "").strip() or name or email, int(n)) for org, name, email, n in found]
 
 
 # -- the newsletter --------------------------------------------------------------------------------------
@@ -188,45 +194,29 @@ def repeat_actors(session: Session, begin: datetime, finish: datetime, limit: in
 _ACTIVE = Status.ACTIVE.value
 
 
-def _list_changes(
-    session: Session, since: datetime, until: datetime | None
-) -> Select[str, int, int, int, int]:
-    joined = and_(
-        ConsentEvent.new_status == _ACTIVE,
-        or_(ConsentEvent.old_status.is_(None), ConsentEvent.old_status != _ACTIVE),
-    )
-    left = and_(ConsentEvent.old_status == _ACTIVE, ConsentEvent.new_status != _ACTIVE)
-
-    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    month, label = month_of(session, ConsentEvent.at)
-    status_changed = or_(
-        ConsentEvent.old_status.is_(None), ConsentEvent.old_status != ConsentEvent.new_status
-    )
-    return (
-        select(
-            label,
-            total(joined) - total(left),
-            total(joined),
-            total(
-                and_(status_changed, ConsentEvent.new_status.in_([Status.UNSUBSCRIBED, Status.COMPLAINED]))
-            ),
-            total(and_(status_changed, ConsentEvent.new_status == Status.BOUNCED)),
-        )
+def _status_changes(session: Session, spans: list[tuple[str, datetime, datetime | None]]) -> list[Any]:
+    """How many consent events of each span went from one status to another: one range of the covering
+    index per span (no date arithmetic per row)."""
+    parts = [
+        select(literal(name, String), ConsentEvent.old_status, ConsentEvent.new_status, func.count())
         .where(ConsentEvent.at >= since, *([ConsentEvent.at < until] if until is not None else []))
-        .group_by(month)
-    )
+        .group_by(ConsentEvent.old_status, ConsentEvent.new_status)
+        for name, since, until in spans
+    ]
+    return list(session.execute(union_all(*parts)).all())
 
 
 def newsletter_report(session: Session, period: Period) -> NewsletterReport:
     begin, finish = period.start_at, period.end_at
     active_now = session.scalar(select(func.count()).where(Subscriber.status == _ACTIVE)) or 0
-    net_since_end = sum(int(net) for _m, net, *_rest in session.execute(_list_changes(session, finish, None)))
-    changes = {
-        month: ListChanges(int(net), int(new), int(unsubscribed), int(bounced))
-        for month, net, new, unsubscribed, bounced in session.execute(_list_changes(session, begin, finish))
-    }
+    since_end = list_changes(_status_changes(session, [("", finish, None)]))
+    net_since_end = sum(change.net for change in since_end.values())
+    starts = [at_midnight(day) for day in month_starts(period.first, period.stop)]
+    bounds = [max(start, begin) for start in starts] + [finish]
+    spans: list[tuple[str, datetime, datetime | None]] = [
+        (f"{start:%Y-%m}", start, end) for start, end in pairwise(bounds)
+    ]
+    changes = list_changes(_status_changes(session, spans))
     months = newsletter_months(period.first, period.stop, active_now, net_since_end, changes)
     return NewsletterReport(months, issues(session, begin, finish))
 

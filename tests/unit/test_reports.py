@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from cases.municipalities import OTHER, official
-from cases.newsletter_report import ListChanges, newsletter_months
+from cases.newsletter_report import ListChanges, list_changes, newsletter_months
 from cases.report_tables import Evaluation, csv_rows, report_tables
 from cases.reports import CaseCell, CaseReport, backlog_bounds, durations, month_rows, percentile_nearest_rank
 from kulturkluster import formats
@@ -109,3 +109,19 @@ def test_swedish_numbers_counts_and_months() -> None:
     assert formats.amount(2, "ärende", "ärenden") == "2 ärenden"
     assert formats.month_label("2026-01") == "jan 2026" and formats.month_label("2026-12") == "dec 2026"
     assert formats.month_label("2026-13") == "2026-13"
+
+
+def test_list_changes_from_status_transitions() -> None:
+    counts = [
+        ("2026-01", None, "active", 3),  # added
+        ("2026-01", "pending", "active", 2),  # confirmed
+        ("2026-01", "pending", "pending", 4),  # a reminder: no change
+        ("2026-01", "active", "unsubscribed", 1),
+        ("2026-01", "active", "complained", 1),  # a complaint leaves the list as an unsubscription
+        ("2026-02", "active", "bounced", 2),
+        ("2026-02", "active", "active", 5),  # a bounce that only scored
+        ("2026-02", "bounced", "active", 1),  # re-enabled by staff
+    ]
+    changes = list_changes(counts)
+    assert changes["2026-01"] == ListChanges(net=3, new=5, unsubscribed=2, bounced=0)
+    assert changes["2026-02"] == ListChanges(net=-1, new=1, unsubscribed=0, bounced=2)
