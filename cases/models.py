@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulturkluster.db import Base, UtcDateTime, utcnow
@@ -68,6 +68,10 @@ class Contact(Base):
     municipality: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# A case's context: the organisation's other requesters (``cases.related``), whatever the case of its name.
+Index("ix_contacts_organisation_lower", func.lower(func.trim(Contact.organisation)))
 
 
 class CaseSequence(Base):

@@ -1,28 +1,30 @@
-"""Reports for the pilot's evaluation: pure functions over plain case rows.
+"""Reports for the pilot's evaluation: pure functions over counts the database grouped (``report_queries``).
 
 Definitions (also in the README, since people compare these numbers across periods):
-- A case counts in the month it was received; merged-away cases do not count.
+- A case counts in the month it was received (UTC); merged-away cases and newsletter sign-ups do not count.
 - Time to first response and to close are in hours from receipt; only cases received in the period that
   have a first response (or were closed) count for each.
 - Median: the middle value, or the mean of the two middle values. 90th percentile: nearest rank, the
   smallest value that at least 90 % of the values are at or below.
 - Backlog: cases received before the end of the period and not closed by then, by age at the end.
+- Municipality: the requester's, as one of Sörmland's nine (``cases.municipalities``) or "annan".
+- Repeat actors: organisations (or, without one, requesters) with more than one case in the period.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 
-from .models import ActorType, FocusArea
+from .models import ActorType, Channel, FocusArea
+from .municipalities import CHOICES as MUNICIPALITIES
+from .municipalities import official
 
 NOT_SET = t("reports.not_set")
 BACKLOG_BUCKETS: tuple[tuple[str, int | None], ...] = (
@@ -32,15 +34,22 @@ BACKLOG_BUCKETS: tuple[tuple[str, int | None], ...] = (
     (t("reports.age_over", days=90), None),
 )
 MAX_PERIOD_DAYS = 10 * 366  # a report over more years than this is a typo (and a slow page)
+FOCUS_KEYS = (*(f.value for f in FocusArea), NOT_SET)
+ACTOR_KEYS = (*(a.value for a in ActorType), NOT_SET)
+CHANNEL_KEYS = tuple(c.value for c in Channel)
+MUNICIPALITY_KEYS = (*MUNICIPALITIES, NOT_SET)
 
 
 @dataclass(frozen=True, slots=True)
-class CaseRow:
-    received_at: datetime
-    first_response_at: datetime | None
-    closed_at: datetime | None
+class CaseCell:
+    """How many cases of the period share a month, focus area, actor type, channel and typed municipality."""
+
+    month: str  # "2026-03"
     focus_area: str | None
     actor_type: str | None
+    channel: str
+    municipality: str  # as typed
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +60,19 @@ class Durations:
 
 
 @dataclass(frozen=True, slots=True)
+class RepeatActor:
+    name: str
+    cases: int
+
+
+@dataclass(frozen=True, slots=True)
 class MonthRow:
     month: str
     total: int
     by_focus: dict[str, int]
     by_actor_type: dict[str, int]
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_municipality: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +83,7 @@ class CaseReport:
     first_response: Durations = Durations(0, None, None)
     close: Durations = Durations(0, None, None)
     backlog: dict[str, int] = field(default_factory=dict)
+    repeat_actors: list[RepeatActor] = field(default_factory=list)
 
 
 def percentile_nearest_rank(values: Sequence[float], share: float) -> float:
@@ -82,48 +100,60 @@ def durations(hours: Sequence[float]) -> Durations:
     )
 
 
-def case_report(rows: Sequence[CaseRow], start: date, end: date) -> CaseReport:
-    """Everything for the period [start, end): per month, response and close times, backlog at the end."""
-    begin, finish = _at(start), _at(end)
-    in_period = [row for row in rows if begin <= row.received_at < finish]
-    months = []
-    for month in _months(start, end):
-        cases = [row for row in in_period if row.received_at.strftime("%Y-%m") == month]
-        focus = Counter(row.focus_area or NOT_SET for row in cases)
-        actor = Counter(row.actor_type or NOT_SET for row in cases)
-        months.append(
-            MonthRow(
-                month,
-                len(cases),
-                {key: focus.get(key, 0) for key in [*(f.value for f in FocusArea), NOT_SET]},
-                {key: actor.get(key, 0) for key in [*(a.value for a in ActorType), NOT_SET]},
-            )
-        )
-    first = [_hours(r.received_at, r.first_response_at) for r in in_period if r.first_response_at]
-    closed = [_hours(r.received_at, r.closed_at) for r in in_period if r.closed_at and r.closed_at < finish]
-    return CaseReport(start, end, months, durations(first), durations(closed), _backlog(rows, finish))
+def rounded(count: int, median: float | None, p90: float | None) -> Durations:
+    """Durations the database worked out, rounded as ``durations`` rounds them."""
+    if not count or median is None or p90 is None:
+        return Durations(0, None, None)
+    return Durations(count, round(float(median), 1), round(float(p90), 1))
 
 
-def _backlog(rows: Sequence[CaseRow], at: datetime) -> dict[str, int]:
-    counts = dict.fromkeys((name for name, _limit in BACKLOG_BUCKETS), 0)
-    for row in rows:
-        if row.received_at >= at or (row.closed_at is not None and row.closed_at <= at):
+def month_rows(cells: Iterable[CaseCell], start: date, end: date) -> list[MonthRow]:
+    """Every month of [start, end) with its counts by focus area, actor type, channel and municipality."""
+    months = {m: _empty_month() for m in months_between(start, end)}
+    for cell in cells:
+        counts = months.get(cell.month)
+        if counts is None:
             continue
-        age_days = (at - row.received_at).days
-        name = next(name for name, limit in BACKLOG_BUCKETS if limit is None or age_days <= limit)
-        counts[name] += 1
-    return counts
+        counts["total"][""] += cell.count
+        counts["focus"][cell.focus_area or NOT_SET] += cell.count
+        counts["actor"][cell.actor_type or NOT_SET] += cell.count
+        counts["channel"][cell.channel] = counts["channel"].get(cell.channel, 0) + cell.count
+        counts["municipality"][official(cell.municipality) or NOT_SET] += cell.count
+    return [
+        MonthRow(
+            month,
+            c["total"][""],
+            c["focus"],
+            c["actor"],
+            c["channel"],
+            c["municipality"],
+        )
+        for month, c in months.items()
+    ]
 
 
-def _hours(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 3600
+def _empty_month() -> dict[str, dict[str, int]]:
+    return {
+        "total": {"": 0},
+        "focus": dict.fromkeys(FOCUS_KEYS, 0),
+        "actor": dict.fromkeys(ACTOR_KEYS, 0),
+        "channel": dict.fromkeys(CHANNEL_KEYS, 0),
+        "municipality": dict.fromkeys(MUNICIPALITY_KEYS, 0),
+    }
 
 
-def _at(day: date) -> datetime:
+def backlog_bounds(at: datetime) -> list[tuple[str, datetime | None]]:
+    """Each backlog bucket with the receipt time its cases are received after (None: any earlier)."""
+    return [
+        (name, None if limit is None else at - timedelta(days=limit + 1)) for name, limit in BACKLOG_BUCKETS
+    ]
+
+
+def at_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _months(start: date, end: date) -> list[str]:
+def months_between(start: date, end: date) -> list[str]:
     months = []
     year, month = start.year, start.month
     while date(year, month, 1) < end:
@@ -132,7 +162,11 @@ def _months(start: date, end: date) -> list[str]:
     return months
 
 
-# -- the period, and the report as tables (the CLI and the staff app both use these) --------------------
+def month_starts(start: date, end: date) -> list[date]:
+    return [date(int(m[:4]), int(m[5:]), 1) for m in months_between(start, end)]
+
+
+# -- the period ------------------------------------------------------------------------------------------
 
 
 class InvalidPeriod(KulturklusterError):
@@ -154,8 +188,12 @@ class Period:
         return self.last + timedelta(days=1)
 
     @property
+    def start_at(self) -> datetime:
+        return at_midnight(self.first)
+
+    @property
     def end_at(self) -> datetime:
-        return _at(self.stop)
+        return at_midnight(self.stop)
 
 
 def parse_day(value: str) -> date:
@@ -175,85 +213,3 @@ def parse_period(first: str, last: str) -> Period:
     if (period.last - period.first).days > MAX_PERIOD_DAYS:
         raise InvalidPeriod(t("reports.period_too_long", years=MAX_PERIOD_DAYS // 365))
     return period
-
-
-def period_report(rows: Sequence[CaseRow], period: Period) -> CaseReport:
-    return case_report(rows, period.first, period.stop)
-
-
-@dataclass(frozen=True, slots=True)
-class ReportTable:
-    """One table of the report: ``name`` selects it (``report cases --table``, ``rapporter.csv?table=``)."""
-
-    name: str
-    title: str
-    header: tuple[str, ...]
-    rows: list[tuple[Any, ...]]
-
-
-TABLE_NAMES = ("fokusomraden", "aktorstyper", "svarstider", "backlog")
-CSV_HEADER = (t("reports.col_section"), t("reports.col_key"), t("reports.col_value"))
-
-
-def report_tables(report: CaseReport) -> list[ReportTable]:
-    """The report as the tables people read: per month by focus area, by actor type, times, backlog."""
-    focus_keys = [*(f.value for f in FocusArea), NOT_SET]
-    actor_keys = [*(a.value for a in ActorType), NOT_SET]
-    return [
-        ReportTable(
-            "fokusomraden",
-            t("reports.by_focus"),
-            (t("reports.col_month"), t("reports.col_total"), *focus_keys),
-            [(m.month, m.total, *(m.by_focus.get(k, 0) for k in focus_keys)) for m in report.months],
-        ),
-        ReportTable(
-            "aktorstyper",
-            t("reports.by_actor_type"),
-            (t("reports.col_month"), *actor_keys),
-            [(m.month, *(m.by_actor_type.get(k, 0) for k in actor_keys)) for m in report.months],
-        ),
-        ReportTable(
-            "svarstider",
-            t("reports.times"),
-            ("", t("reports.col_count"), t("reports.col_median"), t("reports.col_p90")),
-            [
-                (name, d.count, d.median_hours, d.p90_hours)
-                for name, d in (
-                    (t("reports.to_first_response"), report.first_response),
-                    (t("reports.to_close"), report.close),
-                )
-            ],
-        ),
-        ReportTable(
-            "backlog",
-            t("reports.backlog", day=(report.end - timedelta(days=1)).isoformat()),
-            (t("reports.col_age"), t("reports.col_count")),
-            list(report.backlog.items()),
-        ),
-    ]
-
-
-def csv_rows(report: CaseReport, table: str | None = None) -> tuple[tuple[str, ...], list[list[object]]]:
-    """Header and rows of the CSV download: the whole report in one long table (section, key, value),
-    or one of ``report_tables`` as it is shown."""
-    if table:
-        found = next((tab for tab in report_tables(report) if tab.name == table), None)
-        if found is None:
-            raise InvalidPeriod(t("reports.unknown_table", name=table[:40], names=", ".join(TABLE_NAMES)))
-        return found.header, [list(row) for row in found.rows]
-    rows: list[list[object]] = []
-    for month in report.months:
-        rows.append([t("reports.csv_per_month"), month.month, month.total])
-        rows += [[t("reports.csv_focus", month=month.month), key, n] for key, n in month.by_focus.items()]
-        rows += [
-            [t("reports.csv_actor", month=month.month), key, n] for key, n in month.by_actor_type.items()
-        ]
-    for name, d in ((t("reports.first_response"), report.first_response), (t("reports.close"), report.close)):
-        section = t("reports.csv_time", name=name)
-        rows += [
-            [section, t("reports.col_count"), d.count],
-            [section, t("reports.col_median"), d.median_hours],
-            [section, t("reports.col_p90"), d.p90_hours],
-        ]
-    rows += [[t("reports.csv_backlog"), bucket, n] for bucket, n in report.backlog.items()]
-    return CSV_HEADER, rows

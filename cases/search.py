@@ -1,4 +1,5 @@
-"""Full-text search over case threads, with Swedish word forms: "bidrag" finds "bidragen".
+"""Case search: the threads' text, with Swedish word forms ("bidrag" finds "bidragen"), and the requester's
+address, name and organisation (any part of them, in any case: "norrlyset" finds info@norrlyset.example).
 
 PostgreSQL: a generated ``tsvector`` with the ``swedish`` configuration and a GIN index (migration 0003).
 SQLite: FTS5 over ``case_messages.search_text``, which holds the Snowball-stemmed words of the subject
@@ -11,10 +12,25 @@ import re
 from functools import lru_cache
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, Float, Integer, Select, false, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    case,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.orm import Session
 
-from .models import Case, CaseMessage
+from kulturkluster.db import fold, folded
+
+from .models import Case, CaseMessage, Contact
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MAX_INDEXED_CHARS = 100_000
@@ -36,7 +52,8 @@ def needs_search_text(session: Session) -> bool:
 
 
 def search(session: Session, query: str, limit: int = 50) -> list[Case]:
-    """Cases whose messages match every word of ``query`` (in any form), best match first."""
+    """Cases whose messages match every word of ``query`` (in any form) or whose requester's address, name
+    or organisation contains it: requester matches first, then the best text match."""
     if not _WORD.search(query):
         return []
     found = matching(session, select(Case).where(Case.merged_into_id.is_(None)), query)
@@ -44,7 +61,8 @@ def search(session: Session, query: str, limit: int = 50) -> list[Case]:
 
 
 def matching(session: Session, cases: Select[Case], query: str) -> Select[Case]:
-    """``cases`` narrowed to those whose messages match every word of ``query``, best match first.
+    """``cases`` narrowed to those whose messages match every word of ``query`` or whose requester's
+    address, name or organisation contains ``query``; requester matches first, then best text match first.
 
     The staff inbox combines this with its filters; ``search`` is the same on every case. A query
     without any word matches nothing.
@@ -77,8 +95,27 @@ def matching(session: Session, cases: Select[Case], query: str) -> Select[Case]:
             .subquery()
         )
     order = hits.c.rank.desc() if postgres else hits.c.rank.asc()
+    by_requester = select(Case.id).where(Case.contact_id.in_(requesters(query)))
+    # Both halves use their own index (the text index; contacts, then cases.contact_id); an OR of the
+    # two over the joined rows would read every case.
+    found = union(select(hits.c.case_id), by_requester).subquery()
+    requester = Case.id.in_(by_requester)
     return (
-        cases.join(hits, hits.c.case_id == Case.id)
+        cases.where(Case.id.in_(select(found.c[0])))
+        .outerjoin(hits, hits.c.case_id == Case.id)
         .order_by(None)
-        .order_by(order, Case.received_at.desc(), Case.id.desc())
+        .order_by(case((requester, 0), else_=1), order.nulls_last(), Case.received_at.desc(), Case.id.desc())
+    )
+
+
+def requesters(query: str) -> Select[int]:
+    """Ids of the contacts whose address, name or organisation contains ``query`` (folded case)."""
+    needle = fold(" ".join(query.split()))
+    return select(Contact.id).where(
+        or_(
+            *(
+                folded(column).contains(needle, autoescape=True)
+                for column in (Contact.email, Contact.name, Contact.organisation)
+            )
+        )
     )

@@ -15,7 +15,6 @@ from subscribers.address import normalize_address
 
 from .attachments import AttachmentStore
 from .models import (
-    SUBSCRIPTION_TAG,
     Case,
     CaseAttachment,
     CaseMessage,
@@ -26,7 +25,6 @@ from .models import (
     Direction,
 )
 from .reference import BARE_REFERENCE, CASE_TAG, CaseNotFound, mentioned_reference
-from .reports import CaseRow
 from .thread_match import Candidates, CaseFacts, Match, decide
 
 
@@ -273,20 +271,6 @@ def message_counts(session: Session, case_ids: Iterable[int]) -> dict[int, int]:
         .group_by(CaseMessage.case_id)
     )
     return {case_id: count for case_id, count in rows}
-
-
-def report_rows(session: Session, end: datetime) -> list[CaseRow]:
-    """Every case received before ``end`` that was not merged away, as plain rows for the reports.
-
-    Cases that staff marked as newsletter sign-ups (``SUBSCRIPTION_TAG``) are not guidance work: left out.
-    """
-    sign_ups = select(CaseTag.case_id).where(CaseTag.tag == SUBSCRIPTION_TAG)
-    rows = session.execute(
-        select(
-            Case.received_at, Case.first_response_at, Case.closed_at, Case.focus_area, Case.actor_type
-        ).where(Case.received_at < end, Case.merged_into_id.is_(None), Case.id.not_in(sign_ups))
-    )
-    return [CaseRow(*row) for row in rows]
 
 
 def forget_attachment_file(session: Session, attachment: CaseAttachment, files: AttachmentStore) -> None:

@@ -24,7 +24,7 @@ from kulturkluster.answers import Answer, AnswerKind, answers_our_automatic_mail
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.settings import ConfirmPolicy, UnsubscribeConfirm
 from kulturkluster.subjects import strip_prefixes
-from kulturkluster.texts import t
+from kulturkluster.texts import SV, t
 from mailer import sent_messages
 from subscribers import bounces, requests
 from subscribers.address import local_part, normalize_address
@@ -84,11 +84,19 @@ def _reply(incoming: Incoming, kind: AnswerKind, to: str) -> Answer:
 
 def _evidence(incoming: Incoming, channel: Channel, policy: str | None = None) -> Evidence:
     mail = incoming.mail
-    trail = "; ".join(mail.authentication_results[:1]) or "no Authentication-Results"
+    trail = "; ".join(mail.authentication_results[:1]) or t("evaluation.evidence_no_auth")
+    decision = incoming.decision
+    detail = t(
+        "evaluation.evidence_mail",
+        rule=t(f"rule.{decision.rule}") if f"rule.{decision.rule}" in SV else decision.rule,
+        sender=mail.from_address,
+        reason=decision.reason,
+        trail=trail,
+    )
     return Evidence(
         channel=channel,
         message_id=mail.message_id,
-        detail=f"{incoming.decision.reason}. From: {mail.from_address}. {trail}"[:2000],
+        detail=detail[:2000],
         policy=policy,
     )
 

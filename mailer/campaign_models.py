@@ -42,7 +42,7 @@ class Newsletter(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Frozen when sending starts (markers where each recipient's values go), so a campaign that spans days
     # sends the same letter to everyone, and the "view in browser" page shows exactly what was sent.
@@ -87,4 +87,7 @@ class Delivery(Base):
             postgresql_where=text("attempted_at IS NOT NULL"),
             sqlite_where=text("attempted_at IS NOT NULL"),
         ),
+        Index(
+            "ix_deliveries_newsletter_subscriber", "newsletter_id", "subscriber_id"
+        ),  # the evaluation report
     )

@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from kulturkluster.answers import Answer, AnswerKind
+from kulturkluster.formats import local_minute
 from kulturkluster.settings import ConfirmPolicy
+from kulturkluster.texts import t
 
 from . import service
 from .models import Channel, Status
@@ -91,7 +93,7 @@ def confirm_by_link(session: Session, claim: TokenClaim) -> tuple[ConfirmOutcome
     activates only that one. The welcome is the same as for a confirmation by reply."""
     evidence = Evidence(
         channel=Channel.LINK,
-        detail=f"button on the confirmation page; signed link issued {claim.issued_at:%Y-%m-%d %H:%M} UTC",
+        detail=t("evaluation.evidence_confirm_link", issued=local_minute(claim.issued_at)),
         policy="token in link",
     )
     outcome = service.confirm(session, claim.address, evidence)
@@ -146,11 +148,11 @@ def unsubscribe_by_link(session: Session, claim: TokenClaim, *, one_click: bool)
     No goodbye mail, unlike an "Avsluta" email: in the spirit of RFC 8058 one click is the whole
     exchange, and the page itself already says it is done.
     """
-    how = "one-click POST (RFC 8058) from the mail program" if one_click else "button on the unsubscribe page"
+    how = t("evaluation.evidence_one_click") if one_click else t("evaluation.evidence_unsubscribe_button")
     # The signed link is the evidence; the visitor's IP address and user agent are not kept.
     evidence = Evidence(
         channel=Channel.LIST_UNSUBSCRIBE if one_click else Channel.LINK,
-        detail=f"{how}; signed unsubscribe link issued {claim.issued_at:%Y-%m-%d %H:%M} UTC",
+        detail=t("evaluation.evidence_unsubscribe_link", how=how, issued=local_minute(claim.issued_at)),
     )
     outcome, _none = unsubscribe(session, Requester(claim.address), evidence, goodbye=False)
     return outcome

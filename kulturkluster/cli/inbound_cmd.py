@@ -19,6 +19,7 @@ from inbound.classify import Route
 from inbound.models import InboundMessage
 from inbound.sources.base import Outcome
 from inbound.sources.files import check_paths, iter_items
+from kulturkluster.formats import amount
 from kulturkluster.texts import t
 
 from .context import services
@@ -131,7 +132,13 @@ def reprocess(
     with services() as svc:
         outcomes: list[Outcome] = svc.pipeline.reprocess(ids or None)
     counts = Counter(o.route.value for o in outcomes)
-    console.print(t("cli.reprocessed", count=len(outcomes), summary=_summary(counts)))
+    console.print(
+        t(
+            "cli.reprocessed",
+            messages=amount(len(outcomes), "meddelande", "meddelanden"),
+            summary=_summary(counts),
+        )
+    )
 
 
 @app.command("reroute")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from kulturkluster import privacy
+from kulturkluster.formats import amount
 from kulturkluster.texts import t
 
 from .context import services
@@ -48,4 +49,4 @@ def run() -> None:
             return
         with svc.db.unit_of_work() as session:
             count = privacy.apply_retention(session, months, svc.attachments)
-    console.print(t("cli.retention_done", count=count, months=months))
+    console.print(t("cli.retention_done", cases=amount(count, "ärende", "ärenden"), months=months))

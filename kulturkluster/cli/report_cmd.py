@@ -10,16 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cases import store as case_store
-from cases.reports import (
-    CaseReport,
-    InvalidPeriod,
-    Period,
-    csv_rows,
-    parse_period,
-    period_report,
-    report_tables,
-)
+from cases import report_queries
+from cases.report_tables import TABLE_NAMES, Evaluation, check_table, csv_rows, report_tables
+from cases.reports import InvalidPeriod, Period, parse_period
 
 from .context import services
 from .output import Format, console, emit_csv
@@ -27,10 +20,9 @@ from .output import Format, console, emit_csv
 app = typer.Typer(help="Reports for the pilot's evaluation.", no_args_is_help=True)
 
 
-def load_report(period: Period) -> CaseReport:
+def load_report(period: Period) -> Evaluation:
     with services() as svc, svc.db.unit_of_work() as session:
-        rows = case_store.report_rows(session, period.end_at)
-    return period_report(rows, period)
+        return report_queries.evaluation(session, period)
 
 
 @app.command("cases")
@@ -40,19 +32,24 @@ def cases_report(
     fmt: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.TABLE,
     table: Annotated[
         str | None,
-        typer.Option(help="CSV of one table only: fokusomraden, aktorstyper, svarstider or backlog."),
+        typer.Option(help="CSV of one table only: " + ", ".join(TABLE_NAMES) + "."),
     ] = None,
 ) -> None:
-    """Cases per month by focus area and actor type, response and close times, open backlog by age."""
+    """Cases per month by focus area, actor type, channel and municipality, response and close times, open
+    backlog by age, repeat actors, and the newsletter list per month and per issue."""
     try:
         period = parse_period(start, end)
         if table:
-            csv_rows(CaseReport(period.first, period.stop), table)  # an unknown name fails before the query
+            check_table(table)  # an unknown name fails before the query
     except InvalidPeriod as exc:
         raise typer.BadParameter(str(exc)) from exc
     report = load_report(period)
     if fmt is Format.JSON:
-        data = asdict(report) | {"start": period.first.isoformat(), "end": period.last.isoformat()}
+        data = asdict(report.cases) | {
+            "newsletter": asdict(report.newsletter),
+            "start": period.first.isoformat(),
+            "end": period.last.isoformat(),
+        }
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif fmt is Format.CSV:
         header, rows = csv_rows(report, table)
@@ -61,7 +58,7 @@ def cases_report(
         _print_tables(report)
 
 
-def _print_tables(report: CaseReport) -> None:
+def _print_tables(report: Evaluation) -> None:
     for tab in report_tables(report):
         table = Table(title=tab.title)
         for i, column in enumerate(tab.header):

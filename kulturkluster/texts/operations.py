@@ -95,7 +95,7 @@ SV: dict[str, str] = {
     "person.erase_confirm": "All data om {address} tas bort eller anonymiseras. Det går inte att ångra. Fortsätta?",
     "cli.person_erased": "{address}: prenumeration {subscriber}, {cases} ärenden anonymiserade, {inbound} inkomna "
     "och {outgoing} skickade mejl raderade.",
-    "cli.retention_done": "{count} ärenden som avslutades för mer än {months} månader sedan anonymiserades.",
+    "cli.retention_done": "{cases} som avslutades för mer än {months} månader sedan anonymiserades.",
     "cli.retention_off": "Ingen gallring: KK_CASES__RETENTION_MONTHS är 0.",
     "cli.subscriber_added": "{email} är tillagd i listan.",
     "cli.subscriber_unsubscribed": "{email} är borttagen ur listan.",
@@ -107,7 +107,7 @@ SV: dict[str, str] = {
     "{rejected} rader avvisades.",
     "cli.rejected_row": "rad {line}: {reason}",
     "cli.skipped_row": "rad {line}: {email} {reason}",
-    "cli.reprocessed": "{count} meddelanden kördes igen: {summary}",
+    "cli.reprocessed": "{messages} kördes igen: {summary}",
     "cli.cases_backfilled": "{count} tidigare inkomna mejl fick sina ärenden.",
     "cli.db_upgraded": "Databasen är uppdaterad ({url}).",
     # guidance cases: staff actions shared by the CLI and the web app (section Ärenden)

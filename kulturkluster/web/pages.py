@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from kulturkluster import formats
 from kulturkluster.settings import ACCESSIBILITY_PATH, OrgSettings
 from mailer.links import PublicLinks
 from mailer.render import TEMPLATES_DIR
@@ -34,6 +35,14 @@ class Pages:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+        )
+        env.filters.update(  # Swedish numbers, counts, months and times (kulturkluster/formats.py)
+            number=formats.number,
+            amount=formats.amount,
+            plural=formats.plural,
+            month=formats.month_label,
+            local_date=formats.local_day,
+            local_time=formats.local_minute,
         )
         shared = {
             "org": org,

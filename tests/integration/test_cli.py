@@ -88,7 +88,7 @@ def test_show_and_reprocess(env: Path) -> None:
     assert row["route"] == "quarantine"
     raw = runner.invoke(app, ["inbound", "show", str(row["id"]), "--raw"]).stdout_bytes
     assert raw == (MAIL_DIR / "quarantine__no_from.eml").read_bytes()
-    assert "1 meddelanden kördes igen" in cli("inbound", "reprocess")
+    assert "1 meddelande kördes igen" in cli("inbound", "reprocess")
 
 
 def test_subscribers_csv_import_and_export(env: Path, tmp_path: Path) -> None:

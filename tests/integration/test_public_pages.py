@@ -138,7 +138,7 @@ def test_post_unsubscribes_with_link_evidence_and_no_goodbye(svc: Services, clie
     assert status_of(svc, ANNA) == Status.UNSUBSCRIBED
     action, channel, evidence = events(svc)[-1]
     assert (action, channel) == ("unsubscribed", Channel.LINK)
-    assert "unsubscribe page" in evidence
+    assert "avanmälningssidan" in evidence and "(svensk tid)" in evidence
     assert "testclient" not in evidence  # neither the client's address nor its user agent is kept
     assert outbox(svc) == []
     again = client.get(unsubscribe_path(svc, ANNA))

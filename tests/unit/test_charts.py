@@ -38,6 +38,6 @@ def test_a_chart_is_an_image_with_a_title_and_a_description_naming_the_table() -
     assert '<title id="chart-fokus">Ärenden per månad</title>' in svg
     assert 'aria-describedby="chart-fokus-desc"' in svg
     desc = re.search(r'<desc id="chart-fokus-desc">([^<]*)</desc>', svg)
-    assert desc and "tabellen nedan" in desc.group(1) and "2026-01 till 2026-02" in desc.group(1)
+    assert desc and "tabellen nedan" in desc.group(1) and "jan 2026 till feb 2026" in desc.group(1)
     used = set(re.findall(r'fill="(#[0-9A-Fa-f]{6})"', svg)) - {"#555555", "#333333"}
     assert all(contrast(c, BACKGROUND) >= 3 for c in used), used

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from cases import notices
-from kulturkluster import staff_sessions
+from kulturkluster import formats, staff_sessions
 from kulturkluster.accounts import Role, StaffUser
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.staff_sessions import Login
@@ -149,7 +149,7 @@ def printable(value: str) -> str:
 
 def local(at: datetime | None) -> str:
     """A stored (UTC) moment as staff read it: Swedish time, to the minute."""
-    return at.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M") if at else ""
+    return formats.local_minute(at)
 
 
 def local_input(at: datetime) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from cases.models import ActorType, CaseStatus, FocusArea
+from cases.municipalities import CHOICES as MUNICIPALITIES
 from cases.reference import is_reference
 from kulturkluster import accounts
 
@@ -32,4 +33,5 @@ def choices() -> dict[str, list[str]]:
         "statuses": [s.value for s in CaseStatus],
         "focus_areas": [f.value for f in FocusArea],
         "actor_types": [a.value for a in ActorType],
+        "municipalities": list(MUNICIPALITIES),
     }

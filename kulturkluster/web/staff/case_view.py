@@ -22,9 +22,11 @@ from cases import operations as case_ops
 from cases.attachments import AttachmentMissing
 from cases.by_hand import channel_label
 from cases.models import SUBSCRIPTION_TAG, Case, CaseAttachment, CaseMessage, Direction
+from cases.municipalities import OTHER, official
 from cases.notify_words import day_label
 from cases.receipts import Receipt, receipts_for
 from cases.reference import CaseNotFound
+from cases.related import related
 from cases.reply_body import size_text
 from cases.sanitize import sanitize_html
 from kulturkluster import accounts
@@ -155,12 +157,19 @@ def case_context(session: Session, case: Case) -> dict[str, Any]:
             "phone": case.contact.phone,
             "organisation": case.contact.organisation,
             "municipality": case.contact.municipality,
+            "municipality_name": _municipality_name(case.contact.municipality),
         },
+        "related": related(session, case),
         "thread": _thread(session, case, names),
         "users": users,
         "templates": [(tpl.id, tpl.name) for tpl in canned.all_templates(session)],
         **choices(),
     }
+
+
+def _municipality_name(typed: str) -> str:
+    name = official(typed)
+    return typed.strip() if name == OTHER and typed.strip().lower() != OTHER else name
 
 
 def _find(session: Session, reference: str) -> Case | None:

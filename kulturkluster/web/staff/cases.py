@@ -110,6 +110,18 @@ def inbox_rows(session: Session, filters: InboxFilters) -> tuple[list[dict[str, 
     return rows, total
 
 
+def status_words(status: str) -> tuple[str, str]:
+    """How the count names what it covers: "3 öppna ärenden", "1 avslutat ärende", "12 ärenden"."""
+    if status == "":
+        return t("evaluation.count_open_one"), t("evaluation.count_open_many")
+    if status == ALL:
+        return t("evaluation.count_all_one"), t("evaluation.count_all_many")
+    return (
+        t("evaluation.count_status_one", status=status),
+        t("evaluation.count_status_many", status=status),
+    )
+
+
 def inbox(req: StaffRequest) -> Response:
     filters, errors = read_filters(req)
     with req.services.db.unit_of_work() as session:
@@ -118,7 +130,10 @@ def inbox(req: StaffRequest) -> Response:
         assignees = sorted({*names, *case_store.known_assignees(session)})
         tags = case_store.known_tags(session)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    shows_all = filters.status == ALL
     context = {
+        "status_words": status_words(filters.status),
+        "all_url": "" if shows_all else f"?{filters.query_string(status=ALL, page=1)}",
         "rows": rows,
         "total": total,
         "filters": filters,

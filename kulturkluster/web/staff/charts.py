@@ -16,6 +16,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from kulturkluster.formats import month_label
 from kulturkluster.texts import t
 
 # After Okabe–Ito (colour-blind friendly), darkened where needed to reach 3:1 against white (the lightest
@@ -42,7 +43,7 @@ def _nice_max(value: int) -> int:
 def _description(categories: Sequence[str], series: Sequence[Series]) -> str:
     if not categories:
         return t("web.charts.empty")
-    first, last = categories[0], categories[-1]
+    first, last = month_label(categories[0]), month_label(categories[-1])
     span = first if first == last else t("web.charts.span", first=first, last=last)
     return t("web.charts.description", span=span, series=len(series))
 
@@ -53,9 +54,12 @@ def stacked_bars(
     """A stacked bar per category (e.g. month), one colour per series, with a legend and a text alternative."""
     left, top, bar_gap, chart_h = 36, 12, 10, 180
     bar_w = 34 if len(categories) <= 12 else 18
-    width = max(left + max(len(categories), 1) * (bar_w + bar_gap) + 10, left + 3 * 120)
-    legend_rows = math.ceil(len(series) / 3)
-    height = top + chart_h + 40 + legend_rows * 18
+    # The legend: as many columns as fit, each wide enough for the longest name (11 px text ~ 7 px a letter)
+    column_w = max(120, 24 + 7 * max((len(s.name) for s in series), default=0))
+    width = max(left + max(len(categories), 1) * (bar_w + bar_gap) + 10, left + 3 * column_w)
+    per_row = max((width - left) // column_w, 1)
+    legend_rows = math.ceil(len(series) / per_row)
+    height = top + chart_h + 52 + legend_rows * 18
     totals = [sum(s.values[i] for s in series) for i in range(len(categories))]
     top_value = _nice_max(max(totals, default=0))
     scale = chart_h / top_value
@@ -81,7 +85,8 @@ def stacked_bars(
         parts.append(
             f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="10" fill="#555555">{tick}</text>'
         )
-    for i, category in enumerate(categories):
+    for i, month in enumerate(categories):
+        category = month_label(month)  # "2026-03" -> "mar 2026"
         x = left + bar_gap / 2 + i * (bar_w + bar_gap)
         y = float(base)
         for s in series:
@@ -101,17 +106,19 @@ def stacked_bars(
                 f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="10" '
                 f'fill="#333333">{totals[i]}</text>'
             )
-        label = category[2:] if len(category) == 7 else category  # "2026-03" -> "26-03"
+        name, _, year = category.partition(" ")
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{base + 14}" text-anchor="middle" font-size="10" '
-            f'fill="#333333">{escape(label)}</text>'
+            f'fill="#333333">{escape(name)}'
+            + (f'<tspan x="{x + bar_w / 2:.1f}" dy="11">{escape(year)}</tspan>' if year else "")
+            + "</text>"
         )
     parts.append(
         f'<line x1="{left}" x2="{width - 6}" y1="{base}" y2="{base}" stroke="#555555" stroke-width="1"/>'
     )
     for n, s in enumerate(series):
-        lx = left + (n % 3) * 120
-        ly = base + 30 + (n // 3) * 18
+        lx = left + (n % per_row) * column_w
+        ly = base + 42 + (n // per_row) * 18
         parts.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{colours[s.name]}"/>')
         parts.append(f'<text x="{lx + 14}" y="{ly}" font-size="11" fill="#333333">{escape(s.name)}</text>')
     parts.append("</svg>")

@@ -55,8 +55,10 @@ def mailbox_health(state: MailboxState, now: datetime, stale_after: timedelta) -
 def _ago(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 120:
-        return t("web.overview.minutes", n=minutes)
+        return t("web.overview.minutes" if minutes != 1 else "web.overview.minute", n=minutes)
     hours = minutes // 60
+    if hours == 1:
+        return t("web.overview.hour", n=hours)
     return t("web.overview.hours", n=hours) if hours < 48 else t("web.overview.days", n=hours // 24)
 
 

@@ -1,24 +1,18 @@
-"""Rapporter: the case reports as tables and charts, and as CSV (the same rows as ``report cases``)."""
+"""Rapporter: the evaluation report as tables and charts, and as CSV (the same rows as ``report cases``)."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from markupsafe import Markup
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from cases import store as case_store
-from cases.reports import (
-    NOT_SET,
-    CaseReport,
-    InvalidPeriod,
-    Period,
-    csv_rows,
-    parse_period,
-    period_report,
-    report_tables,
-)
+from cases import report_queries
+from cases.report_tables import Evaluation, check_table, csv_rows, report_tables
+from cases.reports import CHANNEL_KEYS, MUNICIPALITY_KEYS, NOT_SET, InvalidPeriod, Period, parse_period
 from kulturkluster.db import utcnow
+from kulturkluster.texts import t
 from subscribers.csv_io import csv_lines
 
 from .base import APP_PREFIX, LOCAL_TIME, Pagebuilder, StaffRequest
@@ -35,32 +29,60 @@ def _period(req: StaffRequest) -> Period:
     return parse_period(first, last)
 
 
-def _report(req: StaffRequest, period: Period) -> CaseReport:
+def _report(req: StaffRequest, period: Period) -> Evaluation:
     with req.services.db.unit_of_work() as session:
-        rows = case_store.report_rows(session, period.end_at)
-    return period_report(rows, period)
+        return report_queries.evaluation(session, period)
 
 
-def _charts(report: CaseReport) -> list[object]:
-    months = [m.month for m in report.months]
-    focus = list(report.months[0].by_focus) if report.months else []
-    actors = list(report.months[0].by_actor_type) if report.months else []
-    return [
-        stacked_bars(
+def charts(evaluation: Evaluation) -> dict[str, Markup]:
+    """One stacked bar chart per table that has one, keyed by the table's name."""
+    months = evaluation.cases.months
+    names = [m.month for m in months]
+    focus = list(months[0].by_focus) if months else []
+    actors = list(months[0].by_actor_type) if months else []
+    letters = evaluation.newsletter.months
+    return {
+        "fokusomraden": stacked_bars(
             "fokus",
-            "Ärenden per månad och fokusområde",
-            months,
-            [Series(k, tuple(m.by_focus[k] for m in report.months)) for k in focus],
+            t("reports.by_focus"),
+            names,
+            [Series(k, tuple(m.by_focus[k] for m in months)) for k in focus],
             not_set=NOT_SET,
         ),
-        stacked_bars(
+        "aktorstyper": stacked_bars(
             "aktor",
-            "Ärenden per månad och aktörstyp",
-            months,
-            [Series(k, tuple(m.by_actor_type[k] for m in report.months)) for k in actors],
+            t("reports.by_actor_type"),
+            names,
+            [Series(k, tuple(m.by_actor_type[k] for m in months)) for k in actors],
             not_set=NOT_SET,
         ),
-    ]
+        "kanaler": stacked_bars(
+            "kanal",
+            t("evaluation.by_channel"),
+            names,
+            [
+                Series(t(f"evaluation.channel.{k}"), tuple(m.by_channel.get(k, 0) for m in months))
+                for k in CHANNEL_KEYS
+            ],
+        ),
+        "kommuner": stacked_bars(
+            "kommun",
+            t("evaluation.by_municipality"),
+            names,
+            [Series(k, tuple(m.by_municipality.get(k, 0) for m in months)) for k in MUNICIPALITY_KEYS],
+            not_set=NOT_SET,
+        ),
+        "nyhetsbrev": stacked_bars(
+            "lista",
+            t("evaluation.list_changes"),
+            [m.month for m in letters],
+            [
+                Series(t("evaluation.col_new"), tuple(m.new for m in letters)),
+                Series(t("evaluation.col_unsubscribed"), tuple(m.unsubscribed for m in letters)),
+                Series(t("evaluation.col_bounced"), tuple(m.bounced for m in letters)),
+            ],
+        ),
+    }
 
 
 def reports(req: StaffRequest) -> Response:
@@ -73,15 +95,14 @@ def reports(req: StaffRequest) -> Response:
             "end": req.query("to")[:40],
         }
         return req.render("reports/index", failed | {"tables": [], "charts": {}}, status_code=400)
-    report = _report(req, period)
-    charts = _charts(report)
+    evaluation = _report(req, period)
     context: dict[str, object] = {
         "error": None,
         "start": period.first.isoformat(),
         "end": period.last.isoformat(),
-        "tables": report_tables(report),
-        "charts": {"fokusomraden": charts[0], "aktorstyper": charts[1]},
-        "report": report,
+        "tables": report_tables(evaluation),
+        "charts": charts(evaluation),
+        "report": evaluation.cases,
         "csv_base": f"{BASE}.csv?from={period.first.isoformat()}&to={period.last.isoformat()}",
     }
     return req.render("reports/index", context)
@@ -92,7 +113,7 @@ def report_csv(req: StaffRequest) -> Response:
         period = _period(req)
         table = req.query("table").strip() or None
         if table:
-            csv_rows(CaseReport(period.first, period.stop), table)  # an unknown table fails before the query
+            check_table(table)  # an unknown table fails before the query
     except InvalidPeriod as exc:
         return Response(str(exc), status_code=400, media_type="text/plain; charset=utf-8")
     header, rows = csv_rows(_report(req, period), table)
