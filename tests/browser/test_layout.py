@@ -21,6 +21,7 @@ STAFF_PAGES: list[str] = [
     "/app/",
     "/app/arenden",
     "/app/arenden?status=alla&q=festival",
+    "/app/arenden/nytt",
     "/app/arenden/{answered}",
     "/app/arenden/{reference}",
     "/app/arenden/KK-2000-9999",
@@ -38,6 +39,8 @@ STAFF_PAGES: list[str] = [
     "/app/rapporter",
     "/app/rapporter?from=2024-01-01&to=2026-12-31",  # three years: 36 bars per chart
     "/app/anvandare",
+    "/app/konto",
+    "/app/svarsmallar",
 ]
 
 # What sticks out, for the message: the outermost elements whose right edge is past the window.
