@@ -1,7 +1,7 @@
 """A staff member's morning (issue 15), end to end in a real browser: a question arrives by mail through the
 real pipeline, Sam is told by mail, opens the case from the link in that mail (logging in on the way), answers
-with a canned answer and a PDF, and sets a follow-up day that Översikt then lists. Every page on the way
-passes axe. The mail is read at the real SMTP test server, as the recipients would get it."""
+with a canned answer and a PDF, hears of the requester's answer, and sets a follow-up day that Översikt
+then lists and that reminds Sam by mail. Every page on the way passes axe. The mail is read at the real SMTP test server, as the recipients would get it."""
 
 from __future__ import annotations
 
@@ -83,11 +83,13 @@ def _answer_to(ours: EmailMessage, text: str) -> bytes:
 
 
 def _prepare_yesterday(page: Page, problems: list[str]) -> None:
-    """Sam's signature on Mitt konto, and a canned answer with placeholders on Svarsmallar."""
+    """Sam's signature and time of day on Mitt konto, and a canned answer with placeholders on Svarsmallar."""
     login(page)
     page.locator("header").get_by_role("link", name="Mitt konto").click()
     expect(page.get_by_role("heading", name="Mitt konto", level=1)).to_be_visible()
     problems += audit.audit_page(page, "Mitt konto")
+    # Reminders come at the chosen time of day; midnight makes today's due whenever the test runs.
+    page.get_by_label(re.compile(r"^Klockslag för sammanfattning")).fill("00:00")
     page.get_by_label("Signatur i dina svar").fill(SIGNATURE)
     page.get_by_label("Signatur i dina svar").press("Tab")  # on to "Spara"
     expect(page.get_by_role("button", name="Spara", exact=True)).to_be_focused()
@@ -189,4 +191,13 @@ def test_a_staff_members_morning(live_server: LiveServer, new_context: Callable[
     expect(due).to_contain_text(t("notify.due_today"))
     expect(due).to_contain_text(SAM.name)  # the first reply assigned the case to Sam
     problems += audit.audit_page(page, "Översikt, a follow-up due")
+
+    # The mailer loop's round reminds Sam, the assignee, by mail on the day; once.
+    live_server.smtp.reset()
+    live_server.services.scheduled_round()
+    live_server.services.scheduled_round()
+    [reminder] = _notices_to(live_server, SAM_EMAIL)
+    assert reminder["Subject"] == f"Följ upp ärende {reference}: {SUBJECT}"
+    assert f"Ärendet ska följas upp {t('notify.due_today')}." in _plain(reminder)
+    assert _notices_to(live_server, "ada@kk.test") == []  # the case is Sam's
     assert not problems, "\n  ".join(problems)
