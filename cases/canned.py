@@ -76,9 +76,11 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 
 def first_name(name: str) -> str:
-    """The first name in "Gunilla Berg" or "Berg, Gunilla"; "" when no name is known."""
-    family, comma, given = name.partition(",")
-    words = (given if comma and given.strip() else family).split()
+    """The first name in "Gunilla Berg", "Berg, Gunilla" or "Maria Lind, Teater Vingen" (a name, then the
+    organisation); "" when no name is known."""
+    before, comma, after = name.partition(",")
+    reversed_order = bool(comma and after.strip()) and len(before.split()) == 1  # "Berg, Gunilla"
+    words = (after if reversed_order else before).split()
     return words[0] if words else ""
 
 

@@ -57,6 +57,7 @@ def test_an_unknown_placeholder_is_named_never_evaluated(text: str, name: str) -
         ("", ""),
         ("  Bo  ", "Bo"),
         ("Berg,", "Berg"),
+        ("Maria Lind, Teater Vingen", "Maria"),  # a name, then the organisation
     ],
 )
 def test_first_name(name: str, first: str) -> None:
