@@ -27,7 +27,7 @@ MAX_NAME = 120
 MAX_BODY = 20_000
 
 # A doubled brace, or one placeholder: braces around anything but braces and line breaks.
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
+_TOKEN = re.compile(r"\{\{|\}\}|( ?)\{([^{}\n]*)\}")  # with the space before it
 
 
 class UnknownPlaceholder(KulturklusterError):
@@ -61,16 +61,17 @@ class TemplateNotFound(KulturklusterError):
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
-    """``text`` with each ``{placeholder}`` replaced by its value (``UnknownPlaceholder`` for the rest)."""
+    """``text`` with each ``{placeholder}`` replaced by its value (``UnknownPlaceholder`` for the rest).
+    An empty value takes the space before it along: "Hej {förnamn}!" without a known name is "Hej!"."""
 
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
-        name = match.group(1).strip()
+        space, name = match.group(1), match.group(2).strip()
         if name not in values:
             raise UnknownPlaceholder(name)
-        return values[name]
+        return space + values[name] if values[name] else ""
 
     return _TOKEN.sub(replace, text)
 
