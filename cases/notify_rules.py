@@ -29,7 +29,7 @@ _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 # kl. 10:15 skrev Namn <adress>:" (ours too, ``cases.reply_body``), "On ... wrote:", a separator line, or
 # Outlook's header block ("Från: ..." followed by "Skickat: ..."/"Datum: ...").
 _ATTRIBUTION = re.compile(r"^.*\d.*\b(skrev|wrote|schrieb|a écrit)\b.*:$", re.I)  # a date, then who wrote
-_SEPARATOR = re.compile(r"^-{2,}\s*(ursprungligt meddelande|original message)\s*-{2,}$", re.I)
+_SEPARATOR = re.compile(r"^(-{2,}\s*(ursprungligt meddelande|original message)\s*-{2,}|_{10,})$", re.I)
 _HEADER_FROM = re.compile(r"^(från|from):\s", re.I)
 _HEADER_NEXT = re.compile(r"^(skickat|sent|datum|date|till|to):\s", re.I)
 

@@ -162,6 +162,7 @@ def test_first_lines_leave_out_quotes_and_blank_lines() -> None:
             "Tack!",
         ),
         ("Tack!\n-----Ursprungligt meddelande-----\nHej Linnea!", "Tack!"),
+        ("Tack!\n" + "_" * 32 + "\nFrån: Kulturkluster\nHej Linnea!", "Tack!"),  # Outlook's rule
         # Words like these in the text itself are kept.
         ("Från: Föreningen Vingen\nVi undrar om lokaler.", "Från: Föreningen Vingen\nVi undrar om lokaler."),
         (
