@@ -27,7 +27,7 @@ MAX_NAME = 120
 MAX_BODY = 20_000
 
 # A doubled brace, or one placeholder: braces around anything but braces and line breaks.
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
+_TOKEN = re.compile(r"\{\{|\}\}|( ?)\{([^{}\n]*)\}")  # with the space before it
 
 
 class UnknownPlaceholder(KulturklusterError):
@@ -61,24 +61,27 @@ class TemplateNotFound(KulturklusterError):
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
-    """``text`` with each ``{placeholder}`` replaced by its value (``UnknownPlaceholder`` for the rest)."""
+    """``text`` with each ``{placeholder}`` replaced by its value (``UnknownPlaceholder`` for the rest).
+    An empty value takes the space before it along: "Hej {förnamn}!" without a known name is "Hej!"."""
 
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
-        name = match.group(1).strip()
+        space, name = match.group(1), match.group(2).strip()
         if name not in values:
             raise UnknownPlaceholder(name)
-        return values[name]
+        return space + values[name] if values[name] else ""
 
     return _TOKEN.sub(replace, text)
 
 
 def first_name(name: str) -> str:
-    """The first name in "Gunilla Berg" or "Berg, Gunilla"; "" when no name is known."""
-    family, comma, given = name.partition(",")
-    words = (given if comma and given.strip() else family).split()
+    """The first name in "Gunilla Berg", "Berg, Gunilla" or "Maria Lind, Teater Vingen" (a name, then the
+    organisation); "" when no name is known."""
+    before, comma, after = name.partition(",")
+    reversed_order = bool(comma and after.strip()) and len(before.split()) == 1  # "Berg, Gunilla"
+    words = (after if reversed_order else before).split()
     return words[0] if words else ""
 
 

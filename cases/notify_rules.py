@@ -25,6 +25,13 @@ NEWS_WINDOW = timedelta(days=2)
 FIRST_LINES = 5
 FIRST_LINES_CHARS = 400
 _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+# Where a reply's own text ends and the earlier mail begins, as mail programs write it: "Den 3 mars 2026
+# kl. 10:15 skrev Namn <adress>:" (ours too, ``cases.reply_body``), "On ... wrote:", a separator line, or
+# Outlook's header block ("Från: ..." followed by "Skickat: ..."/"Datum: ...").
+_ATTRIBUTION = re.compile(r"^.*\d.*\b(skrev|wrote|schrieb|a écrit)\b.*:$", re.I)  # a date, then who wrote
+_SEPARATOR = re.compile(r"^(-{2,}\s*(ursprungligt meddelande|original message)\s*-{2,}|_{10,})$", re.I)
+_HEADER_FROM = re.compile(r"^(från|from):\s", re.I)
+_HEADER_NEXT = re.compile(r"^(skickat|sent|datum|date|till|to):\s", re.I)
 
 
 class NotifyMode(StrEnum):
@@ -135,17 +142,37 @@ def follow_up_state(day: date | None, on: date) -> FollowUp | None:
 
 
 def first_lines(text: str, lines: int = FIRST_LINES, chars: int = FIRST_LINES_CHARS) -> str:
-    """The start of a message for a notice: its first non-empty lines, without quoted text."""
+    """The start of a message for a notice: its first non-empty lines without the earlier mail a reply
+    quotes: lines with "> " and the line introducing them are left out (a reply written below them still
+    counts); an unmarked quote (Outlook's header block, a separator line) ends the excerpt."""
     kept: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith(">"):
+    rows = [line.strip() for line in text.splitlines() if line.strip()]
+    index = 0
+    while index < len(rows) and len(kept) < lines:
+        row, after = rows[index], rows[index + 1 : index + 2]
+        intro = _attribution_rows(row, after)
+        if intro:
+            if not "".join(rows[index + intro : index + intro + 1]).startswith(">"):
+                break  # not followed by a marked quote: the earlier mail is not marked, so it ends here
+            index += intro
             continue
-        kept.append(stripped)
-        if len(kept) == lines:
+        if _SEPARATOR.match(row) or (_HEADER_FROM.match(row) and after and _HEADER_NEXT.match(after[0])):
             break
+        if not row.startswith(">"):
+            kept.append(row)
+        index += 1
     joined = "\n".join(kept)
     return joined if len(joined) <= chars else joined[: chars - 1].rstrip() + "…"
+
+
+def _attribution_rows(row: str, after: Sequence[str]) -> int:
+    """How many rows "Den ... skrev Namn <adress>:" takes here: 1, 2 (wrapped before the address) or 0."""
+    if _ATTRIBUTION.match(row):
+        return 1
+    wrapped = bool(after) and "@" in after[0] and not _ATTRIBUTION.match(after[0])
+    if wrapped and any(c.isdigit() for c in row) and _ATTRIBUTION.match(f"{row} {after[0]}"):
+        return 2
+    return 0
 
 
 @dataclass(frozen=True, slots=True)

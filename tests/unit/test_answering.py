@@ -32,6 +32,19 @@ def test_placeholders_are_filled(text: str, filled: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "filled"),
+    [
+        ("Hej {förnamn}!", "Hej!"),
+        ("Hej {förnamn}, tack för frågan.", "Hej, tack för frågan."),
+        ("Tack {förnamn} för frågan.", "Tack för frågan."),
+        ("Hej {förnamn}! Ärende {ärende}.", "Hej! Ärende KK-2026-0042."),
+    ],
+)
+def test_an_unknown_first_name_leaves_no_gap(text: str, filled: str) -> None:
+    assert canned.fill(text, {**VALUES, "förnamn": ""}) == filled
+
+
+@pytest.mark.parametrize(
     ("text", "name"),
     [
         ("Hej {namn}!", "namn"),
@@ -57,6 +70,7 @@ def test_an_unknown_placeholder_is_named_never_evaluated(text: str, name: str) -
         ("", ""),
         ("  Bo  ", "Bo"),
         ("Berg,", "Berg"),
+        ("Maria Lind, Teater Vingen", "Maria"),  # a name, then the organisation
     ],
 )
 def test_first_name(name: str, first: str) -> None:

@@ -139,6 +139,46 @@ def test_first_lines_leave_out_quotes_and_blank_lines() -> None:
     assert first_lines("x" * 1000).endswith("…") and len(first_lines("x" * 1000)) == 400
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Our own quote, as ``cases.reply_body`` writes it: the intro line goes with the quote.
+        (
+            "Tack, då söker vi!\n\nDen 30 november 2026 kl. 09:12 skrev Kulturkluster Sörmland "
+            "<kk@example.se>:\n> Hej Linnea!\n> Här är blanketten.",
+            "Tack, då söker vi!",
+        ),
+        # Wrapped before the address, as some programs do.
+        (
+            "Tack!\nOn Mon, 30 Nov 2026 at 09:12, Kulturkluster Sörmland <\nkk@example.se> wrote:\n> Hej!",
+            "Tack!",
+        ),
+        # Written below the quote: the answer still counts.
+        ("Den 2026-11-30 kl. 09:12, Sam skrev:\n> Hej!\n> Fråga?\nSvar under.", "Svar under."),
+        # Outlook quotes without "> ": its header block ends the excerpt.
+        (
+            "Tack!\n\nFrån: Kulturkluster Sörmland <kk@example.se>\nSkickat: den 30 november 2026 09:12\n"
+            "Till: Linnea\nÄmne: SV: Fråga\n\nHej Linnea! Här är blanketten.",
+            "Tack!",
+        ),
+        ("Tack!\n-----Ursprungligt meddelande-----\nHej Linnea!", "Tack!"),
+        ("Tack!\n" + "_" * 32 + "\nFrån: Kulturkluster\nHej Linnea!", "Tack!"),  # Outlook's rule
+        # Words like these in the text itself are kept.
+        ("Från: Föreningen Vingen\nVi undrar om lokaler.", "Från: Föreningen Vingen\nVi undrar om lokaler."),
+        (
+            "Den här frågan skrev jag förut:\nGäller det oss?",
+            "Den här frågan skrev jag förut:\nGäller det oss?",
+        ),
+        (
+            "Den 3 mars var vi där.\nVi skrev om det här:\nLokalen",
+            "Den 3 mars var vi där.\nVi skrev om det här:\nLokalen",
+        ),
+    ],
+)
+def test_first_lines_leave_out_the_mail_a_reply_quotes(text: str, expected: str) -> None:
+    assert first_lines(text) == expected
+
+
 def item(kind: str, reference: str, hour: int) -> NoticeItem:
     return NoticeItem(
         kind, reference, f"Ämne {reference}", "", f"/app/arenden/{reference}", utc(2026, 1, 1, hour)
