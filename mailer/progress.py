@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kulturkluster.db import utcnow
 
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
-from .campaigns import active_recipients, counts
+from .campaigns import active_recipients
 from .limits import Limits, estimate_finish
 from .newsletter_delivery import read_usage
 
@@ -50,8 +50,8 @@ class Progress:
 
 
 def progress(session: Session, newsletter: Newsletter, limits: Limits) -> Progress:
-    by_status = counts(session, newsletter.id)
-    remaining = by_status[DeliveryStatus.QUEUED] + by_status[DeliveryStatus.SENDING]
+    """Counts from the newsletter's counters (``mailer.delivery_counts``): no delivery rows are counted."""
+    remaining = newsletter.remaining_count
     now = utcnow()
     recent = session.scalar(
         select(func.count()).where(
@@ -77,10 +77,10 @@ def progress(session: Session, newsletter: Newsletter, limits: Limits) -> Progre
         subject=newsletter.subject,
         status=newsletter.status,
         total=newsletter.total,
-        sent=by_status[DeliveryStatus.SENT],
-        failed=by_status[DeliveryStatus.FAILED],
-        skipped=by_status[DeliveryStatus.SKIPPED],
-        cancelled=by_status[DeliveryStatus.CANCELLED],
+        sent=newsletter.sent_count,
+        failed=newsletter.failed_count,
+        skipped=newsletter.skipped_count,
+        cancelled=newsletter.cancelled_count,
         remaining=remaining,
         scheduled_at=newsletter.scheduled_at,
         started_at=newsletter.started_at,
