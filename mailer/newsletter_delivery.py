@@ -28,10 +28,10 @@ from . import delivery_counts
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
 from .delivery import Claimed, Outgoing
 from .delivery_counts import UNFINISHED
-from .limits import DAY, MINUTE, Limits, Usage, budget, next_slot
-from .models import OutgoingMessage
+from .limits import Limits, Usage, budget, next_slot
 from .newsletter_mail import NewsletterMessages, Recipient
 from .relay_health import RelayHealth
+from .relay_usage import read_usage
 from .sent_journal import Accepted, LaneJournal, recover
 from .transport import DeliveryError, RelayRefused, TemporaryFailure
 
@@ -88,7 +88,7 @@ class DeliveryStore:
             if limited and self.db.dialect == "postgresql":  # without limits workers claim side by side
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BUDGET_LOCK})
             # No limits (a local relay, the benchmark): nothing to count
-            usage = read_usage(session, now) if limited else Usage(0, 0)
+            usage = read_usage(session, now, self.limits) if limited else Usage(0, 0)
             allowed = budget(self.limits, usage)
             if allowed == 0:
                 return Claimed(wait_until=next_slot(self.limits, usage, now))
@@ -303,24 +303,6 @@ def record_sent(conn: Connection, newsletter_id: int, accepted: Sequence[Accepte
     if values:
         result = conn.execute(_MARK_SENT, values)
         delivery_counts.finished(conn, newsletter_id, DeliveryStatus.SENT, int(result.rowcount))
-
-
-def read_usage(session: Session, now: datetime) -> Usage:
-    """Messages handed to the relay lately: newsletter attempts and single messages (answers, replies)."""
-
-    def window(since: datetime) -> tuple[int, datetime | None]:
-        d_count, d_oldest = session.execute(
-            select(func.count(), func.min(Delivery.attempted_at)).where(Delivery.attempted_at > since)
-        ).one()
-        o_count, o_oldest = session.execute(
-            select(func.count(), func.min(OutgoingMessage.sent_at)).where(OutgoingMessage.sent_at > since)
-        ).one()
-        oldest = min((m for m in (d_oldest, o_oldest) if m is not None), default=None)
-        return int(d_count) + int(o_count), oldest
-
-    minute, minute_oldest = window(now - MINUTE)
-    day, day_oldest = window(now - DAY)
-    return Usage(minute, day, minute_oldest, day_oldest)
 
 
 def next_due(session: Session) -> datetime | None:
