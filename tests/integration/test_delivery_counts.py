@@ -9,12 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
-from kulturkluster import privacy
+from kulturkluster import migrate, privacy
 from kulturkluster.cli import app
 from kulturkluster.db import Database, utcnow
+from kulturkluster.migrate import alembic_config
 from kulturkluster.wiring import Services
 from mailer import campaigns
 from mailer.campaign_models import Delivery, DeliveryStatus, Newsletter
@@ -111,3 +112,32 @@ def test_recount_repairs_counters(
     assert assert_counted(svc.db, newsletter_id) == {"queued": 4}
     again = CliRunner().invoke(app, ["db", "recount"], catch_exceptions=False)
     assert "0 hade fel siffror" in again.stdout
+
+
+def test_the_migration_counts_the_campaigns_sent_before_it(db: Database) -> None:
+    from alembic import command
+
+    config = alembic_config(db.url)
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0019")
+    now = utcnow()
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO newsletters (id, template, subject, preheader, content, status, created_by, "
+                "created_at, updated_at, forced, total) VALUES "
+                "(41, 'default', 'Hej', '', '# Hej', 'sending', 'test', :now, :now, false, 6)"
+            ),
+            {"now": now},
+        )
+        for i, status in enumerate(("sent", "sent", "failed", "queued", "sending", "skipped")):
+            conn.execute(
+                text(
+                    "INSERT INTO deliveries (newsletter_id, email, name, status, attempts, next_attempt_at) "
+                    "VALUES (41, :email, '', :status, 0, :now)"
+                ),
+                {"email": f"p{i}@mottagare.test", "status": status, "now": now},
+            )
+    migrate.upgrade(db)
+    assert assert_counted(db, 41) == {"sent": 2, "failed": 1, "queued": 1, "sending": 1, "skipped": 1}
