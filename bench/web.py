@@ -16,6 +16,7 @@ session check, template, no list query) measured in the same run, and the ratio 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -41,7 +42,7 @@ from kulturkluster.wiring import Services
 from tests.web.conftest import StaffClient
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"
-PG_NAME = "kk_bench_web"
+PG_NAME = os.environ.get("KK_BENCH_WEB_DB", "kk_bench_web")  # another name: a copy of it
 USER, PASSWORD = "bench", "ett långt lösenord för bench"
 REFERENCE = "/app/prenumeranter/import"
 

@@ -197,7 +197,21 @@ def statements(d: Dialect, s: Scale) -> list[tuple[str, str]]:
             f"CASE WHEN i % 100 < 60 THEN {d.ago('i % 120')} END, "
             f"CASE WHEN i % 100 < 60 THEN 250 END FROM {d.series(s.deliveries)}",
         ),
+        ("newsletter counters", "UPDATE newsletters SET " + ", ".join(_COUNTERS)),
     ]
+
+
+# Each newsletter's delivery counters (mailer.delivery_counts), as the sender would have kept them.
+_COUNTERS = [
+    f"{column} = (SELECT count(*) FROM deliveries WHERE newsletter_id = newsletters.id AND status IN {states})"
+    for column, states in (
+        ("remaining_count", "('queued', 'sending')"),
+        ("sent_count", "('sent')"),
+        ("failed_count", "('failed')"),
+        ("skipped_count", "('skipped')"),
+        ("cancelled_count", "('cancelled')"),
+    )
+]
 
 
 def seed(conn: Connection, scale: Scale, say: Callable[[str], None] = print) -> None:

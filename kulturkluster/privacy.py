@@ -18,6 +18,7 @@ from cases import store as case_store
 from cases.attachments import AttachmentStore
 from cases.models import Case, CaseMessage, CaseStatus, Contact
 from inbound.models import InboundMessage
+from mailer import delivery_counts
 from mailer.campaign_models import Delivery, Newsletter
 from mailer.models import OutgoingMessage
 from subscribers.address import normalize_address
@@ -125,8 +126,13 @@ def erase_person(session: Session, address: str, files: AttachmentStore) -> Eras
     outgoing = _delete(
         session, delete(OutgoingMessage).where(func.lower(OutgoingMessage.to_address) == email)
     )
-    # Which newsletters went to the address; the campaign's total stays as it was.
-    _delete(session, delete(Delivery).where(func.lower(Delivery.email) == email))
+    # Which newsletters went to the address; the campaign's total stays as it was, its counts lose them.
+    gone = session.execute(
+        delete(Delivery)
+        .where(func.lower(Delivery.email) == email)
+        .returning(Delivery.newsletter_id, Delivery.status)
+    )
+    delivery_counts.removed(session, [(newsletter_id, status, 1) for newsletter_id, status in gone.all()])
     return ErasureResult(subscriber is not None, len(case_ids), inbound, outgoing)
 
 

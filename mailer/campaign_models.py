@@ -52,6 +52,13 @@ class Newsletter(Base):
     # Why sending stopped by itself (the relay's reply when it kept refusing us); None when staff paused.
     pause_reason: Mapped[str | None] = mapped_column(Text)
     total: Mapped[int] = mapped_column(Integer, default=0)
+    # The deliveries by outcome, kept by every statement that changes one (``mailer.delivery_counts``), so
+    # the pages need not count a million rows. Remaining: queued or sending.
+    remaining_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cancelled_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # An admin took this issue out of the public archive (/arkiv); sent issues are in it otherwise.
     archive_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

@@ -20,6 +20,7 @@ from kulturkluster.texts import t
 from subscribers.models import Status, Subscriber
 from subscribers.tokens import Purpose, TokenSigner
 
+from . import delivery_counts
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
 from .check import CheckReport, check_newsletter, images_in
 from .content import parse_content
@@ -208,6 +209,7 @@ def snapshot(session: Session, newsletter: Newsletter) -> int:
     if count is None or count < 0:
         count = session.scalar(select(func.count()).where(Delivery.newsletter_id == newsletter.id)) or 0
     newsletter.total = count
+    delivery_counts.started(newsletter, count)
     newsletter.status, newsletter.started_at = NewsletterStatus.SENDING, now
     return newsletter.total
 
@@ -252,14 +254,17 @@ def resume(session: Session, newsletter: Newsletter) -> None:
 def cancel(session: Session, newsletter: Newsletter) -> int:
     """Stop for good; deliveries not yet handed to the relay are marked cancelled. Returns how many."""
     _expect(newsletter, NewsletterStatus.SENDING, NewsletterStatus.SCHEDULED, NewsletterStatus.PAUSED)
-    newsletter.status, newsletter.updated_at = NewsletterStatus.CANCELLED, utcnow()
-    newsletter.finished_at = utcnow()
+    # The deliveries first, then the newsletter row, in the order the sender locks them (no deadlock).
     result = session.execute(
         update(Delivery)
         .where(Delivery.newsletter_id == newsletter.id, Delivery.status == DeliveryStatus.QUEUED)
         .values(status=DeliveryStatus.CANCELLED)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    cancelled = int(result.rowcount)  # type: ignore[attr-defined]
+    delivery_counts.finished(session, newsletter.id, DeliveryStatus.CANCELLED, cancelled)
+    newsletter.status, newsletter.updated_at = NewsletterStatus.CANCELLED, utcnow()
+    newsletter.finished_at = utcnow()
+    return cancelled
 
 
 def finish_completed(session: Session) -> list[int]:

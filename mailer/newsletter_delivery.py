@@ -10,6 +10,7 @@ after the snapshot is skipped: they get nothing.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,12 +24,14 @@ from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
 from subscribers.models import Status, Subscriber
 
+from . import delivery_counts
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
 from .delivery import Claimed, Outgoing
-from .limits import DAY, MINUTE, Limits, Usage, budget, next_slot
-from .models import OutgoingMessage
+from .delivery_counts import UNFINISHED
+from .limits import Limits, Usage, budget, next_slot
 from .newsletter_mail import NewsletterMessages, Recipient
 from .relay_health import RelayHealth
+from .relay_usage import read_usage
 from .sent_journal import Accepted, LaneJournal, recover
 from .transport import DeliveryError, RelayRefused, TemporaryFailure
 
@@ -85,7 +88,7 @@ class DeliveryStore:
             if limited and self.db.dialect == "postgresql":  # without limits workers claim side by side
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _BUDGET_LOCK})
             # No limits (a local relay, the benchmark): nothing to count
-            usage = read_usage(session, now) if limited else Usage(0, 0)
+            usage = read_usage(session, now, self.limits) if limited else Usage(0, 0)
             allowed = budget(self.limits, usage)
             if allowed == 0:
                 return Claimed(wait_until=next_slot(self.limits, usage, now))
@@ -118,6 +121,8 @@ class DeliveryStore:
                 session.execute(
                     update(Delivery).where(Delivery.id.in_(gone)).values(status=DeliveryStatus.SKIPPED)
                 )
+                for newsletter_id, count in Counter(r[1] for r in rows if r[6] != Status.ACTIVE).items():
+                    delivery_counts.finished(session, newsletter_id, DeliveryStatus.SKIPPED, count)
             if claimed:
                 session.execute(
                     update(Delivery)
@@ -145,8 +150,12 @@ class DeliveryStore:
 
     def sent(self, conn: Connection, done: Sequence[tuple[DeliveryClaim, Outgoing]]) -> None:
         now = utcnow()
-        record_sent(conn, [Accepted(c.delivery_id, c.attempts + 1, mail.message_id, now) for c, mail in done])
-        for newsletter_id in {claim.newsletter_id for claim, _ in done}:
+        by_newsletter: dict[int, list[Accepted]] = {}
+        for claim, mail in done:
+            accepted = Accepted(claim.delivery_id, claim.attempts + 1, mail.message_id, now)
+            by_newsletter.setdefault(claim.newsletter_id, []).append(accepted)
+        for newsletter_id, accepted_ones in by_newsletter.items():
+            record_sent(conn, newsletter_id, accepted_ones)
             self.health.delivered(newsletter_id)
 
     def journal(self) -> _Journal | None:
@@ -159,7 +168,18 @@ class DeliveryStore:
 
         def record(found: Sequence[Accepted]) -> None:
             with self.db.engine.begin() as conn:
-                record_sent(conn, found, only_unfinished=True)
+                ids = {a.delivery_id for a in found}
+                newsletter_of = dict(
+                    conn.execute(
+                        select(Delivery.id, Delivery.newsletter_id).where(Delivery.id.in_(ids))
+                    ).all()
+                )
+                by_newsletter: dict[int, list[Accepted]] = {}
+                for accepted in found:  # a delivery no longer in the database has nothing to record
+                    if accepted.delivery_id in newsletter_of:
+                        by_newsletter.setdefault(newsletter_of[accepted.delivery_id], []).append(accepted)
+                for newsletter_id, accepted_ones in by_newsletter.items():
+                    record_sent(conn, newsletter_id, accepted_ones)
 
         return recover(self.journal_dir, record)
 
@@ -170,7 +190,7 @@ class DeliveryStore:
         reply as the reason) when the relay keeps refusing: then True."""
         conn.execute(
             update(Delivery)
-            .where(Delivery.id == claim.delivery_id)
+            .where(Delivery.id == claim.delivery_id, Delivery.status.in_(UNFINISHED))
             .values(
                 status=DeliveryStatus.QUEUED,
                 next_attempt_at=retry_at,
@@ -200,7 +220,7 @@ class DeliveryStore:
     ) -> None:
         conn.execute(
             update(Delivery)
-            .where(Delivery.id == claim.delivery_id)
+            .where(Delivery.id == claim.delivery_id, Delivery.status.in_(UNFINISHED))
             .values(
                 status=DeliveryStatus.QUEUED,
                 attempts=attempts,
@@ -216,9 +236,9 @@ class DeliveryStore:
     ) -> None:
         # Its own transaction: the refusal hook scores a bounce in the same commit
         with self.db.unit_of_work() as session:
-            session.execute(
+            result = session.execute(
                 update(Delivery)
-                .where(Delivery.id == claim.delivery_id)
+                .where(Delivery.id == claim.delivery_id, Delivery.status.in_(UNFINISHED))
                 .values(
                     status=DeliveryStatus.FAILED,
                     attempts=attempts,
@@ -227,6 +247,8 @@ class DeliveryStore:
                     message_id=mail.message_id,
                 )
             )
+            changed = int(result.rowcount)  # type: ignore[attr-defined]
+            delivery_counts.finished(session, claim.newsletter_id, DeliveryStatus.FAILED, changed)
             if self.on_refused is not None:
                 self.on_refused(session, claim.email, str(error))
         log.warning("delivery refused", extra={"delivery": claim.delivery_id, "error": str(error)})
@@ -235,7 +257,7 @@ class DeliveryStore:
         if claims:
             conn.execute(
                 update(Delivery)
-                .where(Delivery.id.in_([c.delivery_id for c in claims]))
+                .where(Delivery.id.in_([c.delivery_id for c in claims]), Delivery.status.in_(UNFINISHED))
                 .values(status=DeliveryStatus.QUEUED, next_attempt_at=utcnow(), attempted_at=None)
             )
 
@@ -267,38 +289,20 @@ _MARK_SENT = (
         smtp_code=None,
         last_error=None,
     )
+    .where(or_(*(Delivery.status == status for status in UNFINISHED)))  # no IN: executemany
 )
-_UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 
 
-def record_sent(conn: Connection, accepted: Sequence[Accepted], *, only_unfinished: bool = False) -> None:
-    """Mark deliveries sent in one statement (executemany); ``only_unfinished`` leaves rows that already
-    have an outcome as they are (a journal read after its batch was committed)."""
-    unfinished = or_(*(Delivery.status == status for status in _UNFINISHED))  # no IN: executemany
-    statement = _MARK_SENT.where(unfinished) if only_unfinished else _MARK_SENT
+def record_sent(conn: Connection, newsletter_id: int, accepted: Sequence[Accepted]) -> None:
+    """Mark one newsletter's deliveries sent in one statement (executemany) and count them. Rows that
+    already have an outcome stay as they are (a journal read after its batch was committed; a lease
+    taken over by another worker that recorded it first)."""
     values = [
         {"delivery": a.delivery_id, "at": a.at, "tries": a.attempts, "mid": a.message_id} for a in accepted
     ]
     if values:
-        conn.execute(statement, values)
-
-
-def read_usage(session: Session, now: datetime) -> Usage:
-    """Messages handed to the relay lately: newsletter attempts and single messages (answers, replies)."""
-
-    def window(since: datetime) -> tuple[int, datetime | None]:
-        d_count, d_oldest = session.execute(
-            select(func.count(), func.min(Delivery.attempted_at)).where(Delivery.attempted_at > since)
-        ).one()
-        o_count, o_oldest = session.execute(
-            select(func.count(), func.min(OutgoingMessage.sent_at)).where(OutgoingMessage.sent_at > since)
-        ).one()
-        oldest = min((m for m in (d_oldest, o_oldest) if m is not None), default=None)
-        return int(d_count) + int(o_count), oldest
-
-    minute, minute_oldest = window(now - MINUTE)
-    day, day_oldest = window(now - DAY)
-    return Usage(minute, day, minute_oldest, day_oldest)
+        result = conn.execute(_MARK_SENT, values)
+        delivery_counts.finished(conn, newsletter_id, DeliveryStatus.SENT, int(result.rowcount))
 
 
 def next_due(session: Session) -> datetime | None:

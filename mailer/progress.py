@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,11 +12,12 @@ from sqlalchemy.orm import Session
 from kulturkluster.db import utcnow
 
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
-from .campaigns import active_recipients, counts
+from .campaigns import active_recipients
 from .limits import Limits, estimate_finish
-from .newsletter_delivery import read_usage
+from .relay_usage import read_usage
 
 _PACE_WINDOW = timedelta(minutes=10)
+_PACE_SAMPLE = 1000  # at most this many of the latest messages measure the pace
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +52,10 @@ class Progress:
 
 
 def progress(session: Session, newsletter: Newsletter, limits: Limits) -> Progress:
-    by_status = counts(session, newsletter.id)
-    remaining = by_status[DeliveryStatus.QUEUED] + by_status[DeliveryStatus.SENDING]
+    """Counts from the newsletter's counters (``mailer.delivery_counts``): no delivery rows are counted."""
+    remaining = newsletter.remaining_count
     now = utcnow()
-    recent = session.scalar(
-        select(func.count()).where(
-            Delivery.attempted_at > now - _PACE_WINDOW,
-            Delivery.newsletter_id == newsletter.id,
-            Delivery.status == DeliveryStatus.SENT,
-        )
-    )
-    pace = (recent or 0) / (_PACE_WINDOW.total_seconds() / 60) or None
+    pace = measured_pace(session, newsletter.id, now)
     eta = None
     if newsletter.status in {NewsletterStatus.SENDING, NewsletterStatus.SCHEDULED}:
         start = max(newsletter.scheduled_at or now, now)
@@ -69,7 +64,7 @@ def progress(session: Session, newsletter: Newsletter, limits: Limits) -> Progre
             remaining_for_eta = active_recipients(session)
         else:
             remaining_for_eta = remaining
-        eta = estimate_finish(limits, read_usage(session, now), remaining_for_eta, start, pace)
+        eta = estimate_finish(limits, read_usage(session, now, limits), remaining_for_eta, start, pace)
     elif remaining == 0 and newsletter.finished_at:
         eta = newsletter.finished_at
     return Progress(
@@ -77,10 +72,10 @@ def progress(session: Session, newsletter: Newsletter, limits: Limits) -> Progre
         subject=newsletter.subject,
         status=newsletter.status,
         total=newsletter.total,
-        sent=by_status[DeliveryStatus.SENT],
-        failed=by_status[DeliveryStatus.FAILED],
-        skipped=by_status[DeliveryStatus.SKIPPED],
-        cancelled=by_status[DeliveryStatus.CANCELLED],
+        sent=newsletter.sent_count,
+        failed=newsletter.failed_count,
+        skipped=newsletter.skipped_count,
+        cancelled=newsletter.cancelled_count,
         remaining=remaining,
         scheduled_at=newsletter.scheduled_at,
         started_at=newsletter.started_at,
@@ -90,3 +85,26 @@ def progress(session: Session, newsletter: Newsletter, limits: Limits) -> Progre
         state=newsletter.status,
         reason=newsletter.pause_reason,
     )
+
+
+def measured_pace(session: Session, newsletter_id: int, now: datetime) -> float | None:
+    """Messages sent per minute lately: over the last ten minutes, or over the latest thousand messages
+    when that many went in less time (a fast campaign is not counted row by row on every poll)."""
+    latest = (
+        select(Delivery.attempted_at.label("at"))
+        .where(
+            Delivery.attempted_at > now - _PACE_WINDOW,
+            Delivery.newsletter_id == newsletter_id,
+            Delivery.status == DeliveryStatus.SENT,
+        )
+        .order_by(Delivery.attempted_at.desc())
+        .limit(_PACE_SAMPLE)
+        .subquery()
+    )
+    row = session.execute(select(func.count(), func.min(latest.c.at))).one()
+    count, oldest = int(row[0]), cast("datetime | None", row[1])
+    if not count:
+        return None
+    if count < _PACE_SAMPLE or oldest is None:
+        return count / (_PACE_WINDOW.total_seconds() / 60)
+    return count / max((now - oldest).total_seconds() / 60, 1 / 60)

@@ -110,6 +110,8 @@ SV: dict[str, str] = {
     "cli.reprocessed": "{messages} kördes igen: {summary}",
     "cli.cases_backfilled": "{count} tidigare inkomna mejl fick sina ärenden.",
     "cli.db_upgraded": "Databasen är uppdaterad ({url}).",
+    "cli.newsletters_recounted": "Räknade om leveranserna för {checked} nyhetsbrev; {changed} hade fel siffror "
+    "och är rättade.",
     # guidance cases: staff actions shared by the CLI and the web app (section Ärenden)
     "cases.empty_note": "Anteckningen är tom; skriv något innan den sparas.",
     "cases.already_subscription": "Ärendet {reference} är redan markerat som en prenumeration.",

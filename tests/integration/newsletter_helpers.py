@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kulturkluster.db import Database
 from kulturkluster.wiring import Services
 from mailer import campaigns
+from mailer.campaign_models import Newsletter
 from subscribers import service
 from subscribers.models import Channel, Status
 from subscribers.service import Evidence
@@ -39,3 +41,24 @@ def draft(svc: Services, source: str | None = None, template: str = "default") -
 def start(svc: Services, newsletter_id: int, **kwargs: object) -> None:
     with svc.db.unit_of_work() as session:
         campaigns.start(session, svc.newsletter_renderer, campaigns.get(session, newsletter_id), **kwargs)  # type: ignore[arg-type]
+
+
+def assert_counted(db: Database, newsletter_id: int) -> dict[str, int]:
+    """The newsletter's counters equal its deliveries counted by status; returns those counts (non-zero)."""
+    with db.unit_of_work() as session:
+        rows = campaigns.counts(session, newsletter_id)
+        newsletter = session.get(Newsletter, newsletter_id)
+        assert newsletter is not None
+        kept = {
+            "remaining": newsletter.remaining_count,
+            "sent": newsletter.sent_count,
+            "failed": newsletter.failed_count,
+            "skipped": newsletter.skipped_count,
+            "cancelled": newsletter.cancelled_count,
+        }
+    counted = {
+        "remaining": rows["queued"] + rows["sending"],
+        **{status: rows[status] for status in ("sent", "failed", "skipped", "cancelled")},
+    }
+    assert kept == counted
+    return {status: n for status, n in rows.items() if n}

@@ -29,7 +29,7 @@ from subscribers.service import Evidence
 from subscribers.tokens import Purpose
 from tests.servers.smtp import SmtpServer
 
-from .newsletter_helpers import add_subscribers, draft, start
+from .newsletter_helpers import add_subscribers, assert_counted, draft, start
 
 pytestmark = pytest.mark.integration
 
@@ -59,10 +59,8 @@ def raw_headers(data: bytes) -> list[bytes]:
 
 
 def statuses(svc: Services, newsletter_id: int) -> Counter[str]:
-    with svc.db.unit_of_work() as session:
-        return Counter(
-            session.scalars(select(Delivery.status).where(Delivery.newsletter_id == newsletter_id))
-        )
+    """The deliveries by status; the newsletter's counters must agree."""
+    return Counter(assert_counted(svc.db, newsletter_id))
 
 
 def test_everyone_gets_one_personal_message_with_list_headers(

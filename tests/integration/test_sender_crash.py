@@ -19,7 +19,7 @@ from kulturkluster.wiring import Services
 from mailer.campaign_models import Delivery, Newsletter, NewsletterStatus
 from tests.servers.smtp import SmtpServer
 
-from .newsletter_helpers import add_subscribers, draft, start
+from .newsletter_helpers import add_subscribers, assert_counted, draft, start
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).parents[2]
@@ -102,6 +102,7 @@ def test_kill_minus_nine_mid_campaign_then_resume(
         newsletter = session.get(Newsletter, newsletter_id)
         assert newsletter is not None and newsletter.status == NewsletterStatus.SENT
     assert statuses == {"sent": 400}
+    assert assert_counted(db, newsletter_id) == {"sent": 400}  # the counters too, after two kills
 
 
 def test_kill_before_the_batch_commit_sends_nobody_twice(

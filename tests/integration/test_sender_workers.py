@@ -14,7 +14,7 @@ from kulturkluster.wiring import Services
 from mailer.campaign_models import Delivery
 from tests.servers.smtp import SmtpServer
 
-from .newsletter_helpers import add_subscribers, draft, start
+from .newsletter_helpers import add_subscribers, assert_counted, draft, start
 
 pytestmark = pytest.mark.integration
 
@@ -58,3 +58,4 @@ def test_two_workers_share_a_campaign_without_sending_anyone_twice(
             session.scalars(select(Delivery.status).where(Delivery.newsletter_id == newsletter_id))
         )
     assert statuses == {"sent": 120}
+    assert assert_counted(svc.db, newsletter_id) == {"sent": 120}  # two workers, one counter row
