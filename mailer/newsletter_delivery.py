@@ -32,7 +32,7 @@ from .limits import Limits, Usage, budget, next_slot
 from .newsletter_mail import NewsletterMessages, Recipient
 from .relay_health import RelayHealth
 from .relay_usage import read_usage
-from .sent_journal import Accepted, LaneJournal, recover
+from .sent_journal import Accepted, ClaimJournal, LaneJournal, recover
 from .transport import DeliveryError, RelayRefused, TemporaryFailure
 
 log = logging.getLogger(__name__)
@@ -158,8 +158,10 @@ class DeliveryStore:
             record_sent(conn, newsletter_id, accepted_ones)
             self.health.delivered(newsletter_id)
 
-    def journal(self) -> _Journal | None:
-        return _Journal(LaneJournal(self.journal_dir)) if self.journal_dir is not None else None
+    def journal(self) -> ClaimJournal[DeliveryClaim] | None:
+        if self.journal_dir is None:
+            return None
+        return ClaimJournal(LaneJournal(self.journal_dir), lambda claim: (claim.delivery_id, claim.attempts))
 
     def recover(self) -> int:
         """Record as sent what the journals of stopped lanes list (before anything is claimed)."""
@@ -260,22 +262,6 @@ class DeliveryStore:
                 .where(Delivery.id.in_([c.delivery_id for c in claims]), Delivery.status.in_(UNFINISHED))
                 .values(status=DeliveryStatus.QUEUED, next_attempt_at=utcnow(), attempted_at=None)
             )
-
-
-class _Journal:
-    """A lane's ``LaneJournal`` as the delivery engine's ``ResultJournal``."""
-
-    def __init__(self, lane: LaneJournal) -> None:
-        self._lane = lane
-
-    def note(self, claim: DeliveryClaim, mail: Outgoing) -> None:
-        self._lane.note(Accepted(claim.delivery_id, claim.attempts + 1, mail.message_id, utcnow()))
-
-    def committed(self) -> None:
-        self._lane.committed()
-
-    def close(self, *, clean: bool) -> None:
-        self._lane.close(clean=clean)
 
 
 _MARK_SENT = (
