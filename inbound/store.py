@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, text, update
 from sqlalchemy.orm import Session, load_only
 
 from kulturkluster.db import fold, folded
@@ -39,26 +39,44 @@ _KEY_COLUMNS = (
 )
 
 
-# SQLite copies a bound blob twice (the binding, then the record) before writing it: a 50 MB message would
-# cost 100 MB. Above this size it is inserted as a zero blob and written in pieces after the flush.
+# A driver copies a bound blob before it writes it (SQLite twice: the binding, then the record; libpq once,
+# into its send buffer): a 50 MB message would cost 50-100 MB more. Above this size a message is inserted
+# empty and written in pieces after the flush: on SQLite into a zero blob (incremental blob I/O), on
+# PostgreSQL through a large object the server turns into the column's value.
 BIG_RAW_BYTES = 4 << 20
 _BLOB_PIECE = 1 << 20
 
 
 def raw_value(session: Session, raw: bytes) -> bytes | ColumnElement[bytes]:
-    """What to insert as a new row's ``raw``; on SQLite a big message then needs ``write_big_raw``."""
-    if len(raw) >= BIG_RAW_BYTES and session.get_bind().dialect.name == "sqlite":
+    """What to insert as a new row's ``raw``; a big message then needs ``write_big_raw`` after the flush.
+
+    The placeholder is an SQL expression, so the ORM forgets the value after the flush (a later read
+    loads what ``write_big_raw`` wrote)."""
+    if len(raw) < BIG_RAW_BYTES:
+        return raw
+    if session.get_bind().dialect.name == "sqlite":
         return func.zeroblob(len(raw))
-    return raw
+    return func.decode("", "hex")  # an empty bytea
 
 
 def write_big_raw(session: Session, row: InboundMessage, raw: bytes) -> None:
-    """Fill a flushed row's zero blob (``raw_value``) with ``raw``, a piece at a time (SQLite only)."""
-    dbapi = session.connection().connection.dbapi_connection
+    """Write a flushed row's ``raw`` (``raw_value``) a piece at a time."""
+    connection = session.connection()
     view = memoryview(raw)
-    with dbapi.blobopen("inbound_messages", "raw", row.id) as blob:  # type: ignore[union-attr]
-        for start in range(0, len(raw), _BLOB_PIECE):
-            blob.write(view[start : start + _BLOB_PIECE])
+    if connection.dialect.name == "sqlite":
+        dbapi = connection.connection.dbapi_connection
+        with dbapi.blobopen("inbound_messages", "raw", row.id) as blob:  # type: ignore[union-attr]
+            for start in range(0, len(raw), _BLOB_PIECE):
+                blob.write(view[start : start + _BLOB_PIECE])
+        return
+    oid = connection.execute(text("SELECT lo_create(0)")).scalar_one()
+    for start in range(0, len(raw), _BLOB_PIECE):
+        piece = bytes(view[start : start + _BLOB_PIECE])
+        connection.execute(
+            text("SELECT lo_put(:oid, :at, :piece)"), {"oid": oid, "at": start, "piece": piece}
+        )
+    connection.execute(update(InboundMessage).where(InboundMessage.id == row.id).values(raw=func.lo_get(oid)))
+    connection.execute(text("SELECT lo_unlink(:oid)"), {"oid": oid})
 
 
 def by_sha256(session: Session, sha256s: Sequence[str]) -> dict[str, InboundMessage]:
