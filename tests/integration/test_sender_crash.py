@@ -9,12 +9,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from kulturkluster.db import Database
+from kulturkluster.db import Database, utcnow
 from kulturkluster.wiring import Services
 from mailer.campaign_models import Delivery, Newsletter, NewsletterStatus
 from tests.servers.smtp import SmtpServer
@@ -122,6 +123,12 @@ def test_kill_before_the_batch_commit_sends_nobody_twice(
         recorded = session.scalars(select(Delivery.status).where(Delivery.status == "sent")).all()
     assert recorded == []  # nothing committed yet: the batch was not full
     assert list((tmp_path / "var" / "mailer-journal").glob("*.sent"))
+    with db.unit_of_work() as session:  # the killed worker's leases run out (on a quick machine, within 1 s)
+        session.execute(
+            update(Delivery)
+            .where(Delivery.status == "sending")
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
     finished = subprocess.run(
         [sys.executable, "-m", "kulturkluster.cli", "mailer", "run", "--once", "--no-progress"],
         cwd=ROOT,
