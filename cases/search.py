@@ -1,14 +1,22 @@
 """Case search: the threads' text, with Swedish word forms ("bidrag" finds "bidragen"), and the requester's
 address, name and organisation (any part of them, in any case: "norrlyset" finds info@norrlyset.example).
 
-PostgreSQL: a generated ``tsvector`` with the ``swedish`` configuration and a GIN index (migration 0003).
+A case matches when its thread holds every word of the query (in any of its messages) or its requester
+matches; requester matches come first, then the better text match, then the newest.
+
+PostgreSQL: each message has a generated ``tsvector`` with the ``swedish`` configuration (migration 0003)
+and each case the words of its whole thread, ``cases.search_vector``, kept by triggers with a GIN index
+(migration 0021): the inbox's filters, the match, the rank and the count all read the case's row.
 SQLite: FTS5 over ``case_messages.search_text``, which holds the Snowball-stemmed words of the subject
-and text, written when a message is stored; the query is stemmed the same way.
+and text, written when a message is stored; the query is stemmed the same way and each word's messages
+are grouped by case.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
@@ -17,16 +25,16 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
-    case,
-    false,
+    Subquery,
+    bindparam,
     func,
     literal_column,
     or_,
     select,
     text,
-    union,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ExecutableOption
 
 from kulturkluster.db import fold, folded
 
@@ -51,61 +59,106 @@ def needs_search_text(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of search results and how many cases match in all."""
+
+    cases: list[Case]
+    total: int
+
+
 def search(session: Session, query: str, limit: int = 50) -> list[Case]:
-    """Cases whose messages match every word of ``query`` (in any form) or whose requester's address, name
+    """Cases whose thread holds every word of ``query`` (in any form) or whose requester's address, name
     or organisation contains it: requester matches first, then the best text match."""
-    if not _WORD.search(query):
-        return []
-    found = matching(session, select(Case).where(Case.merged_into_id.is_(None)), query)
-    return list(session.scalars(found.limit(limit)))
+    return page(session, select(Case).where(Case.merged_into_id.is_(None)), query, 0, limit).cases
 
 
-def matching(session: Session, cases: Select[Case], query: str) -> Select[Case]:
-    """``cases`` narrowed to those whose messages match every word of ``query`` or whose requester's
-    address, name or organisation contains ``query``; requester matches first, then best text match first.
+def page(
+    session: Session,
+    cases: Select[Case],
+    query: str,
+    offset: int,
+    limit: int,
+    options: Sequence[ExecutableOption] = (),
+) -> Page:
+    """The ``cases`` (a filtered list, such as the staff inbox's) that match ``query``, from ``offset``
+    on, and how many match in all. A query without any word matches nothing.
 
-    The staff inbox combines this with its filters; ``search`` is the same on every case. A query
-    without any word matches nothing.
+    One statement: the matches are ranked, counted (a window count) and ordered as narrow rows, and only
+    the page's cases are read whole.
     """
     if not _WORD.search(query):
-        return cases.where(false())
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
+        return Page([], 0)
+    asked = requesters(query).subquery()
+    other = asked.c.id.is_(None)  # false (first) for the requester's own cases
+    matches = cases.order_by(None).outerjoin(asked, asked.c.id == Case.contact_id)
+    if session.get_bind().dialect.name == "postgresql":
         tsquery = func.websearch_to_tsquery("swedish", query)
-        vector: ColumnElement[object] = literal_column("case_messages.search_vector")
-        rank = func.max(func.ts_rank(vector, tsquery))
-        hits = (
-            select(CaseMessage.case_id, rank.label("rank"))
-            .where(vector.op("@@")(tsquery))
-            .group_by(CaseMessage.case_id)
-            .subquery()
-        )
+        document: ColumnElement[object] = literal_column("cases.search_vector")
+        rank: ColumnElement[float] = func.ts_rank(document, tsquery)
+        matches = matches.where(or_(document.op("@@")(tsquery), asked.c.id.is_not(None)))
     else:
-        terms = " ".join(f'"{stem}"' for stem in stemmed(query).split())
+        hits = _sqlite_hits(query)
+        rank = hits.c.rank
+        matches = matches.outerjoin(hits, hits.c.case_id == Case.id).where(
+            or_(hits.c.case_id.is_not(None), asked.c.id.is_not(None))
+        )
+    # The matches as narrow rows, ranked once; materialised so that the count and the sort after it carry
+    # (id, time, rank), not the cases' documents.
+    narrow = (
+        matches.with_only_columns(Case.id, Case.received_at, other.label("other"), rank.label("rank"))
+        .cte("matches")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    ranked = (
+        select(narrow, func.count().over().label("total"))
+        .order_by(
+            narrow.c.other, narrow.c.rank.desc().nulls_last(), narrow.c.received_at.desc(), narrow.c.id.desc()
+        )
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
+    found = (
+        select(Case, ranked.c.total)
+        .join(ranked, ranked.c.id == Case.id)
+        .order_by(
+            ranked.c.other, ranked.c.rank.desc().nulls_last(), ranked.c.received_at.desc(), ranked.c.id.desc()
+        )
+        .options(*options)
+    )
+    rows = session.execute(found).all()
+    if rows:
+        return Page([row[0] for row in rows], int(rows[0][1]))
+    if not offset:
+        return Page([], 0)
+    # Past the last page: no row carries the count, so count on its own.
+    every = matches.with_only_columns(Case.id).subquery()
+    return Page([], session.scalar(select(func.count()).select_from(every)) or 0)
+
+
+def _sqlite_hits(query: str) -> Subquery:
+    """Per case whose messages hold every stem of ``query``: a rank, higher is better (FTS5's bm25 ``rank``
+    is lower for better matches, so each word's best message is negated, and the words are added)."""
+    words = []
+    for stem in dict.fromkeys(stemmed(query).split()):
         fts = (
-            text("SELECT rowid AS id, rank FROM case_messages_fts WHERE case_messages_fts MATCH :terms")
-            .bindparams(terms=terms)
+            text("SELECT rowid AS id, rank FROM case_messages_fts WHERE case_messages_fts MATCH :word")
+            .bindparams(bindparam("word", f'"{stem}"', unique=True))
             .columns(id=Integer(), rank=Float())
             .subquery()
         )
-        hits = (
-            select(CaseMessage.case_id, func.min(fts.c.rank).label("rank"))
+        words.append(
+            select(CaseMessage.case_id, (-func.min(fts.c.rank)).label("rank"))
             .join(fts, fts.c.id == CaseMessage.id)
             .group_by(CaseMessage.case_id)
             .subquery()
         )
-    order = hits.c.rank.desc() if postgres else hits.c.rank.asc()
-    by_requester = select(Case.id).where(Case.contact_id.in_(requesters(query)))
-    # Both halves use their own index (the text index; contacts, then cases.contact_id); an OR of the
-    # two over the joined rows would read every case.
-    found = union(select(hits.c.case_id), by_requester).subquery()
-    requester = Case.id.in_(by_requester)
-    return (
-        cases.where(Case.id.in_(select(found.c[0])))
-        .outerjoin(hits, hits.c.case_id == Case.id)
-        .order_by(None)
-        .order_by(case((requester, 0), else_=1), order.nulls_last(), Case.received_at.desc(), Case.id.desc())
-    )
+    first, *rest = words
+    every = select(first.c.case_id, sum((w.c.rank for w in rest), first.c.rank).label("rank"))
+    for word in rest:
+        every = every.join(word, word.c.case_id == first.c.case_id)
+    return every.subquery()
 
 
 def requesters(query: str) -> Select[int]:

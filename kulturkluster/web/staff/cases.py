@@ -84,11 +84,13 @@ def inbox_rows(session: Session, filters: InboxFilters) -> tuple[list[dict[str, 
         tag=filters.tag or None,
         by_activity=True,
     )
-    if filters.q:
-        query = case_search.matching(session, query, filters.q)  # the same search as `cases search`
-    total = case_store.count(session, query)
-    page = query.options(selectinload(Case.contact), selectinload(Case.tags))
-    found = session.scalars(page.offset((filters.page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    offset, related = (filters.page - 1) * PER_PAGE, (selectinload(Case.contact), selectinload(Case.tags))
+    if filters.q:  # the same search as `cases search`, with the page's count in the same statement
+        result = case_search.page(session, query, filters.q, offset, PER_PAGE, related)
+        found, total = result.cases, result.total
+    else:
+        total = case_store.count(session, query)
+        found = list(session.scalars(query.options(*related).offset(offset).limit(PER_PAGE)))
     names = staff_names(session)
     rows = [
         {
