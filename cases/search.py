@@ -5,8 +5,8 @@ A case matches when its thread holds every word of the query (in any of its mess
 matches; requester matches come first, then the better text match, then the newest.
 
 PostgreSQL: each message has a generated ``tsvector`` with the ``swedish`` configuration (migration 0003)
-and each case the words of its whole thread, ``cases.search_vector``, kept by triggers with a GIN index
-(migration 0021): the inbox's filters, the match, the rank and the count all read the case's row.
+and each case the words of its whole thread in ``case_search``, kept by triggers, with a GIN index
+(migration 0021): the match and the rank read one document per case, not every matching message.
 SQLite: FTS5 over ``case_messages.search_text``, which holds the Snowball-stemmed words of the subject
 and text, written when a message is stored; the query is stemmed the same way and each word's messages
 are grouped by case.
@@ -21,16 +21,16 @@ from functools import lru_cache
 
 import snowballstemmer
 from sqlalchemy import (
-    ColumnElement,
     Float,
     Integer,
     Select,
     Subquery,
     bindparam,
+    column,
     func,
-    literal_column,
     or_,
     select,
+    table,
     text,
 )
 from sqlalchemy.orm import Session
@@ -40,6 +40,8 @@ from kulturkluster.db import fold, folded
 
 from .models import Case, CaseMessage, Contact
 
+# Each case's thread as one tsvector (PostgreSQL only; migration 0021 creates it and its triggers keep it).
+DOCUMENTS = table("case_search", column("case_id", Integer), column("document"))
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MAX_INDEXED_CHARS = 100_000
 
@@ -89,24 +91,12 @@ def page(
     """
     if not _WORD.search(query):
         return Page([], 0)
-    asked = requesters(query).subquery()
-    other = asked.c.id.is_(None)  # false (first) for the requester's own cases
-    matches = cases.order_by(None).outerjoin(asked, asked.c.id == Case.contact_id)
-    if session.get_bind().dialect.name == "postgresql":
-        tsquery = func.websearch_to_tsquery("swedish", query)
-        document: ColumnElement[object] = literal_column("cases.search_vector")
-        rank: ColumnElement[float] = func.ts_rank(document, tsquery)
-        matches = matches.where(or_(document.op("@@")(tsquery), asked.c.id.is_not(None)))
-    else:
-        hits = _sqlite_hits(query)
-        rank = hits.c.rank
-        matches = matches.outerjoin(hits, hits.c.case_id == Case.id).where(
-            or_(hits.c.case_id.is_not(None), asked.c.id.is_not(None))
-        )
+    hits = _postgres_hits(query) if session.get_bind().dialect.name == "postgresql" else _sqlite_hits(query)
+    matches = cases.order_by(None).join(hits, hits.c.case_id == Case.id)
     # The matches as narrow rows, ranked once; materialised so that the count and the sort after it carry
-    # (id, time, rank), not the cases' documents.
+    # (id, time, rank), not the documents.
     narrow = (
-        matches.with_only_columns(Case.id, Case.received_at, other.label("other"), rank.label("rank"))
+        matches.with_only_columns(Case.id, Case.received_at, hits.c.other, hits.c.rank)
         .cte("matches")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
@@ -137,9 +127,32 @@ def page(
     return Page([], session.scalar(select(func.count()).select_from(every)) or 0)
 
 
+def _postgres_hits(query: str) -> Subquery:
+    """Every case whose document matches ``query`` (its rank, higher is better) or whose requester does
+    (``other`` false): each half through its own index (the documents' GIN index; contacts, then
+    ``cases.contact_id``), joined in full, since an OR of the two would read every document."""
+    tsquery = func.websearch_to_tsquery("swedish", query)
+    text_hits = (
+        select(DOCUMENTS.c.case_id, func.ts_rank(DOCUMENTS.c.document, tsquery).label("rank"))
+        .where(DOCUMENTS.c.document.op("@@")(tsquery))
+        .subquery()
+    )
+    asked = select(Case.id).where(Case.contact_id.in_(requesters(query))).subquery()
+    return (
+        select(
+            func.coalesce(text_hits.c.case_id, asked.c.id).label("case_id"),
+            text_hits.c.rank,
+            asked.c.id.is_(None).label("other"),
+        )
+        .select_from(text_hits.join(asked, asked.c.id == text_hits.c.case_id, full=True))
+        .subquery()
+    )
+
+
 def _sqlite_hits(query: str) -> Subquery:
-    """Per case whose messages hold every stem of ``query``: a rank, higher is better (FTS5's bm25 ``rank``
-    is lower for better matches, so each word's best message is negated, and the words are added)."""
+    """Every case whose messages hold every stem of ``query`` (a rank, higher is better) or whose requester
+    matches (``other`` false). FTS5's bm25 ``rank`` is lower for better matches, so each word's best
+    message is negated, and the words' ranks are added."""
     words = []
     for stem in dict.fromkeys(stemmed(query).split()):
         fts = (
@@ -158,7 +171,15 @@ def _sqlite_hits(query: str) -> Subquery:
     every = select(first.c.case_id, sum((w.c.rank for w in rest), first.c.rank).label("rank"))
     for word in rest:
         every = every.join(word, word.c.case_id == first.c.case_id)
-    return every.subquery()
+    text_hits = every.subquery()
+    asked = requesters(query).subquery()
+    return (
+        select(Case.id.label("case_id"), text_hits.c.rank, asked.c.id.is_(None).label("other"))
+        .outerjoin(text_hits, text_hits.c.case_id == Case.id)
+        .outerjoin(asked, asked.c.id == Case.contact_id)
+        .where(or_(text_hits.c.case_id.is_not(None), asked.c.id.is_not(None)))
+        .subquery()
+    )
 
 
 def requesters(query: str) -> Select[int]:

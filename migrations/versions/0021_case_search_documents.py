@@ -1,11 +1,13 @@
-"""Case search by case (PostgreSQL): each case's thread as one ``tsvector``, ``cases.search_vector``, with
-a GIN index, kept by triggers on ``case_messages``; filled from the messages once here.
+"""Case search by case (PostgreSQL): each case's thread as one ``tsvector`` in ``case_search``, with a GIN
+index, kept by triggers on ``case_messages``; filled from the messages once here.
 
-The staff inbox counts and ranks cases, not messages: with the words of a whole thread on the case's row,
-a common word is one index lookup and one read of the matching cases (with the inbox's filters on the
-same row), instead of reading every matching message and grouping them by case (``cases.search``).
+The staff inbox counts and ranks cases, not messages: with the words of a whole thread in one row per
+case, a common word is one read of the matching cases' documents, instead of reading every matching
+message and grouping them by case (``cases.search``). A table of its own, not a column of ``cases``: the
+case rows stay narrow for the lists and reports that scan them, and a new message does not touch their
+indexes.
 
-- A new message appends its words (a row trigger: one small UPDATE of its case).
+- A new message appends its words (a row trigger: one small upsert).
 - A changed, moved (a merge) or deleted message rebuilds the document of each case it touched (a statement
   trigger over the changed rows, so a merge of many messages rebuilds each case once).
 - A ``tsvector`` holds at most 1 MB of words and positions: a case whose document would grow past that
@@ -27,11 +29,12 @@ down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The document of the cases whose ids ``changed`` (a query) lists, from all of their messages in order.
+# The documents of the cases whose ids ``changed`` (a query) lists, again from all of their messages.
 _REBUILD = """
-    UPDATE cases SET search_vector = (
-        SELECT kk_tsvector_agg(m.search_vector ORDER BY m.id) FROM case_messages m WHERE m.case_id = cases.id
-    ) WHERE cases.id IN ({changed})"""
+    DELETE FROM case_search WHERE case_id IN ({changed});
+    INSERT INTO case_search (case_id, document)
+    SELECT case_id, kk_tsvector_agg(search_vector ORDER BY id) FROM case_messages
+    WHERE case_id IN ({changed}) GROUP BY case_id"""
 
 # The cases an UPDATE touched: a message moved away or in (a merge), or its words changed (anonymised).
 _CHANGED = (
@@ -57,11 +60,15 @@ STATEMENTS = (
         RETURN whole || more;
     END $$""",
     "CREATE AGGREGATE kk_tsvector_agg(tsvector) (SFUNC = kk_tsvector_append, STYPE = tsvector, INITCOND = '')",
-    "ALTER TABLE cases ADD COLUMN search_vector tsvector",
+    """CREATE TABLE case_search (
+        case_id integer PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE,
+        document tsvector NOT NULL
+    )""",
     """CREATE FUNCTION kk_case_search_added() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE cases SET search_vector = kk_tsvector_append(search_vector, NEW.search_vector)
-        WHERE id = NEW.case_id;
+        INSERT INTO case_search AS s (case_id, document)
+        VALUES (NEW.case_id, coalesce(NEW.search_vector, ''::tsvector))
+        ON CONFLICT (case_id) DO UPDATE SET document = kk_tsvector_append(s.document, excluded.document);
         RETURN NULL;
     END $$""",
     f"""CREATE FUNCTION kk_case_search_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -81,10 +88,9 @@ STATEMENTS = (
     """CREATE TRIGGER case_messages_search_deleted AFTER DELETE ON case_messages
     REFERENCING OLD TABLE AS old_messages
     FOR EACH STATEMENT EXECUTE FUNCTION kk_case_search_changed()""",
-    """UPDATE cases SET search_vector = documents.doc FROM (
-        SELECT case_id, kk_tsvector_agg(search_vector ORDER BY id) AS doc FROM case_messages GROUP BY case_id
-    ) AS documents WHERE documents.case_id = cases.id""",
-    "CREATE INDEX ix_cases_search_vector ON cases USING gin (search_vector)",
+    """INSERT INTO case_search (case_id, document)
+    SELECT case_id, kk_tsvector_agg(search_vector ORDER BY id) FROM case_messages GROUP BY case_id""",
+    "CREATE INDEX ix_case_search_document ON case_search USING gin (document)",
 )
 
 
@@ -104,8 +110,7 @@ def downgrade() -> None:
         "DROP TRIGGER case_messages_search_added ON case_messages",
         "DROP FUNCTION kk_case_search_changed()",
         "DROP FUNCTION kk_case_search_added()",
-        "DROP INDEX ix_cases_search_vector",
-        "ALTER TABLE cases DROP COLUMN search_vector",
+        "DROP TABLE case_search",
         "DROP AGGREGATE kk_tsvector_agg(tsvector)",
         "DROP FUNCTION kk_tsvector_append(tsvector, tsvector)",
     ):
