@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from mailer.campaign_models import Delivery, DeliveryStatus, Newsletter
+from mailer.campaign_models import Delivery, Newsletter
 from subscribers.models import ConsentEvent, Status, Subscriber
 
 from .models import SUBSCRIPTION_TAG, Case, CaseTag, Contact
@@ -222,35 +222,33 @@ def newsletter_report(session: Session, period: Period) -> NewsletterReport:
 
 
 def issues(session: Session, begin: datetime, finish: datetime) -> list[IssueRow]:
-    """Each newsletter whose sending started in the period: recipients, delivered, failed, and how many of
-    its recipients unsubscribed within 7 days of the start."""
+    """Each newsletter whose sending started in the period: recipients, delivered, failed (the counters
+    the sender keeps on the newsletter, ``mailer.delivery_counts``, not a count of its deliveries), and
+    how many of its recipients unsubscribed within 7 days of the start."""
     letters = session.execute(
-        select(Newsletter.id, Newsletter.subject, Newsletter.started_at)
+        select(
+            Newsletter.id,
+            Newsletter.subject,
+            Newsletter.started_at,
+            Newsletter.remaining_count
+            + Newsletter.sent_count
+            + Newsletter.failed_count
+            + Newsletter.skipped_count
+            + Newsletter.cancelled_count,
+            Newsletter.sent_count,
+            Newsletter.failed_count,
+        )
         .where(Newsletter.started_at >= begin, Newsletter.started_at < finish)
         .order_by(Newsletter.started_at, Newsletter.id)
     ).all()
     if not letters:
         return []
-    ids = [row.id for row in letters]
-    outcome: dict[int, dict[str, int]] = {i: {} for i in ids}
-    for newsletter_id, status, n in session.execute(
-        select(Delivery.newsletter_id, Delivery.status, func.count())
-        .where(Delivery.newsletter_id.in_(ids))
-        .group_by(Delivery.newsletter_id, Delivery.status)
-    ):
-        outcome[newsletter_id][status] = n
     windows = union_all(*(_left_within_window(row.id, row.started_at) for row in letters))
     left: dict[int, int] = {newsletter_id: n for newsletter_id, n in session.execute(windows)}
     return [
-        IssueRow(
-            letter.subject,
-            _local_day(letter.started_at),
-            sum(outcome[letter.id].values()),
-            outcome[letter.id].get(DeliveryStatus.SENT, 0),
-            outcome[letter.id].get(DeliveryStatus.FAILED, 0),
-            left.get(letter.id, 0),
-        )
-        for letter in letters
+        IssueRow(subject, _local_day(started), recipients, sent, failed, left.get(newsletter_id, 0))
+        for newsletter_id, subject, started, recipients, sent, failed in letters
+        if started is not None  # always, by the WHERE clause
     ]
 
 
