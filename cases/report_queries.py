@@ -8,7 +8,7 @@ Percentiles are worked out by PostgreSQL (``percentile_cont``/``percentile_disc`
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from mailer.campaign_models import Delivery, Newsletter
+from subscribers import consent_days
 from subscribers.models import ConsentEvent, Status, Subscriber
 
 from .models import SUBSCRIPTION_TAG, Case, CaseTag, Contact
@@ -47,7 +48,6 @@ from .reports import (
     Durations,
     Period,
     RepeatActor,
-    at_midnight,
     backlog_bounds,
     durations,
     month_rows,
@@ -194,29 +194,18 @@ def repeat_actors(session: Session, begin: datetime, finish: datetime, limit: in
 _ACTIVE = Status.ACTIVE.value
 
 
-def _status_changes(session: Session, spans: list[tuple[str, datetime, datetime | None]]) -> list[Any]:
-    """How many consent events of each span went from one status to another: one range of the covering
-    index per span (no date arithmetic per row)."""
-    parts = [
-        select(literal(name, String), ConsentEvent.old_status, ConsentEvent.new_status, func.count())
-        .where(ConsentEvent.at >= since, *([ConsentEvent.at < until] if until is not None else []))
-        .group_by(ConsentEvent.old_status, ConsentEvent.new_status)
-        for name, since, until in spans
-    ]
-    return list(session.execute(union_all(*parts)).all())
-
-
 def newsletter_report(session: Session, period: Period) -> NewsletterReport:
     begin, finish = period.start_at, period.end_at
     active_now = session.scalar(select(func.count()).where(Subscriber.status == _ACTIVE)) or 0
-    since_end = list_changes(_status_changes(session, [("", finish, None)]))
-    net_since_end = sum(change.net for change in since_end.values())
-    starts = [at_midnight(day) for day in month_starts(period.first, period.stop)]
-    bounds = [max(start, begin) for start in starts] + [finish]
-    spans: list[tuple[str, datetime, datetime | None]] = [
+    # The consent log counted per day (``subscribers.consent_days``): the months of the period, and
+    # everything after it (to work the list size backwards from today's), in one statement.
+    bounds = [max(start, period.first) for start in month_starts(period.first, period.stop)] + [period.stop]
+    spans: list[tuple[str, date, date | None]] = [
         (f"{start:%Y-%m}", start, end) for start, end in pairwise(bounds)
     ]
-    changes = list_changes(_status_changes(session, spans))
+    counted = consent_days.changes(session, [("", period.stop, None), *spans])
+    net_since_end = sum(change.net for change in list_changes(c for c in counted if not c[0]).values())
+    changes = list_changes(c for c in counted if c[0])
     months = newsletter_months(period.first, period.stop, active_now, net_since_end, changes)
     return NewsletterReport(months, issues(session, begin, finish))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, func, literal_column
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulturkluster.db import Base, UtcDateTime, folded, utcnow
@@ -92,3 +92,21 @@ Index(
     ConsentEvent.old_status,
     ConsentEvent.subscriber_id,
 )
+
+
+class ConsentEventDay(Base):
+    """How many consent events of one UTC day went from one status to another (``old_status`` "" for
+    none): what the evaluation report reads instead of the log (``subscribers.consent_days``).
+
+    Kept by triggers on ``consent_events`` (migration 0021), which only ever add rows: each statement
+    that adds or deletes events adds its counts (negative for deleted ones), so two writers never wait on
+    one row; ``maintenance run`` folds each past day into one row per change.
+    """
+
+    __tablename__ = "consent_event_days"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    old_status: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    new_status: Mapped[str] = mapped_column(String(16))
+    events: Mapped[int] = mapped_column(Integer)

@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from kulturkluster import privacy
+from kulturkluster.db import utcnow
 from kulturkluster.formats import amount
 from kulturkluster.texts import t
+from subscribers import consent_days
 
 from .context import services
 from .output import console
@@ -41,8 +43,12 @@ def erase(
 
 @maintenance.command("run")
 def run() -> None:
-    """Anonymise cases closed longer ago than KK_CASES__RETENTION_MONTHS."""
+    """Fold the consent log's past days for the reports; anonymise cases closed longer ago than
+    KK_CASES__RETENTION_MONTHS."""
     with services() as svc:
+        with svc.db.unit_of_work() as session:
+            folded = consent_days.compact(session, utcnow().date())
+        console.print(t("cli.consent_days_compacted", rows=amount(folded, "rad", "rader")))
         months = svc.settings.cases.retention_months
         if months <= 0:
             console.print(t("cli.retention_off"))

@@ -96,6 +96,7 @@ SV: dict[str, str] = {
     "cli.person_erased": "{address}: prenumeration {subscriber}, {cases} ärenden anonymiserade, {inbound} inkomna "
     "och {outgoing} skickade mejl raderade.",
     "cli.retention_done": "{cases} som avslutades för mer än {months} månader sedan anonymiserades.",
+    "cli.consent_days_compacted": "Samtyckesloggens dagssummor för rapporterna: {rows} slogs ihop.",
     "cli.retention_off": "Ingen gallring: KK_CASES__RETENTION_MONTHS är 0.",
     "cli.subscriber_added": "{email} är tillagd i listan.",
     "cli.subscriber_unsubscribed": "{email} är borttagen ur listan.",
