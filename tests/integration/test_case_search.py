@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,9 +14,12 @@ from cases import search as case_search
 from cases import service as case_service
 from cases import store as case_store
 from cases.models import Case, CaseStatus
-from kulturkluster import privacy
-from kulturkluster.db import utcnow
+from kulturkluster import migrate, privacy
+from kulturkluster.db import Database, utcnow
+from kulturkluster.migrate import alembic_config
 from kulturkluster.wiring import Services
+from subscribers import consent_days
+from subscribers.models import ConsentEvent, Subscriber
 
 
 def _case(
@@ -138,3 +141,36 @@ def test_a_thread_past_the_size_of_one_document_still_takes_messages(
         assert sorted(_found(session, "ord000001x")) == ["Kort", "Lång"]
         assert _found(session, "slutord") == ["Lång"]  # a small message after it still counts
         assert _found(session, "ord069999x") == []  # the one past the limit: not in the case's document
+
+
+def test_the_migration_fills_the_documents_and_day_counts_from_what_was_stored(db: Database) -> None:
+    """Cases, messages and consent events written before migration 0021 are found and counted after it."""
+    from alembic import command
+
+    config = alembic_config(db.url)
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0020")
+    with db.unit_of_work() as session:
+        _case(session, "a@x.se", "Gammal", "Om bidragen.", "Och om keramiken.")
+        person = Subscriber(email="s@x.se", status="active")
+        session.add(person)
+        session.flush()
+        session.add_all(
+            ConsentEvent(
+                subscriber_id=person.id, at=at, action="x", old_status=old, new_status=new, channel="email"
+            )
+            for at, old, new in (
+                (datetime(2025, 5, 1, 9, tzinfo=UTC), None, "active"),
+                (datetime(2025, 5, 1, 23, tzinfo=UTC), "active", "unsubscribed"),
+                (datetime(2025, 6, 2, 9, tzinfo=UTC), "unsubscribed", "active"),
+            )
+        )
+    migrate.upgrade(db)
+    with db.unit_of_work() as session:
+        assert _found(session, "bidrag keramik") == ["Gammal"]
+        may = consent_days.changes(session, [("maj", date(2025, 5, 1), date(2025, 6, 1))])
+        assert sorted(may, key=str) == [("maj", "active", "unsubscribed", 1), ("maj", None, "active", 1)]
+        assert consent_days.changes(session, [("", date(2025, 6, 1), None)]) == [
+            ("", "unsubscribed", "active", 1)
+        ]
