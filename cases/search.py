@@ -91,7 +91,10 @@ def page(
     """
     if not _WORD.search(query):
         return Page([], 0)
-    hits = _postgres_hits(query) if session.get_bind().dialect.name == "postgresql" else _sqlite_hits(query)
+    if session.get_bind().dialect.name == "postgresql":
+        hits = _postgres_hits(query, cases.with_only_columns(Case.id).order_by(None))
+    else:
+        hits = _sqlite_hits(query)
     matches = cases.order_by(None).join(hits, hits.c.case_id == Case.id)
     # The matches as narrow rows, ranked once; materialised so that the count and the sort after it carry
     # (id, time, rank), not the documents.
@@ -127,14 +130,15 @@ def page(
     return Page([], session.scalar(select(func.count()).select_from(every)) or 0)
 
 
-def _postgres_hits(query: str) -> Subquery:
+def _postgres_hits(query: str, filtered: Select[int]) -> Subquery:
     """Every case whose document matches ``query`` (its rank, higher is better) or whose requester does
     (``other`` false): each half through its own index (the documents' GIN index; contacts, then
-    ``cases.contact_id``), joined in full, since an OR of the two would read every document."""
+    ``cases.contact_id``), joined in full, since an OR of the two would read every document. Only the
+    ``filtered`` cases' documents are ranked (a ranking reads the whole document)."""
     tsquery = func.websearch_to_tsquery("swedish", query)
     text_hits = (
         select(DOCUMENTS.c.case_id, func.ts_rank(DOCUMENTS.c.document, tsquery).label("rank"))
-        .where(DOCUMENTS.c.document.op("@@")(tsquery))
+        .where(DOCUMENTS.c.document.op("@@")(tsquery), DOCUMENTS.c.case_id.in_(filtered))
         .subquery()
     )
     asked = select(Case.id).where(Case.contact_id.in_(requesters(query))).subquery()
