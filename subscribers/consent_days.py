@@ -1,9 +1,10 @@
 """The consent log counted per UTC day and change of status (``consent_event_days``, migration 0021).
 
-Triggers on ``consent_events`` add a row for each statement's events of a day and change (negative for
-deleted events); they never update a row, so writers never wait on each other here. A day may hence have
-several rows per change: readers sum them, and ``compact`` folds the days before a given one into one
-row per change (``kulturkluster maintenance run``).
+On PostgreSQL, triggers on ``consent_events`` add a row for each statement's events of a day and change
+(negative for deleted events); they never update a row, so writers never wait on each other here. A day
+may hence have several rows per change: readers sum them, and ``compact`` folds the days before a given
+one into one row per change (``kulturkluster maintenance run``). On SQLite, which has one writer at a
+time, each event adds to its day's one row per change.
 """
 
 from __future__ import annotations

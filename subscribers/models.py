@@ -98,9 +98,10 @@ class ConsentEventDay(Base):
     """How many consent events of one UTC day went from one status to another (``old_status`` "" for
     none): what the evaluation report reads instead of the log (``subscribers.consent_days``).
 
-    Kept by triggers on ``consent_events`` (migration 0021), which only ever add rows: each statement
-    that adds or deletes events adds its counts (negative for deleted ones), so two writers never wait on
-    one row; ``maintenance run`` folds each past day into one row per change.
+    Kept by triggers on ``consent_events`` (migration 0021). PostgreSQL: they only ever add rows, each
+    statement that adds or deletes events its counts (negative for deleted ones), so two writers never
+    wait on one row, and ``maintenance run`` folds each past day into one row per change. SQLite (one
+    writer at a time): each event adds to its day's one row per change.
     """
 
     __tablename__ = "consent_event_days"
@@ -110,3 +111,12 @@ class ConsentEventDay(Base):
     old_status: Mapped[str] = mapped_column(String(16), default="", server_default="")
     new_status: Mapped[str] = mapped_column(String(16))
     events: Mapped[int] = mapped_column(Integer)
+
+
+Index(
+    "uq_consent_event_days_change",
+    ConsentEventDay.day,
+    ConsentEventDay.old_status,
+    ConsentEventDay.new_status,
+    unique=True,
+).ddl_if(dialect="sqlite")

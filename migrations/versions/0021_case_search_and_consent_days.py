@@ -21,10 +21,10 @@ SQLite needs nothing here: its FTS5 index stays per message and ``cases.search``
 **Consent events per day** (both databases): ``consent_event_days`` holds how many events of each UTC day
 went from one status to another, so the evaluation report sums a few rows per day instead of reading
 every event of the period (~550,000 for a year at a million subscribers). Triggers on ``consent_events``
-only ever add rows (a statement's counts per day; negative for deleted events), so concurrent writers,
+only ever add rows on PostgreSQL (a statement's counts per day; negative for deleted events), so concurrent writers,
 such as an import beside a sign-up, never wait on one row; ``maintenance run`` folds past days
 (``subscribers.consent_days``). PostgreSQL: statement triggers over the transition tables, one row per
-day and change per statement; SQLite: row triggers.
+day and change per statement. SQLite (one writer at a time): row triggers that add to the day's row.
 
 Revision ID: 0021
 Revises: 0020
@@ -131,10 +131,13 @@ POSTGRES_CONSENT_DAYS = (
     _COUNT_DAYS.format(sign="", rows="consent_events"),
 )
 
+# SQLite has one writer at a time: each event adds to its day's row (unique per day and change).
 _SQLITE_ONE = """INSERT INTO consent_event_days (day, old_status, new_status, events)
-    VALUES (date({row}.at), coalesce({row}.old_status, ''), {row}.new_status, {n})"""
+    VALUES (date({row}.at), coalesce({row}.old_status, ''), {row}.new_status, {n})
+    ON CONFLICT (day, old_status, new_status) DO UPDATE SET events = events + excluded.events"""
 
 SQLITE_CONSENT_DAYS = (
+    "CREATE UNIQUE INDEX uq_consent_event_days_change ON consent_event_days (day, old_status, new_status)",
     f"""CREATE TRIGGER consent_events_days_added AFTER INSERT ON consent_events BEGIN
         {_SQLITE_ONE.format(row="NEW", n=1)};
     END""",
@@ -175,6 +178,8 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER consent_events_days_{name}" + (" ON consent_events" if _postgres() else ""))
     if _postgres():
         op.execute("DROP FUNCTION kk_consent_days()")
+    if not _postgres():
+        op.execute("DROP INDEX uq_consent_event_days_change")
     op.drop_index(op.f("ix_consent_event_days_day"), table_name="consent_event_days")
     op.drop_table("consent_event_days")
     if not _postgres():

@@ -96,7 +96,7 @@ def test_folding_keeps_every_sum(services_factory: Callable[..., Services]) -> N
         people = _people(session, 5)
         for n, person in enumerate(people):
             session.add(ConsentEvent(**_event(person, f"2025-04-0{1 + n % 2} 10:00", None, "active")))
-            session.flush()  # one statement each: one row each
+            session.flush()  # one statement each: one row each on PostgreSQL
         session.add(ConsentEvent(**_event(people[0], "2025-04-03 10:00", "active", "bounced")))
     with svc.db.unit_of_work() as session:
         before = _day_counts(session, date(2025, 1, 1), date(2026, 1, 1))
@@ -104,7 +104,9 @@ def test_folding_keeps_every_sum(services_factory: Callable[..., Services]) -> N
         removed = consent_days.compact(session, date(2025, 4, 3))  # the 3rd stays as it is
     with svc.db.unit_of_work() as session:
         assert _day_counts(session, date(2025, 1, 1), date(2026, 1, 1)) == before
-        assert removed == 3 and session.scalar(select(func.count()).select_from(ConsentEventDay)) == rows - 3
+        folded = 3 if svc.db.dialect == "postgresql" else 0  # SQLite adds to the day's one row already
+        assert removed == folded
+        assert session.scalar(select(func.count()).select_from(ConsentEventDay)) == rows - folded
         assert consent_days.compact(session, date(2025, 4, 3)) == 0  # folded already
 
 
