@@ -34,6 +34,7 @@ NOT_FOR_SENDING = (
     "imapclient",
     "aiosmtpd",
     "msal",
+    "subscribers.service",  # only when the relay refuses an address for good (a bounce is scored)
 )
 
 PROBE = """
