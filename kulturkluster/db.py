@@ -7,12 +7,11 @@ transactions (``BEGIN IMMEDIATE``), so savepoints work and two writers queue ins
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
@@ -20,6 +19,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+
+if TYPE_CHECKING:  # sqlite3 is loaded by SQLAlchemy's dialect when the database is SQLite, not on PostgreSQL
+    import sqlite3
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

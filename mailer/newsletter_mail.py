@@ -9,16 +9,19 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 from kulturkluster.answers import OUR_MARKER_HEADER, OUR_SEAL_HEADER
 from kulturkluster.db import utcnow
 from kulturkluster.settings import OrgSettings
 from subscribers.tokens import Purpose, ReturnPaths, TokenSigner
 
-from .dkim_sign import DkimSigner
 from .links import PublicLinks, unsubscribe_mailto
 from .mime import AlternativeTemplate, EncodedTemplate, date_header, fold_header, format_address, interleave
 from .render import Compiled, greeting_name
+
+if TYPE_CHECKING:  # cryptography is imported only when a DKIM key is configured
+    from .dkim_sign import DkimSigner
 
 NEWSLETTER_KIND = "newsletter"
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from kulturkluster.db import utcnow
 
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
-from .campaigns import active_recipients
+from .campaign_runs import active_recipients
 from .limits import Limits, estimate_finish
 from .relay_usage import read_usage
 

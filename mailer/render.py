@@ -4,6 +4,10 @@ A template sets its own subject with ``{% set subject = ... %}`` so the words of
 
 ``compile`` runs Jinja2 and MJML once with markers in place of the recipient's values; ``personalise``
 then only substitutes strings, so a thousand answers cost one MJML run, not a thousand.
+
+Jinja2, MJML (with lxml) and inscriptis are imported when a template is first rendered, not with this
+module: the newsletter sender needs ``Compiled`` and ``greeting_name`` but renders nothing, and the three
+hold ~25 MiB (``mailer run`` stays lean; ``tests/unit/test_sender_imports.py``).
 """
 
 from __future__ import annotations
@@ -11,21 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache, cached_property
 from html import escape
 from pathlib import Path
-from typing import Any
-
-from inscriptis import get_text
-from inscriptis.css_profiles import CSS_PROFILES
-from inscriptis.model.config import ParserConfig
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from mjml import mjml2html
+from typing import TYPE_CHECKING, Any
 
 from kulturkluster.errors import ErrorKind, KulturklusterError
 
+if TYPE_CHECKING:
+    from inscriptis.model.config import ParserConfig
+    from jinja2 import Environment
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-# display_images: an image's alt text stands in the plain text as "[alt]"; a decorative one (alt="") not.
-_TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True, display_images=True)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 # "[x](mailto:x)" and "[https://a](https://a)" say the same thing twice.
 _SELF_LINK = re.compile(r"\[([^\]]+)\]\((?:mailto:)?\1\)")
@@ -130,8 +131,14 @@ class Renderer:
     """Renders the MJML templates under one folder."""
 
     def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(templates_dir),
+        self.templates_dir = templates_dir
+
+    @cached_property
+    def env(self) -> Environment:
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # noqa: PLC0415
+
+        return Environment(
+            loader=FileSystemLoader(self.templates_dir),
             autoescape=select_autoescape(enabled_extensions=("html", "mjml", "j2"), default=True),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -147,6 +154,8 @@ class Renderer:
             raise TemplateError(f"template {name!r} could not be rendered: {exc}") from exc
         if not subject.strip():
             raise TemplateError(f"template {name!r} sets no subject ({{% set subject = ... %}})")
+        from mjml import mjml2html  # noqa: PLC0415 - see the module's docstring
+
         html = mjml2html(mjml_source, disable_comments=True)
         return Rendered(subject=" ".join(subject.split()), html=html, text=html_to_text(html))
 
@@ -162,7 +171,18 @@ class Renderer:
 
 def html_to_text(html: str) -> str:
     """Readable plain text: paragraphs kept, links as ``[text](url)``, layout whitespace removed."""
-    text = get_text(html, _TEXT_CONFIG)
+    from inscriptis import get_text  # noqa: PLC0415 - see the module's docstring
+
+    text = get_text(html, _text_config())
     lines = [line.strip() for line in text.splitlines()]
     text = _SELF_LINK.sub(r"\1", "\n".join(lines))
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
+
+
+@cache
+def _text_config() -> ParserConfig:
+    from inscriptis.css_profiles import CSS_PROFILES  # noqa: PLC0415
+    from inscriptis.model.config import ParserConfig  # noqa: PLC0415
+
+    # display_images: an image's alt text stands in the plain text as "[alt]"; a decorative one (alt="") not.
+    return ParserConfig(css=CSS_PROFILES["strict"], display_links=True, display_images=True)

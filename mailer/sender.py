@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kulturkluster.db import Database, utcnow
 
-from . import campaigns
+from . import campaign_runs
 from .campaign_models import Newsletter
 from .delivery import DeliveryEngine
 from .limits import Limits
@@ -91,14 +91,14 @@ class CampaignSender:
         """Start due newsletters, claim what the limits allow, send it. Never raises for relay trouble."""
         self._store.recover()  # what a killed sender handed to the relay but did not record
         with self.db.unit_of_work() as session:
-            started = campaigns.start_due(session)
+            started = campaign_runs.start_due(session)
         claimed = self._store.claim(self.config.batch_size)
         tally = self._engine.deliver(claimed)
         result = Round(
             tally.sent, tally.failed, tally.deferred, tally.skipped, started, relay_error=tally.relay_error
         )
         with self.db.unit_of_work() as session:
-            result.finished = campaigns.finish_completed(session)
+            result.finished = campaign_runs.finish_completed(session)
             result.wait_until = claimed.wait_until or (None if claimed.rows else next_due(session))
         if claimed.rows and result.wait_until is None:
             result.wait_until = utcnow()

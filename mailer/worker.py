@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -23,6 +24,8 @@ from .sender import CampaignSender, Round
 
 log = logging.getLogger(__name__)
 
+BEFORE_ROUND_EVERY = 1.0  # seconds
+
 
 def run(
     sender: CampaignSender,
@@ -33,15 +36,22 @@ def run(
     before_round: Callable[[], object] | None = None,
     after_round: Callable[[Round], None] | None = None,
     max_backoff: float = 300.0,
+    before_every: float = BEFORE_ROUND_EVERY,
 ) -> None:
-    """Until ``stop`` (or, with ``once``, until nothing more can go right now)."""
+    """Until ``stop`` (or, with ``once``, until nothing more can go right now).
+
+    ``before_round`` runs before a round at most every ``before_every`` seconds: while a campaign sends,
+    rounds follow each other every ~0.1 s, and the staff notices' and the outbox's queries before each
+    were ~8 % of the CPU of every message sent."""
     backoff = Backoff(maximum=max_backoff, first=5.0)
     database = Backoff(maximum=max_backoff, first=1.0, jitter=0.2)
     sender.stopping = stop
+    before_due = 0.0
     while not stop.is_set():
         try:
-            if before_round is not None:
+            if before_round is not None and time.monotonic() >= before_due:
                 before_round()
+                before_due = time.monotonic() + before_every
             result = sender.run_round()
             if after_round is not None:
                 after_round(result)

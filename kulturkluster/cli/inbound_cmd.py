@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import itertools
-import signal
 import sys
 import threading
 from collections import Counter
@@ -22,21 +21,13 @@ from inbound.sources.files import check_paths, iter_items
 from kulturkluster.formats import amount
 from kulturkluster.texts import t
 
-from .context import services
+from .context import install_stop_handlers, services
 from .output import Format, console, emit
 
 app = typer.Typer(help="Inbound mail: the shared mailbox.", no_args_is_help=True)
 
 _ME = getpass.getuser()
 LIST_COLUMNS = ("id", "received_at", "route", "from", "subject", "reason")
-
-
-def install_stop_handlers(stop: threading.Event) -> None:
-    def handler(_signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
 
 
 def _summary(counts: Counter[str]) -> str:

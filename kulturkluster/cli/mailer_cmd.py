@@ -1,25 +1,22 @@
-"""``kulturkluster mailer run``: the worker that sends newsletters (and waiting answers) within the limits."""
+"""``kulturkluster mailer run``: the worker that sends newsletters (and waiting answers) within the limits.
+
+It builds only the sender's services (``kulturkluster.wiring_sending``): no inbound pipeline, no newsletter
+editor, no Jinja2 or MJML until a staff notice is rendered, and rich only with the progress bars.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
+from contextlib import nullcontext
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from kulturkluster.texts import t
-from mailer import campaigns, worker
-from mailer.campaign_models import NewsletterStatus
-from mailer.progress import progress
-from mailer.sender import Round
+from mailer import worker
 
-from .context import services
-from .inbound_cmd import install_stop_handlers
-from .output import console
+from .context import install_stop_handlers, sending_services
 
-REFRESH_SECONDS = 2.0
 app = typer.Typer(help="The sending worker.", no_args_is_help=True)
 
 
@@ -34,60 +31,25 @@ def run(
     """
     stop = threading.Event()
     install_stop_handlers(stop)
-    with services(send_after_commit=False) as svc:  # it flushes the outbox on its rounds
+    with sending_services() as svc:  # it flushes the outbox on its rounds
         sender = svc.make_sender()
-        bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[note]}"),
-            TimeRemainingColumn(),
-            console=console,
-            disable=not show_progress,
-            transient=False,
-        )
-        tasks: dict[int, TaskID] = {}
-        due = 0.0
+        bars = None
+        if show_progress:
+            from .mailer_progress import ProgressBars  # noqa: PLC0415 - rich only with the bars
 
-        def refresh(_result: Round | None = None, *, final: bool = False) -> None:
-            # Counting a campaign's deliveries takes time on a long list: refresh every few seconds, and
-            # never spend more than a tenth of the time on it.
-            nonlocal due
-            started = time.monotonic()
-            if started < due and not final:
-                return
-            with svc.db.unit_of_work() as session:
-                active = [
-                    n
-                    for n in campaigns.all_newsletters(session)
-                    if n.status in {NewsletterStatus.SENDING, NewsletterStatus.PAUSED} or n.id in tasks
-                ]
-                for newsletter in active:
-                    state = progress(session, newsletter, svc.limits)
-                    note = t(
-                        "mailer.progress_note",
-                        failed=state.failed,
-                        status=t(f"newsletter.status.{state.status}"),
-                    )
-                    if newsletter.id not in tasks:
-                        tasks[newsletter.id] = bar.add_task(
-                            f"#{newsletter.id} {newsletter.subject[:40]}", total=state.total, note=note
-                        )
-                    bar.update(tasks[newsletter.id], completed=state.total - state.remaining, note=note)
-            due = time.monotonic() + max(REFRESH_SECONDS, 10 * (time.monotonic() - started))
-
+            bars = ProgressBars(svc.db, svc.limits)
         try:
-            with bar:
+            with bars or nullcontext():
                 worker.run(
                     sender,
                     stop,
                     poll_interval=svc.settings.mailer.poll_interval,
                     once=once,
                     before_round=svc.scheduled_round,
-                    after_round=refresh if show_progress else None,
+                    after_round=bars.refresh if bars else None,
                 )
-                if show_progress:
-                    refresh(final=True)
+                if bars:
+                    bars.refresh(final=True)
         finally:
             sender.close()
-    console.print(t("mailer.stopped"))
+    typer.echo(t("mailer.stopped"))

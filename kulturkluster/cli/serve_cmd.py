@@ -13,8 +13,7 @@ from kulturkluster.settings import Settings
 from kulturkluster.web import create_server
 from mailer import worker
 
-from .context import services
-from .inbound_cmd import install_stop_handlers
+from .context import install_stop_handlers, services
 from .output import console
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,7 @@ import typer
 
 from kulturkluster.web import create_server
 
-from .context import services
-from .inbound_cmd import install_stop_handlers
+from .context import install_stop_handlers, services
 
 log = logging.getLogger(__name__)
 

@@ -34,3 +34,15 @@ def test_a_long_repetitive_address_stays_uncompressed_and_valid() -> None:
     assert not token.startswith("kku-.")  # a leading dot marks a compressed payload
     serializer = URLSafeTimedSerializer(SECRET, salt="kulturkluster-unsubscribe")
     assert serializer.loads(token.removeprefix("kku-")) == address
+
+
+@pytest.mark.parametrize("purpose", list(Purpose))
+def test_every_purpose_signs_as_itsdangerous_does(purpose: Purpose, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HMAC set up once per purpose signs what itsdangerous signs, at any moment."""
+    signer = TokenSigner(SECRET, 3600)
+    for moment in (1_700_000_000.4, 1_800_000_123.9):
+        monkeypatch.setattr(time, "time", lambda moment=moment: moment)
+        serializer = URLSafeTimedSerializer(SECRET, salt=f"kulturkluster-{purpose.name.lower()}")
+        assert signer.make(purpose, "anna@example.se") == f"kk{purpose.value}-" + serializer.dumps(
+            "anna@example.se"
+        )

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 import pytest
 
+from mailer.links import unsubscribe_mailto
 from subscribers.address import InvalidAddress, normalize_address
 from subscribers.tokens import Purpose, TokenSigner
 
@@ -71,3 +73,10 @@ def test_return_paths_name_their_subscriber_and_cannot_be_forged() -> None:
     assert paths.find(forged) == []
     assert ReturnPaths("other secret", "kulturkluster@kk.test").find(path) == []
     assert paths.find(path.replace("@kk.test", "@elsewhere.test")) == []
+
+
+def test_the_unsubscribe_mailto_quotes_its_subject_as_a_whole() -> None:
+    token = TokenSigner("s" * 20, 60).make(Purpose.UNSUBSCRIBE, "åsa@exempel.se")
+    for odd in (token, "kku-a b/c?d=e&f", "kku-ö"):
+        expected = f"mailto:info@example.se?subject={quote('Avsluta ' + odd)}"
+        assert unsubscribe_mailto("info@example.se", odd) == expected
