@@ -11,7 +11,8 @@ from kulturkluster.answers import AUTOMATIC_PREFIX, Answer, AnswerKind
 from kulturkluster.settings import OrgSettings
 from subscribers.tokens import Purpose, TokenSigner
 
-from .compose import Addressing, compose, new_message_id
+from .answer_template import AnswerTemplate
+from .compose import Addressing, compose_from, new_message_id
 from .links import PublicLinks
 from .outbox import CapCounts, Outbox
 from .render import Compiled, Renderer, greeting_name
@@ -30,6 +31,7 @@ class SystemMailer:
         self.outbox = outbox
         self.tokens = tokens
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], Compiled] = {}
+        self._templates: dict[tuple[str, tuple[tuple[str, str], ...]], AnswerTemplate] = {}
 
     def _compiled(self, answer: Answer) -> Compiled:
         """Jinja2 and MJML run once per kind of answer; recipients only get string substitutions."""
@@ -38,6 +40,13 @@ class SystemMailer:
             context = {"org": self.org, "public_url": self.public_url, **answer.extra}
             self._cache[key] = self.renderer.compile(f"system/{answer.kind.value}.mjml.j2", context)
         return self._cache[key]
+
+    def _template(self, answer: Answer) -> AnswerTemplate:
+        """The compiled answer cut at its markers, its bodies encoded once (``mailer.answer_template``)."""
+        key = (answer.kind.value, tuple(sorted(answer.extra.items())))
+        if key not in self._templates:
+            self._templates[key] = AnswerTemplate.of(self._compiled(answer))
+        return self._templates[key]
 
     def subjects(self) -> frozenset[str]:
         """The subjects of our answers that do not name a case (a reply to one of them is a reply to us)."""
@@ -71,15 +80,13 @@ class SystemMailer:
             )
         else:
             message_id = new_message_id(self.org.domain, f"{AUTOMATIC_PREFIX}{uuid.uuid4().hex}")
-        rendered = self._compiled(answer).personalise(
-            {
-                "recipient.email": answer.to_address,
-                "recipient.greeting_name": greeting_name(answer.to_name),
-                "case.reference": answer.case_reference or "",
-                "case.subject": answer.case_subject,
-                "links.confirm": confirm_url,
-            }
-        )
+        values = {
+            "recipient.email": answer.to_address,
+            "recipient.greeting_name": greeting_name(answer.to_name),
+            "case.reference": answer.case_reference or "",
+            "case.subject": answer.case_subject,
+            "links.confirm": confirm_url,
+        }
         addressing = Addressing(
             from_address=self.org.address,
             from_name=self.org.name,
@@ -89,7 +96,14 @@ class SystemMailer:
             in_reply_to=answer.in_reply_to,
             references=answer.references,
         )
-        msg = compose(rendered, addressing, automatic=True, kind=answer.kind.value, signer=self.tokens)
+        msg = compose_from(
+            self._template(answer),
+            values,
+            addressing,
+            automatic=True,
+            kind=answer.kind.value,
+            signer=self.tokens,
+        )
         self.outbox.enqueue(
             session,
             msg,
