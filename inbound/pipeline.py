@@ -261,12 +261,14 @@ class Pipeline:
             return
         decision = Decision(route, row.rule, row.reason)
         incoming = Incoming(row.id, mail, decision, context, row.received_at, batch)
-        if not isolate:
+        if not isolate:  # the answers are written with the batch's others (``BatchCache.finish``)
             self._answer(session, handler(session, incoming, self.config.handlers), batch)
             return
         try:
             with session.begin_nested():
                 self._answer(session, handler(session, incoming, self.config.handlers), batch)
+                if batch.answers is not None:
+                    batch.answers.finish(session)  # inside the savepoint: undone with it
         except Exception as exc:  # a failing handler quarantines this message, not the batch
             log.exception("handler failed", extra={"id": row.id, "route": route.value})
             batch.reset(mail.message_id)

@@ -14,7 +14,7 @@ from subscribers.tokens import Purpose, TokenSigner
 from .answer_template import AnswerTemplate
 from .compose import Addressing, compose_from, new_message_id
 from .links import PublicLinks
-from .outbox import CapCounts, Outbox
+from .outbox import CapCounts, HeldMessages, Outbox
 from .render import Compiled, Renderer, greeting_name
 
 
@@ -62,7 +62,16 @@ class SystemMailer:
     def prepare(self, session: Session, addresses: Iterable[str]) -> CappedAnswers:
         return CappedAnswers(self, self.outbox.preload_counts(session, addresses))
 
-    def answer(self, session: Session, answer: Answer, counts: CapCounts | None = None) -> None:
+    def finish(self, session: Session) -> None:
+        """Nothing waits: ``answer`` without a batch's ``held`` adds its row to the session at once."""
+
+    def answer(
+        self,
+        session: Session,
+        answer: Answer,
+        counts: CapCounts | None = None,
+        held: HeldMessages | None = None,
+    ) -> None:
         # Tokens ride in our Message-ID: a plain reply brings them back in In-Reply-To.
         message_id, confirm_url = None, ""
         if answer.kind is AnswerKind.CONFIRM:
@@ -104,12 +113,26 @@ class SystemMailer:
             kind=answer.kind.value,
             signer=self.tokens,
         )
+        kind, to = answer.kind.value, answer.to_address
+        if held is not None:  # a batch's answer: written with the others by ``CappedAnswers.finish``
+            self.outbox.hold(
+                session,
+                held,
+                msg,
+                kind=kind,
+                sender=self.org.address,
+                to_address=to,
+                automatic=True,
+                inbound_message_id=answer.inbound_message_id,
+                counts=counts,
+            )
+            return
         self.outbox.enqueue(
             session,
             msg,
-            kind=answer.kind.value,
+            kind=kind,
             sender=self.org.address,
-            to_address=answer.to_address,
+            to_address=to,
             automatic=True,
             inbound_message_id=answer.inbound_message_id,
             counts=counts,
@@ -117,14 +140,19 @@ class SystemMailer:
 
 
 class CappedAnswers:
-    """A ``SystemMailer`` for one batch: the caps are checked against counts loaded once (a ``Responder``)."""
+    """A ``SystemMailer`` for one batch (a ``Responder``): the caps are checked against counts loaded once,
+    and the outbox rows wait to be written together by ``finish``."""
 
     def __init__(self, mailer: SystemMailer, counts: CapCounts) -> None:
         self.mailer = mailer
         self.counts = counts
+        self.held = HeldMessages()
 
     def prepare(self, session: Session, addresses: Iterable[str]) -> CappedAnswers:
         return self.mailer.prepare(session, addresses)
 
     def answer(self, session: Session, answer: Answer) -> None:
-        self.mailer.answer(session, answer, self.counts)
+        self.mailer.answer(session, answer, self.counts, self.held)
+
+    def finish(self, session: Session) -> None:
+        self.held.write(session)

@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, select
+import pytest
+from sqlalchemy import event, func, select
 
 from cases.models import Case, CaseMessage, Contact
+from inbound.classify import Route
 from inbound.models import InboundMessage
 from inbound.sources.base import Item
 from kulturkluster.wiring import Services
@@ -76,3 +78,25 @@ def test_a_batch_writes_each_table_in_a_few_statements(services_factory: Factory
         svc.pipeline.process([Item(raw, "t") for raw in _mails()])
     for table in ("inbound_messages", "contacts", "cases", "case_messages", "outgoing_messages"):
         assert 1 <= inserts.get(table, 0) <= 3, (table, inserts)
+
+
+def test_a_failing_handler_leaves_no_held_answer_behind(
+    services_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer held for the batch's one write is dropped with the savepoint of the mail that failed."""
+    svc = services_factory()
+    original = svc.system_mailer.answer
+
+    def fails_after_answering(session: Any, answer: Any, *batch: Any) -> None:
+        original(session, answer, *batch)  # held for the batch's write ...
+        if answer.to_address == "aktor1@forening.se":
+            raise RuntimeError("fails after its answer was queued")  # ... then the handler fails
+
+    monkeypatch.setattr(svc.system_mailer, "answer", fails_after_answering)
+    outcomes = svc.pipeline.process([Item(raw, "t") for raw in _mails()[:3]])
+    assert [o.route for o in outcomes] == [Route.NEW_CASE, Route.QUARANTINE, Route.NEW_CASE]
+    with svc.db.unit_of_work() as session:
+        answered = sorted(session.scalars(select(OutgoingMessage.to_address)))
+        opened = session.scalar(select(func.count()).select_from(Case))
+    assert answered == ["aktor0@forening.se", "aktor2@forening.se"]
+    assert opened == 2
