@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email import policy
+from email.message import Message
 
 from flufl.bounce import all_failures
 
@@ -91,13 +92,21 @@ def looks_like_bounce(
     )
 
 
-def detect(raw: bytes) -> Failures:
-    """Permanent and temporary failures flufl.bounce finds; empty when none (or when it cannot tell)."""
+def detect(raw: bytes, parsed: Message | None = None) -> Failures:
+    """Permanent and temporary failures flufl.bounce finds; empty when none (or when it cannot tell).
+
+    ``parsed`` is the message as the pipeline's parser read it (compat32, ``inbound.feed``): the same
+    tree as parsing ``raw`` again with compat32, so the first try reuses it. The detectors only read it.
+    """
     # The detectors expect compat32 messages but trip over raw 8-bit headers there; then try the modern
     # policy, whose header values are plain strings.
     for message_policy in (policy.compat32, policy.default):
         try:
-            temporary, permanent = all_failures(email.message_from_bytes(raw, policy=message_policy))
+            if parsed is not None and message_policy is policy.compat32:
+                message = parsed
+            else:
+                message = email.message_from_bytes(raw, policy=message_policy)
+            temporary, permanent = all_failures(message)
         except Exception:  # noqa: S112 - a detector's bug must not stop the pipeline
             continue
         return Failures(_addresses(permanent), _addresses(temporary))

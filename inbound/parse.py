@@ -54,6 +54,11 @@ KEPT_HEADERS = frozenset(
     }
 )
 _MSGID = re.compile(r"<([^<>\s]+)>")
+# One "Name <local@domain>" or bare "local@domain", without any of the characters that make an address
+# header more than that (quotes, comments, groups, lists, escapes, dots in the name): what a pattern reads
+# the way ``email.utils.getaddresses`` does (tests/unit/test_parse_addresses.py compares them).
+_ADDR_SPEC = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+"
+_SIMPLE_ADDRESS = re.compile(rf"\s*(?:([^\"\\<>()\[\],;:@.]*?)\s*<({_ADDR_SPEC})>|({_ADDR_SPEC}))\s*\Z")
 # What a delivery report returns of the original besides an attached message (which is an attachment).
 _RETURNED_PARTS = frozenset({"message/delivery-status", "text/rfc822-headers"})
 
@@ -138,14 +143,14 @@ def parse_message(msg: Message, size: int, raw: Callable[[], bytes], spool: Path
         headers={name: values[0] for name, values in headers.items() if name in KEPT_HEADERS},
         defects=tuple(type(d).__name__ for d in msg.defects),
         size=size,
-        bounce=_failures(raw(), text) if suspect else bounce.Failures(),
+        bounce=_failures(raw(), text, msg) if suspect else bounce.Failures(),
         complaint_addresses=_complaint_addresses(msg) if content_type == "multipart/report" else (),
         returned="\n".join([*(f"{name}: {value}" for name, value in msg.raw_items()), *returned]),
     )
 
 
-def _failures(raw: bytes, text: str) -> bounce.Failures:
-    found = bounce.detect(raw)
+def _failures(raw: bytes, text: str, msg: Message) -> bounce.Failures:
+    found = bounce.detect(raw, msg)
     if found:
         return found
     # A report whose MIME structure is broken may have no readable text part; its raw lines still say it.
@@ -208,10 +213,14 @@ def _address_pairs(values: list[str]) -> list[tuple[str, str]]:
         return []
     # Decode raw 8-bit first; encoded words in display names are decoded per name afterwards.
     cleaned = [bytes_to_text(v.encode("ascii", "surrogateescape")) if has_surrogates(v) else v for v in raw]
-    try:
-        pairs = email.utils.getaddresses(cleaned)
-    except Exception:
-        return []
+    simple = [_SIMPLE_ADDRESS.match(value) for value in cleaned]
+    if all(simple):  # nearly all mail: read as getaddresses reads it, at a tenth of the cost
+        pairs = [(m.group(1) or "", m.group(2) or m.group(3)) for m in simple if m is not None]
+    else:
+        try:
+            pairs = email.utils.getaddresses(cleaned)
+        except Exception:
+            return []
     return [(unfold(name), addr) for name, addr in pairs if addr and "@" in addr]
 
 
