@@ -164,9 +164,14 @@ def _raw_headers(msg: Message) -> dict[str, list[str]]:
     for name, value in msg.raw_items():
         text = str(value)
         if has_surrogates(text):
-            # Raw 8-bit header: read it in the charset the message's text declares, if it fits.
-            hint = hint or _charset_hint(msg)
-            text = charsets.decode(text.encode("ascii", "surrogateescape"), None, hint)
+            # Raw 8-bit header: UTF-8 if it reads as UTF-8 (``charsets.decode`` tries that first too), else
+            # in the charset the message's text declares, if it fits (only then is the hint looked up).
+            data = text.encode("ascii", "surrogateescape")
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                hint = hint or _charset_hint(msg)
+                text = charsets.decode(data, None, hint)
         headers.setdefault(name.strip().lower(), []).append(text)
     return headers
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kulturkluster import preassigned_ids
 from kulturkluster.answers import Answer, Responder
 from kulturkluster.db import Database, utcnow
 from kulturkluster.errors import KulturklusterError
@@ -62,6 +63,7 @@ class Pipeline:
         while True:
             try:
                 with self.db.unit_of_work() as session, session.no_autoflush:
+                    preassigned_ids.expect_many_rows(session)  # PostgreSQL: plain executemany INSERTs
                     outcomes = self._process_batch(session, items, isolate=isolate)
                 break
             except IntegrityError:

@@ -21,6 +21,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from . import preassigned_ids
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -135,6 +137,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.engine.dialect.name == "postgresql":
+            preassigned_ids.install(self._sessions)
 
     @property
     def dialect(self) -> str:

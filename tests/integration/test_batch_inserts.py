@@ -18,6 +18,7 @@ from cases.models import Case, CaseMessage, Contact
 from inbound.classify import Route
 from inbound.models import InboundMessage
 from inbound.sources.base import Item
+from kulturkluster.preassigned_ids import expect_many_rows
 from kulturkluster.wiring import Services
 from mailer.models import OutgoingMessage
 from tests.integration.test_pipeline import make_mail
@@ -100,3 +101,34 @@ def test_a_failing_handler_leaves_no_held_answer_behind(
         opened = session.scalar(select(func.count()).select_from(Case))
     assert answered == ["aktor0@forening.se", "aktor2@forening.se"]
     assert opened == 2
+
+
+def test_many_new_rows_take_their_ids_from_the_sequence(services_factory: Factory) -> None:
+    """PostgreSQL: a session that expects many rows draws their ids first and inserts them without
+    RETURNING; any other session inserts as before. The ids do not collide either way."""
+    svc = services_factory()
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(svc.db.engine, "before_cursor_execute", seen)
+    try:
+        with svc.db.unit_of_work() as session:
+            expect_many_rows(session)
+            session.add_all(Contact(email=f"k{n}@forening.se", name=f"K {n}") for n in range(30))
+        many = [s for s in statements if s.startswith("INSERT INTO contacts")]
+        statements.clear()
+        with svc.db.unit_of_work() as session:
+            one = Contact(email="ensam@forening.se", name="Ensam")
+            session.add(one)
+        single = [s for s in statements if s.startswith("INSERT INTO contacts")]
+    finally:
+        event.remove(svc.db.engine, "before_cursor_execute", seen)
+    with svc.db.unit_of_work() as session:
+        ids = sorted(session.scalars(select(Contact.id)))
+    assert len(ids) == len(set(ids)) == 31
+    assert one.id == ids[-1]  # the column's own default continues after the drawn ids
+    if svc.db.dialect == "postgresql":
+        assert len(many) == 1 and "RETURNING" not in many[0] and "(id, " in many[0]
+        assert len(single) == 1 and "RETURNING" in single[0]
