@@ -27,6 +27,7 @@ from .feed import message_from_bytes as _message
 from .feed import spool_base64
 from .headers import bytes_to_text, decode_text, has_surrogates, unfold
 from .message import Attachment, ParsedMail
+from .part_type import part_type
 
 # Headers kept verbatim (decoded) for the loop, bounce and list rules.
 KEPT_HEADERS = frozenset(
@@ -256,9 +257,9 @@ def _bodies(msg: Message, spool: Path | None) -> tuple[str, str | None, list[Att
     attachments: list[Attachment] = []
     returned: list[str] = []
     for part in _leaf_parts(msg):
-        ctype = part.get_content_type()
-        disposition = (part.get_content_disposition() or "").lower()
-        filename = _filename(part)
+        facts = part_type(part)
+        ctype, filename = facts.content_type, facts.filename
+        disposition = (facts.disposition or "").lower()
         if ctype in _RETURNED_PARTS:
             returned.append(_returned_text(part))
         elif disposition == "attachment" or filename or ctype not in {"text/plain", "text/html"}:
@@ -273,7 +274,7 @@ def _bodies(msg: Message, spool: Path | None) -> tuple[str, str | None, list[Att
             data = payload if payload is not None else _serialized(part)
             attachments.append(Attachment(filename, ctype, len(data), data))
         else:
-            (html_parts if ctype == "text/html" else text_parts).append(_part_text(part))
+            (html_parts if ctype == "text/html" else text_parts).append(_part_text(part, facts.charset))
     text = "\n\n".join(p for p in text_parts if p.strip())
     html = "\n".join(html_parts) if html_parts else None
     return text.replace("\x00", ""), html.replace("\x00", "") if html else None, attachments, returned
@@ -322,9 +323,10 @@ def _leaf_parts(part: Message) -> list[Message]:
     """The non-multipart parts, without descending into attached messages (forwards, DSN returns)."""
     if part.get_content_maintype() == "message":
         return [part]
-    payload = part.get_payload()
-    if part.is_multipart() and isinstance(payload, list):
-        return [leaf for sub in payload if isinstance(sub, Message) for leaf in _leaf_parts(sub)]
+    if part.is_multipart():  # only then: a leaf's ``get_payload`` would decode its whole text
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            return [leaf for sub in payload if isinstance(sub, Message) for leaf in _leaf_parts(sub)]
     return [part]
 
 
@@ -339,17 +341,8 @@ def _serialized(part: Message, *, whole: bool = False) -> bytes:
         return b""
 
 
-def _filename(part: Message) -> str | None:
-    try:
-        name = part.get_filename()
-    except Exception:
-        return None
-    return unfold(name) if name else None
-
-
-def _part_text(part: Message) -> str:
+def _part_text(part: Message, charset: str | None) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    charset = part.get_content_charset()
     return bytes_to_text(payload, charset)
