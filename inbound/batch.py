@@ -49,7 +49,10 @@ class BatchCache:
         )
 
     def finish(self, session: Session) -> None:
-        """Before the batch commits: give back reserved reference numbers no case took."""
+        """Before the batch commits: write the answers held back, give back reserved reference numbers no
+        case took."""
+        if self.answers is not None:
+            self.answers.finish(session)
         case_store.release_numbers(session, self.cases)
 
     def joined_case(self, message_id: str | None, case: Case) -> None:

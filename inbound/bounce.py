@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email import policy
+from email.message import Message
 
 from flufl.bounce import all_failures
 
@@ -43,9 +44,15 @@ FAILURE_BODY = re.compile(
     r"could not be delivered|undeliverable|user unknown|unknown user|no such user|mailbox unavailable|"
     r"delivery to the following recipients? failed|permanent(?:ly)? (?:error|fatal|failure)|"
     r"message could not be delivered|returned to sender|delivery has failed|recipient address rejected|"
-    r"\b5\.\d{1,3}\.\d{1,3}\b|\b550\b|quota exceeded|mailbox (?:is )?full|delivery status notification",
+    # "5" first, then the word boundary before it as a lookbehind: a pattern that starts with a literal
+    # lets the regex engine skip ahead to the candidates instead of trying every position (5x faster).
+    r"5(?<!\w5)\.\d{1,3}\.\d{1,3}\b|5(?<!\w5)50\b|quota exceeded|mailbox (?:is )?full|"
+    r"delivery status notification",
     re.IGNORECASE,
 )
+# The same, for text already in lower case (the patterns are): IGNORECASE makes each alternative a set of
+# characters to try at each position, several times slower than lower-casing the text once.
+_FAILURE_BODY_LOWER = re.compile(FAILURE_BODY.pattern)
 
 
 # The mail system's own names: mail from them is a report even without more evidence. Other daemon-like
@@ -81,17 +88,25 @@ def looks_like_bounce(
         or content_type == "multipart/report"
         or bool(DAEMON_LOCALS.match(local_part(sender)))
         or bool(FAILURE_SUBJECT.search(subject))
-        or bool(FAILURE_BODY.search(text[:20000]))
+        or bool(_FAILURE_BODY_LOWER.search(text[:20000].lower()))
     )
 
 
-def detect(raw: bytes) -> Failures:
-    """Permanent and temporary failures flufl.bounce finds; empty when none (or when it cannot tell)."""
+def detect(raw: bytes, parsed: Message | None = None) -> Failures:
+    """Permanent and temporary failures flufl.bounce finds; empty when none (or when it cannot tell).
+
+    ``parsed`` is the message as the pipeline's parser read it (compat32, ``inbound.feed``): the same
+    tree as parsing ``raw`` again with compat32, so the first try reuses it. The detectors only read it.
+    """
     # The detectors expect compat32 messages but trip over raw 8-bit headers there; then try the modern
     # policy, whose header values are plain strings.
     for message_policy in (policy.compat32, policy.default):
         try:
-            temporary, permanent = all_failures(email.message_from_bytes(raw, policy=message_policy))
+            if parsed is not None and message_policy is policy.compat32:
+                message = parsed
+            else:
+                message = email.message_from_bytes(raw, policy=message_policy)
+            temporary, permanent = all_failures(message)
         except Exception:  # noqa: S112 - a detector's bug must not stop the pipeline
             continue
         return Failures(_addresses(permanent), _addresses(temporary))

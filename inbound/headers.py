@@ -49,8 +49,12 @@ def unfold(value: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def has_surrogates(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    """Raw 8-bit bytes in a header, as the parser keeps them (surrogate escapes)."""
+    return not value.isascii() and _SURROGATE.search(value) is not None
 
 
 def bytes_to_text(data: bytes, charset: str | None = None) -> str:

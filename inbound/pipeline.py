@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kulturkluster import preassigned_ids
 from kulturkluster.answers import Answer, Responder
 from kulturkluster.db import Database, utcnow
 from kulturkluster.errors import KulturklusterError
@@ -62,6 +63,7 @@ class Pipeline:
         while True:
             try:
                 with self.db.unit_of_work() as session, session.no_autoflush:
+                    preassigned_ids.expect_many_rows(session)  # PostgreSQL: plain executemany INSERTs
                     outcomes = self._process_batch(session, items, isolate=isolate)
                 break
             except IntegrityError:
@@ -261,12 +263,14 @@ class Pipeline:
             return
         decision = Decision(route, row.rule, row.reason)
         incoming = Incoming(row.id, mail, decision, context, row.received_at, batch)
-        if not isolate:
+        if not isolate:  # the answers are written with the batch's others (``BatchCache.finish``)
             self._answer(session, handler(session, incoming, self.config.handlers), batch)
             return
         try:
             with session.begin_nested():
                 self._answer(session, handler(session, incoming, self.config.handlers), batch)
+                if batch.answers is not None:
+                    batch.answers.finish(session)  # inside the savepoint: undone with it
         except Exception as exc:  # a failing handler quarantines this message, not the batch
             log.exception("handler failed", extra={"id": row.id, "route": route.value})
             batch.reset(mail.message_id)

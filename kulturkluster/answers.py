@@ -57,4 +57,10 @@ class Responder(Protocol):
         ...
 
     def answer(self, session: Session, answer: Answer) -> None:
-        """Queue ``answer`` in the caller's transaction (or suppress it over a cap)."""
+        """Queue ``answer`` in the caller's transaction (or suppress it over a cap). A prepared responder
+        may hold the rows back to write them together: call ``finish`` before the transaction ends."""
+        ...
+
+    def finish(self, session: Session) -> None:
+        """Write the answers held back (nothing to do for one that writes each at once). Call it before
+        the transaction commits, and inside a savepoint before the savepoint ends."""

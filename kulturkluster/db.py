@@ -17,8 +17,10 @@ from sqlalchemy import DateTime, Engine, MetaData, String, TypeDecorator, create
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+
+from . import preassigned_ids
 
 if TYPE_CHECKING:  # sqlite3 is loaded by SQLAlchemy's dialect when the database is SQLite, not on PostgreSQL
     import sqlite3
@@ -70,6 +72,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
     _configure_sqlite(engine)
+    # A flush of many new rows is one INSERT ... VALUES ... RETURNING per table, not one per row: SQLite
+    # numbers the rows of one INSERT in the order of its VALUES (max(rowid) + 1 each, and every write
+    # transaction here holds the database's write lock), so sorting the returned ids in ascending order
+    # gives them back in parameter order, which is what SQLAlchemy's sentinel for PostgreSQL relies on too.
+    # SQLAlchemy does not assume this for SQLite by default and falls back to a statement per row.
+    engine.dialect.insertmanyvalues_implicit_sentinel = InsertmanyvaluesSentinelOpts.ANY_AUTOINCREMENT
     return engine
 
 
@@ -131,6 +139,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.engine.dialect.name == "postgresql":
+            preassigned_ids.install(self._sessions)
 
     @property
     def dialect(self) -> str:

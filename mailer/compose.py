@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.utils import format_datetime, make_msgid
+from email.utils import make_msgid
 
 from kulturkluster.answers import OUR_MARKER_HEADER, OUR_SEAL_HEADER
 from kulturkluster.db import utcnow
 from subscribers.tokens import TokenSigner
 
-from .mime import FilePart, build_alternative, build_mixed, format_address
+from .answer_template import AnswerTemplate
+from .mime import FilePart, build_alternative, build_mixed, date_header, fold_header, format_address
 from .render import Rendered
 
 
@@ -58,13 +59,44 @@ def compose(
 
     ``automatic`` marks an answer no person wrote (RFC 3834), so well-behaved responders stay quiet.
     """
+    message_id, headers = _headers(
+        rendered.subject, addressing, automatic=automatic, kind=kind, signer=signer
+    )
+    if files:
+        return Composed(
+            message_id, rendered.subject, build_mixed(headers, rendered.text, rendered.html, files)
+        )
+    return Composed(message_id, rendered.subject, build_alternative(headers, rendered.text, rendered.html))
+
+
+def compose_from(
+    template: AnswerTemplate,
+    values: dict[str, str],
+    addressing: Addressing,
+    *,
+    automatic: bool,
+    kind: str,
+    signer: TokenSigner,
+) -> Composed:
+    """``compose`` of ``template`` filled with ``values``: the same message, with the body's fixed pieces
+    encoded once for every recipient of the template (``mailer.answer_template``)."""
+    subject = template.subject_for(values)
+    message_id, headers = _headers(subject, addressing, automatic=automatic, kind=kind, signer=signer)
+    head = b"".join(fold_header(name, value) for name, value in headers)
+    return Composed(message_id, subject, head + template.body_for(values))
+
+
+def _headers(
+    subject: str, addressing: Addressing, *, automatic: bool, kind: str, signer: TokenSigner
+) -> tuple[str, list[tuple[str, str]]]:
+    """The message's Message-ID (without <>) and its header fields before the MIME ones, in order."""
     domain = addressing.from_address.rpartition("@")[2]
     message_id = addressing.message_id or new_message_id(domain)
     headers = [
         ("From", format_address(addressing.from_name, addressing.from_address)),
         ("To", format_address(addressing.to_name, addressing.to_address)),
-        ("Subject", rendered.subject),
-        ("Date", format_datetime(utcnow())),
+        ("Subject", subject),
+        ("Date", date_header(utcnow())),
         ("Message-ID", f"<{message_id}>"),
     ]
     if addressing.in_reply_to:
@@ -77,8 +109,4 @@ def compose(
         headers += [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]
     headers += [(OUR_MARKER_HEADER, kind), (OUR_SEAL_HEADER, signer.seal(kind, message_id))]
     headers += list(addressing.extra_headers.items())
-    if files:
-        return Composed(
-            message_id, rendered.subject, build_mixed(headers, rendered.text, rendered.html, files)
-        )
-    return Composed(message_id, rendered.subject, build_alternative(headers, rendered.text, rendered.html))
+    return message_id, headers

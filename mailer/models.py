@@ -45,4 +45,8 @@ class OutgoingMessage(Base):
     __table_args__ = (
         Index("ix_outgoing_messages_status_next", "status", "next_attempt_at"),
         Index("ix_outgoing_messages_to_created", "to_address", "created_at"),
+        # The automatic-answer caps count recent rows from the index alone (``mailer.outbox``, 0022).
+        Index(
+            "ix_outgoing_messages_automatic_recent", "automatic", "created_at", "status", "kind", "to_address"
+        ),
     )

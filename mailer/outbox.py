@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from kulturkluster.db import utcnow
@@ -57,35 +57,72 @@ class Outbox:
 
         ``counts`` (from ``preload_counts``, for a batch) answers the caps from memory for its addresses.
         """
-        status, why, due = OutgoingStatus.QUEUED, None, utcnow()
+        values = self._values(session, msg, kind, sender, to_address, automatic, inbound_message_id, counts)
+        row = OutgoingMessage(**values)
+        session.add(row)
+        return row
+
+    def hold(
+        self,
+        session: Session,
+        held: HeldMessages,
+        msg: Composed,
+        *,
+        kind: str,
+        sender: str,
+        to_address: str,
+        automatic: bool,
+        inbound_message_id: int | None = None,
+        counts: CapCounts | None = None,
+    ) -> None:
+        """``enqueue`` for one of many messages of a transaction: the row waits in ``held`` and is written
+        with the others by ``held.write`` (one statement for all, no ORM object per row)."""
+        held.rows.append(
+            self._values(session, msg, kind, sender, to_address, automatic, inbound_message_id, counts)
+        )
+
+    def _values(
+        self,
+        session: Session,
+        msg: Composed,
+        kind: str,
+        sender: str,
+        to_address: str,
+        automatic: bool,
+        inbound_message_id: int | None,
+        counts: CapCounts | None,
+    ) -> dict[str, object]:
+        """The outbox row for ``msg``, with its status after the caps (and the caps counted)."""
+        now = utcnow()
+        status, why, due = OutgoingStatus.QUEUED, None, now
         if automatic:
             why, later = self._over_cap(session, to_address, pool(kind), counts)
             if why and later:
-                due = utcnow() + HOUR  # a real person's answer waits for the cap; it is not dropped
+                due = now + HOUR  # a real person's answer waits for the cap; it is not dropped
                 log.info("automatic answer deferred", extra={"kind": kind, "to": to_address, "why": why})
             elif why:
                 status = OutgoingStatus.SUPPRESSED
                 log.info("automatic answer suppressed", extra={"kind": kind, "to": to_address, "why": why})
-        row = OutgoingMessage(
-            kind=kind,
-            automatic=automatic,
-            to_address=to_address,
-            sender=sender,
-            message_id=msg.message_id,
-            subject=msg.subject,
-            inbound_message_id=inbound_message_id,
-            created_at=utcnow(),
-            next_attempt_at=due,
-            status=status,
-            last_error=why,
-            raw=msg.raw,
-        )
-        session.add(row)
         if status == OutgoingStatus.QUEUED:
             queued(session)
         if automatic and status == OutgoingStatus.QUEUED and counts is not None:
             counts.counted(to_address, pool(kind))
-        return row
+        return {
+            "kind": kind,
+            "automatic": automatic,
+            "to_address": to_address,
+            "sender": sender,
+            "message_id": msg.message_id,
+            "subject": msg.subject,
+            "inbound_message_id": inbound_message_id,
+            "created_at": now,
+            "next_attempt_at": due,
+            "status": status,
+            "attempts": 0,
+            "sent_at": None,
+            "last_error": why,
+            "raw": msg.raw,
+        }
 
     def preload_counts(self, session: Session, addresses: Iterable[str]) -> CapCounts:
         """Count recent automatic answers for these addresses in one query; ``enqueue`` given the result
@@ -162,3 +199,19 @@ class CapCounts:
         if to_address in self.per_address:
             self.per_address[to_address] += 1
             self.last_hour[kind_pool] = self.last_hour.get(kind_pool, 0) + 1
+
+
+@dataclass
+class HeldMessages:
+    """Outbox rows of one transaction that wait to be written together (``Outbox.hold``). ``write`` them
+    before the transaction (or the savepoint they belong to) ends; a row never written is never sent."""
+
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def write(self, session: Session) -> None:
+        if not self.rows:
+            return
+        table: Table = OutgoingMessage.__table__  # type: ignore[assignment]
+        # One executemany on the session's connection: the outbox rows are not needed as objects here.
+        session.connection().execute(insert(table), self.rows)
+        self.rows = []

@@ -11,9 +11,10 @@ from kulturkluster.answers import AUTOMATIC_PREFIX, Answer, AnswerKind
 from kulturkluster.settings import OrgSettings
 from subscribers.tokens import Purpose, TokenSigner
 
-from .compose import Addressing, compose, new_message_id
+from .answer_template import AnswerTemplate
+from .compose import Addressing, compose_from, new_message_id
 from .links import PublicLinks
-from .outbox import CapCounts, Outbox
+from .outbox import CapCounts, HeldMessages, Outbox
 from .render import Compiled, Renderer, greeting_name
 
 
@@ -30,6 +31,7 @@ class SystemMailer:
         self.outbox = outbox
         self.tokens = tokens
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], Compiled] = {}
+        self._templates: dict[tuple[str, tuple[tuple[str, str], ...]], AnswerTemplate] = {}
 
     def _compiled(self, answer: Answer) -> Compiled:
         """Jinja2 and MJML run once per kind of answer; recipients only get string substitutions."""
@@ -38,6 +40,13 @@ class SystemMailer:
             context = {"org": self.org, "public_url": self.public_url, **answer.extra}
             self._cache[key] = self.renderer.compile(f"system/{answer.kind.value}.mjml.j2", context)
         return self._cache[key]
+
+    def _template(self, answer: Answer) -> AnswerTemplate:
+        """The compiled answer cut at its markers, its bodies encoded once (``mailer.answer_template``)."""
+        key = (answer.kind.value, tuple(sorted(answer.extra.items())))
+        if key not in self._templates:
+            self._templates[key] = AnswerTemplate.of(self._compiled(answer))
+        return self._templates[key]
 
     def subjects(self) -> frozenset[str]:
         """The subjects of our answers that do not name a case (a reply to one of them is a reply to us)."""
@@ -53,7 +62,16 @@ class SystemMailer:
     def prepare(self, session: Session, addresses: Iterable[str]) -> CappedAnswers:
         return CappedAnswers(self, self.outbox.preload_counts(session, addresses))
 
-    def answer(self, session: Session, answer: Answer, counts: CapCounts | None = None) -> None:
+    def finish(self, session: Session) -> None:
+        """Nothing waits: ``answer`` without a batch's ``held`` adds its row to the session at once."""
+
+    def answer(
+        self,
+        session: Session,
+        answer: Answer,
+        counts: CapCounts | None = None,
+        held: HeldMessages | None = None,
+    ) -> None:
         # Tokens ride in our Message-ID: a plain reply brings them back in In-Reply-To.
         message_id, confirm_url = None, ""
         if answer.kind is AnswerKind.CONFIRM:
@@ -71,15 +89,13 @@ class SystemMailer:
             )
         else:
             message_id = new_message_id(self.org.domain, f"{AUTOMATIC_PREFIX}{uuid.uuid4().hex}")
-        rendered = self._compiled(answer).personalise(
-            {
-                "recipient.email": answer.to_address,
-                "recipient.greeting_name": greeting_name(answer.to_name),
-                "case.reference": answer.case_reference or "",
-                "case.subject": answer.case_subject,
-                "links.confirm": confirm_url,
-            }
-        )
+        values = {
+            "recipient.email": answer.to_address,
+            "recipient.greeting_name": greeting_name(answer.to_name),
+            "case.reference": answer.case_reference or "",
+            "case.subject": answer.case_subject,
+            "links.confirm": confirm_url,
+        }
         addressing = Addressing(
             from_address=self.org.address,
             from_name=self.org.name,
@@ -89,13 +105,34 @@ class SystemMailer:
             in_reply_to=answer.in_reply_to,
             references=answer.references,
         )
-        msg = compose(rendered, addressing, automatic=True, kind=answer.kind.value, signer=self.tokens)
+        msg = compose_from(
+            self._template(answer),
+            values,
+            addressing,
+            automatic=True,
+            kind=answer.kind.value,
+            signer=self.tokens,
+        )
+        kind, to = answer.kind.value, answer.to_address
+        if held is not None:  # a batch's answer: written with the others by ``CappedAnswers.finish``
+            self.outbox.hold(
+                session,
+                held,
+                msg,
+                kind=kind,
+                sender=self.org.address,
+                to_address=to,
+                automatic=True,
+                inbound_message_id=answer.inbound_message_id,
+                counts=counts,
+            )
+            return
         self.outbox.enqueue(
             session,
             msg,
-            kind=answer.kind.value,
+            kind=kind,
             sender=self.org.address,
-            to_address=answer.to_address,
+            to_address=to,
             automatic=True,
             inbound_message_id=answer.inbound_message_id,
             counts=counts,
@@ -103,14 +140,19 @@ class SystemMailer:
 
 
 class CappedAnswers:
-    """A ``SystemMailer`` for one batch: the caps are checked against counts loaded once (a ``Responder``)."""
+    """A ``SystemMailer`` for one batch (a ``Responder``): the caps are checked against counts loaded once,
+    and the outbox rows wait to be written together by ``finish``."""
 
     def __init__(self, mailer: SystemMailer, counts: CapCounts) -> None:
         self.mailer = mailer
         self.counts = counts
+        self.held = HeldMessages()
 
     def prepare(self, session: Session, addresses: Iterable[str]) -> CappedAnswers:
         return self.mailer.prepare(session, addresses)
 
     def answer(self, session: Session, answer: Answer) -> None:
-        self.mailer.answer(session, answer, self.counts)
+        self.mailer.answer(session, answer, self.counts, self.held)
+
+    def finish(self, session: Session) -> None:
+        self.held.write(session)
