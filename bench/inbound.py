@@ -1,6 +1,6 @@
 """Inbound throughput: N messages in a private Dovecot, drained end to end, beside a raw IMAP FETCH.
 
-    .venv/bin/python bench/inbound.py [-n 5000] [--backend sqlite|postgresql|both]
+    .venv/bin/python bench/inbound.py [-n 5000] [--backend sqlite|postgresql|both] [--outbox-rows N]
 
 End to end means what ``kulturkluster inbound run --once`` does: search, fetch, store raw bytes, parse,
 classify, handle (subscriptions change, answers are rendered and queued), commit, MOVE every message to
@@ -19,10 +19,15 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import insert
+
+from kulturkluster.db import Database, utcnow
+from mailer.models import OutgoingMessage
 from tests.servers.databases import scratch_database
 from tests.servers.dovecot import DovecotServer
 from tests.servers.service import drain_mailbox
@@ -109,13 +114,41 @@ def _raw_fetch(server: DovecotServer) -> tuple[int, float]:
         client.logout()
 
 
-def run(backend: str, count: int, seed: int, profile: str | None = None) -> dict[str, object]:
+def _fill_outbox(db: Database, rows: int) -> None:
+    """A day's worth of answers already sent (the outbox keeps them): what the caps count on a live server."""
+    now = utcnow()
+    raw = "Subject: Tack för ditt meddelande\r\n\r\n".encode() + b"x" * 3000
+    values = [
+        {
+            "kind": "receipt",
+            "automatic": True,
+            "to_address": f"tidigare{n}@example.se",
+            "sender": ORG,
+            "message_id": f"{n}.{uuid.uuid4().hex}@kulturkluster.test",
+            "subject": "Tack för ditt meddelande",
+            "created_at": now - timedelta(seconds=86400 * n / rows),
+            "next_attempt_at": now,
+            "status": "sent",
+            "attempts": 1,
+            "raw": raw,
+        }
+        for n in range(rows)
+    ]
+    with db.engine.begin() as conn:
+        for start in range(0, rows, 1000):
+            conn.execute(insert(OutgoingMessage), values[start : start + 1000])
+
+
+def run(
+    backend: str, count: int, seed: int, profile: str | None = None, outbox_rows: int = 0
+) -> dict[str, object]:
     rng = random.Random(seed)
     generated = [_message(n, rng) for n in range(count)]
     scratch = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         workdir = Path(tmp)
         with DovecotServer(workdir / "dovecot") as server, scratch_database(backend, workdir) as db:
+            _fill_outbox(db, outbox_rows)
             _append(server, [raw for _kind, raw in generated])
             fetched, raw_seconds = _raw_fetch(server)
             profiler = cProfile.Profile() if profile else None
@@ -161,10 +194,17 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="FILE", help="write cProfile stats of the drain to FILE.<backend>"
     )
+    parser.add_argument(
+        "--outbox-rows",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first fill the outbox with N answers sent over the last day (a live server's outbox)",
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
-        result = run(backend, args.messages, args.seed, args.profile)
+        result = run(backend, args.messages, args.seed, args.profile, args.outbox_rows)
         ratio = result["per_second"] / result["raw_fetch_per_second"]  # type: ignore[operator]
         print(
             f"{backend:<10} {result['handled']:>6} messages in {result['seconds']:.2f} s: "
