@@ -87,3 +87,14 @@ def test_pause_resume_cancel_and_clear_errors(env: Path, tmp_path: Path) -> None
     assert isinstance(failed.exception, KulturklusterError) and "999" in str(failed.exception)
     failed = runner.invoke(app, ["newsletter", "send", newsletter_id, "--at", "imorgon"])
     assert isinstance(failed.exception, KulturklusterError) and "2026-12-01T08:00" in str(failed.exception)
+
+
+def test_mailer_run_with_its_progress_bars(env: Path) -> None:  # noqa: F811
+    cli("subscribers", "add", "anna@example.se", "--evidence", "anmälan på Kulturfrukost")
+    newsletter_id = cli("newsletter", "create", "--content", str(EXAMPLE)).strip()
+    cli("newsletter", "send", newsletter_id)
+    out = cli("mailer", "run", "--once")  # the bars (rich) draw only on a terminal
+    assert "Utskicket har stannat" in out
+    status = json.loads(cli("newsletter", "status", newsletter_id, "--format", "json"))[0]
+    assert (status["status"], status["sent"]) == ("sent", 1)
+    assert len(_outbox(env)) == 1
