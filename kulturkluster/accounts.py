@@ -11,9 +11,8 @@ import functools
 import re
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -23,10 +22,21 @@ from .db import Base, UtcDateTime, utcnow
 from .errors import ErrorKind, KulturklusterError
 from .texts import t
 
+if TYPE_CHECKING:  # argon2 (and its cffi bindings) is loaded at the first hash, not by every importer
+    from argon2 import PasswordHasher
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
-_HASHER = PasswordHasher()
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    """The one argon2 hasher, made when a password is first hashed or checked: the sender and the inbound
+    processes import this module for the staff accounts' rows but never see a password."""
+    from argon2 import PasswordHasher  # noqa: PLC0415 - loaded at the first hash, see above
+
+    return PasswordHasher()
 
 
 @functools.cache
@@ -36,7 +46,7 @@ def _dummy_hash() -> str:
     Made on first use, not at import: an argon2 hash costs 64 MiB and tens of milliseconds, which every
     process importing this module (the CLI, the sender) would otherwise pay for nothing.
     """
-    return _HASHER.hash("not a password of anyone")
+    return _hasher().hash("not a password of anyone")
 
 
 class Role(StrEnum):
@@ -186,7 +196,7 @@ def add(
         name=" ".join(name.split())[:200],
         email=_clean_email(email),
         role=role,
-        password_hash=_HASHER.hash(password),
+        password_hash=_hasher().hash(password),
         active=True,
         session_version=1,
         created_at=utcnow(),
@@ -198,7 +208,7 @@ def add(
 
 def set_password(session: Session, user: StaffUser, password: str) -> None:
     _check_password(password)
-    user.password_hash = _HASHER.hash(password)
+    user.password_hash = _hasher().hash(password)
     end_sessions(session, user)
 
 
@@ -230,8 +240,10 @@ def all_users(session: Session) -> list[StaffUser]:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; with no hash (no such account) a dummy is checked, so a wrong name
     costs as long as a wrong password. Pure CPU: callers run it outside any transaction."""
+    from argon2.exceptions import InvalidHashError, VerificationError  # noqa: PLC0415
+
     try:
-        _HASHER.verify(password_hash or _dummy_hash(), password)
+        _hasher().verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     return password_hash is not None
@@ -239,8 +251,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def logged_in(user: StaffUser, password: str) -> None:
     """Record a successful login (and upgrade the hash when argon2's parameters have grown)."""
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = _HASHER.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
     user.last_login_at = utcnow()
 
 

@@ -34,6 +34,7 @@ NOT_FOR_SENDING = (
     "imapclient",
     "aiosmtpd",
     "msal",
+    "argon2",  # staff passwords are hashed and checked by the web app and the CLI, never while sending
     "subscribers.service",  # only when the relay refuses an address for good (a bounce is scored)
 )
 
