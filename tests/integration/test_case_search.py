@@ -174,3 +174,17 @@ def test_the_migration_fills_the_documents_and_day_counts_from_what_was_stored(d
         assert consent_days.changes(session, [("", date(2025, 6, 1), None)]) == [
             ("", "unsubscribed", "active", 1)
         ]
+
+
+def test_a_requester_pattern_is_taken_literally(services_factory: Callable[..., Services]) -> None:
+    """ "%", "_" and "/" in a search are characters to find, not wildcards; quotes are plain text."""
+    svc = services_factory()
+    with svc.db.unit_of_work() as session:
+        _case(session, "a@x.se", "Rabatt", "Om annat.", name="Butik 50% av/på")
+        _case(session, "b@x.se", "Annan", "Om annat.", name="Butik 500 kr")
+        _case(session, "c@x.se", "Citat", "Om annat.", name="O'Brien")
+    with svc.db.unit_of_work() as session:
+        assert _found(session, "50%") == ["Rabatt"]
+        assert _found(session, "av/på") == ["Rabatt"]
+        assert _found(session, "5_0") == []
+        assert _found(session, "o'brien") == ["Citat"]
