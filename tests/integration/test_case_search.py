@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from cases import operations as case_ops
@@ -167,6 +167,10 @@ def test_the_migration_fills_the_documents_and_day_counts_from_what_was_stored(d
             )
         )
     migrate.upgrade(db)
+    # The report's lookup of an issue's recipients has its index on SQLite too (0018 had rebuilt it away).
+    assert "ix_deliveries_newsletter_subscriber" in {
+        ix["name"] for ix in inspect(db.engine).get_indexes("deliveries")
+    }
     with db.unit_of_work() as session:
         assert _found(session, "bidrag keramik") == ["Gammal"]
         may = consent_days.changes(session, [("maj", date(2025, 5, 1), date(2025, 6, 1))])
@@ -174,3 +178,17 @@ def test_the_migration_fills_the_documents_and_day_counts_from_what_was_stored(d
         assert consent_days.changes(session, [("", date(2025, 6, 1), None)]) == [
             ("", "unsubscribed", "active", 1)
         ]
+
+
+def test_a_requester_pattern_is_taken_literally(services_factory: Callable[..., Services]) -> None:
+    """ "%", "_" and "/" in a search are characters to find, not wildcards; quotes are plain text."""
+    svc = services_factory()
+    with svc.db.unit_of_work() as session:
+        _case(session, "a@x.se", "Rabatt", "Om annat.", name="Butik 50% av/på")
+        _case(session, "b@x.se", "Annan", "Om annat.", name="Butik 500 kr")
+        _case(session, "c@x.se", "Citat", "Om annat.", name="O'Brien")
+    with svc.db.unit_of_work() as session:
+        assert _found(session, "50%") == ["Rabatt"]
+        assert _found(session, "av/på") == ["Rabatt"]
+        assert _found(session, "5_0") == []
+        assert _found(session, "o'brien") == ["Citat"]

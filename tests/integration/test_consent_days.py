@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from cases import report_queries
@@ -151,3 +151,16 @@ def test_the_report_reads_the_same_figures_as_the_log(services_factory: Callable
         "2025-08",
     ]
     assert sum(m.new for m in report.months) > 0 and sum(m.unsubscribed for m in report.months) > 0
+
+
+def test_the_report_plans_for_its_own_period(services_factory: Callable[..., Services]) -> None:
+    """PostgreSQL: the report's statements are planned for the period asked for, never with a prepared
+    statement's generic plan (which guesses the period's size); only for the report's transaction."""
+    svc = services_factory()
+    if svc.db.dialect != "postgresql":
+        return
+    with svc.db.unit_of_work() as session:
+        report_queries.evaluation(session, Period(date(2025, 1, 1), date(2025, 12, 31)))
+        assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    with svc.db.unit_of_work() as session:
+        assert session.scalar(text("SHOW plan_cache_mode")) == "auto"
