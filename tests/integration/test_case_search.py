@@ -192,3 +192,6 @@ def test_a_requester_pattern_is_taken_literally(services_factory: Callable[..., 
         assert _found(session, "av/på") == ["Rabatt"]
         assert _found(session, "5_0") == []
         assert _found(session, "o'brien") == ["Citat"]
+        # The words are written into the statement's text: quotes and backslashes stay inside the literal.
+        assert _found(session, "x' OR '1'='1") == []
+        assert _found(session, "zzz\\' OR 1=1) --") == []
