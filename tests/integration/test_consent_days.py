@@ -110,6 +110,25 @@ def test_folding_keeps_every_sum(services_factory: Callable[..., Services]) -> N
         assert consent_days.compact(session, date(2025, 4, 3)) == 0  # folded already
 
 
+def test_the_mailer_loop_folds_past_days_once_a_day(services_factory: Callable[..., Services]) -> None:
+    """``serve`` and ``mailer run`` fold the day counts themselves, once a UTC day; nobody has to remember
+    ``maintenance run``."""
+    svc = services_factory()
+    with svc.db.unit_of_work() as session:
+        *first, last = _people(session, 4)
+        for person in first:
+            session.add(ConsentEvent(**_event(person, "2025-04-01 10:00", None, "active")))
+            session.flush()
+    svc.scheduled_round()
+    with svc.db.unit_of_work() as session:
+        assert session.scalars(select(ConsentEventDay.events)).all() == [3]
+        session.add(ConsentEvent(**_event(session.merge(last), "2025-04-01 11:00", None, "active")))
+    svc.scheduled_round()  # the same day: not again
+    with svc.db.unit_of_work() as session:
+        folded = [3, 1] if svc.db.dialect == "postgresql" else [4]
+        assert sorted(session.scalars(select(ConsentEventDay.events)).all(), reverse=True) == folded
+
+
 def test_the_report_reads_the_same_figures_as_the_log(services_factory: Callable[..., Services]) -> None:
     """The list per month from the day counts, beside the same figures worked out from the log."""
     svc = services_factory()
