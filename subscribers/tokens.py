@@ -13,12 +13,11 @@ import hashlib
 import hmac
 import json
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, int_to_bytes
 
 
@@ -56,6 +55,8 @@ class TokenSigner:
         for purpose, serializer in self._serializers.items():
             signer = serializer.make_signer(serializer.salt)
             self._macs[purpose] = hmac.new(signer.derive_key(), digestmod=signer.digest_method().name)
+        # A token's time as itsdangerous takes it (``TimestampSigner.get_timestamp``).
+        self._clock = TimestampSigner(secret)
         # The seal of our marker header: an HMAC over the mail's kind and Message-ID (``seal``).
         self._seal_key = hashlib.sha256(b"kulturkluster-marker\x00" + secret.encode()).digest()
         self._max_age = {
@@ -69,7 +70,7 @@ class TokenSigner:
         # What ``URLSafeTimedSerializer.dumps`` writes, without its zlib attempt: it only pays for long
         # repetitive payloads, never for an address, and was half the cost of a token (``loads`` reads both)
         payload = base64_encode(json.dumps(address, ensure_ascii=False, separators=(",", ":")).encode())
-        value = payload + b"." + base64_encode(int_to_bytes(int(time.time())))
+        value = payload + b"." + base64_encode(int_to_bytes(self._clock.get_timestamp()))
         mac = self._macs[purpose].copy()
         mac.update(value)
         return f"{_PREFIX}{purpose.value}-{(value + b'.' + base64_encode(mac.digest())).decode('ascii')}"
