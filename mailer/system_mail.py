@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -113,26 +114,17 @@ class SystemMailer:
             kind=answer.kind.value,
             signer=self.tokens,
         )
-        kind, to = answer.kind.value, answer.to_address
-        if held is not None:  # a batch's answer: written with the others by ``CappedAnswers.finish``
-            self.outbox.hold(
-                session,
-                held,
-                msg,
-                kind=kind,
-                sender=self.org.address,
-                to_address=to,
-                automatic=True,
-                inbound_message_id=answer.inbound_message_id,
-                counts=counts,
-            )
-            return
-        self.outbox.enqueue(
-            session,
+        # A batch's answer waits in ``held`` and is written with the others by ``CappedAnswers.finish``.
+        put = (
+            partial(self.outbox.hold, session, held)
+            if held is not None
+            else partial(self.outbox.enqueue, session)
+        )
+        put(
             msg,
-            kind=kind,
+            kind=answer.kind.value,
             sender=self.org.address,
-            to_address=to,
+            to_address=answer.to_address,
             automatic=True,
             inbound_message_id=answer.inbound_message_id,
             counts=counts,
