@@ -336,7 +336,7 @@ def report(title: str, runs: list[Run]) -> None:
     for n, r in enumerate(runs, 1):
         print(
             f"  run {n}: sender {r.rate:,.0f} msg/s ({r.sending_rate:,.0f} while sending), {r.cpu_ms:.2f} ms "
-            f"CPU/msg ({r.sending_cpu_ms:.2f} less start-up), peak RSS {r.rss_mb:.0f} MiB; "
+            f"CPU/msg ({r.sending_cpu_ms:.2f} less start-up), peak RSS {r.rss_mb:.1f} MiB; "
             f"smtp-source -d {r.source_rate:,.0f} msg/s, {r.source_cpu_ms:.3f} ms CPU/msg; ratio {r.ratio:.2f}"
         )
     print(
@@ -348,7 +348,7 @@ def report(title: str, runs: list[Run]) -> None:
                 _summary("sender msg/s", [r.rate for r in runs], ",.0f"),
                 _summary("CPU ms/msg", [r.cpu_ms for r in runs], ".3f"),
                 _summary("less start-up", [r.sending_cpu_ms for r in runs], ".3f"),
-                _summary("peak RSS MiB", [r.rss_mb for r in runs], ".0f"),
+                _summary("peak RSS MiB", [r.rss_mb for r in runs], ".1f"),
             ]
         )
     )
@@ -377,7 +377,7 @@ def million(seconds: float, concurrency: int, sink: Sink) -> None:
             timed = sender.finish(check=False)
             sent = _sent(db, newsletter_id)
             print(
-                f"           sender for {timed.wall:.0f} s: {sent:,} sent, peak RSS {timed.maxrss_kb / 1024:.0f} MiB, "
+                f"           sender for {timed.wall:.0f} s: {sent:,} sent, peak RSS {timed.maxrss_kb / 1024:.1f} MiB, "
                 f"{timed.cpu * 1000 / max(sent, 1):.2f} ms CPU/msg"
             )
 
