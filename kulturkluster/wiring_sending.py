@@ -2,7 +2,7 @@
 
 ``kulturkluster mailer run`` builds only these (``build_sending``) with the notices and the outbox it
 flushes every round, so it never imports the inbound pipeline, the newsletter editor or its renderers;
-``tests/unit/test_sender_imports.py`` keeps it that way.
+``tests/integration/test_sender_imports.py`` keeps it that way.
 """
 
 from __future__ import annotations
