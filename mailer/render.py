@@ -7,7 +7,7 @@ then only substitutes strings, so a thousand answers cost one MJML run, not a th
 
 Jinja2, MJML (with lxml) and inscriptis are imported when a template is first rendered, not with this
 module: the newsletter sender needs ``Compiled`` and ``greeting_name`` but renders nothing, and the three
-hold ~25 MiB (``mailer run`` stays lean; ``tests/unit/test_sender_imports.py``).
+hold ~25 MiB (``mailer run`` stays lean; ``tests/integration/test_sender_imports.py``).
 """
 
 from __future__ import annotations
