@@ -41,7 +41,7 @@ from sqlalchemy import func, select, text
 from kulturkluster.db import Database, utcnow
 from kulturkluster.settings import Settings
 from kulturkluster.wiring import Services
-from mailer import campaigns
+from mailer import campaign_runs, campaigns
 from mailer.campaign_models import Delivery
 from mailer.newsletter_mail import Recipient
 from tests.servers.databases import scratch_database
@@ -155,7 +155,7 @@ def seed(db: Database, count: int) -> float:
 
 def start_campaign(svc: Services) -> tuple[int, int, float]:
     """Create the newsletter and start it; returns its id, one message's size and the seconds the
-    snapshot took (``campaigns.start_due`` with its commit: the check and rendering ran before)."""
+    snapshot took (``campaign_runs.start_due`` with its commit: the check and rendering ran before)."""
     source = (ROOT / "templates" / "newsletter" / "exempel.md").read_text(encoding="utf-8")
     with svc.db.unit_of_work() as session:
         newsletter = campaigns.create(
@@ -166,7 +166,7 @@ def start_campaign(svc: Services) -> tuple[int, int, float]:
         newsletter_id = newsletter.id
     started = time.perf_counter()
     with svc.db.unit_of_work() as session:
-        assert campaigns.start_due(session) == [newsletter_id]
+        assert campaign_runs.start_due(session) == [newsletter_id]
     snapshot = time.perf_counter() - started
     with svc.db.unit_of_work() as session:
         newsletter = campaigns.get(session, newsletter_id)

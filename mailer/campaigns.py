@@ -22,34 +22,13 @@ from subscribers.tokens import Purpose, TokenSigner
 
 from . import delivery_counts
 from .campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
-from .campaign_runs import NewsletterError, active_recipients, finish_completed, frozen, snapshot, start_due
+from .campaign_runs import NewsletterError, snapshot
 from .check import CheckReport, check_newsletter, images_in
 from .content import parse_content
 from .image_check import SizeOf, image_findings
 from .links import PublicLinks
 from .newsletter_render import RenderedNewsletter, render_newsletter
 from .render import Renderer
-
-__all__ = [  # what moved to ``campaign_runs`` is still reached here
-    "CheckFailed",
-    "NewsletterError",
-    "NewsletterRenderer",
-    "active_recipients",
-    "all_newsletters",
-    "cancel",
-    "counts",
-    "create",
-    "finish_completed",
-    "frozen",
-    "get",
-    "no_size",
-    "pause",
-    "resume",
-    "snapshot",
-    "start",
-    "start_due",
-    "update_content",
-]
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from kulturkluster.texts import t
 from subscribers.address import normalize_address
 
 from .campaign_models import Newsletter
-from .campaigns import NewsletterRenderer, frozen
+from .campaign_runs import frozen
+from .campaigns import NewsletterRenderer
 from .check import CheckReport, Finding, check_links_online, links_in
 from .newsletter_mail import MailIdentity, NewsletterMessages, OutgoingMail, Recipient
 from .render import Compiled, Rendered

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from kulturkluster.answers import Answer, AnswerKind
 from kulturkluster.db import utcnow
 from kulturkluster.wiring import Services
-from mailer import campaigns
+from mailer import campaign_runs, campaigns
 from mailer.campaign_models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
 from mailer.progress import progress
 from subscribers import service
@@ -228,7 +228,7 @@ def test_pause_resume_cancel_and_schedule(
         assert campaigns.cancel(session, campaigns.get(session, cancelled_id)) == 7
     drain(svc)
     assert statuses(svc, cancelled_id) == {"cancelled": 7}
-    with svc.db.unit_of_work() as session, pytest.raises(campaigns.NewsletterError, match="avbrutet"):
+    with svc.db.unit_of_work() as session, pytest.raises(campaign_runs.NewsletterError, match="avbrutet"):
         campaigns.resume(session, campaigns.get(session, cancelled_id))
 
 

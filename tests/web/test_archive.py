@@ -12,7 +12,7 @@ import pytest
 from kulturkluster.db import utcnow
 from kulturkluster.settings import OrgSettings
 from kulturkluster.wiring import Services
-from mailer import campaigns
+from mailer import campaign_runs, campaigns
 from mailer.atom import ATOM_NS
 from mailer.campaign_models import Newsletter
 from mailer.render import Renderer
@@ -53,7 +53,7 @@ def make(svc: Services, subject: str, state: str) -> int:
         newsletter_id = newsletter.id
     if state == "sent":
         with svc.db.unit_of_work() as session:
-            campaigns.finish_completed(session)
+            campaign_runs.finish_completed(session)
     with svc.db.unit_of_work() as session:
         found = session.get(Newsletter, newsletter_id)
         assert found is not None and found.status == state

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from kulturkluster.db import utcnow
 from kulturkluster.errors import ErrorKind, KulturklusterError
 from kulturkluster.texts import t
-from mailer import campaigns
+from mailer import campaign_runs
 from mailer.campaign_models import Newsletter, NewsletterStatus
 from mailer.check import CheckReport
 from mailer.progress import Progress, progress
@@ -133,7 +133,7 @@ def detail_context(
         "created_at": local(newsletter.created_at),
         "updated_at": local(newsletter.updated_at),
         "view_url": req.services.newsletter_renderer.view_url(newsletter.id) if public else None,
-        "recipients": campaigns.active_recipients(session) if draft else None,  # the send form's
+        "recipients": campaign_runs.active_recipients(session) if draft else None,  # the send form's
         "now_input": local_input(utcnow()),
         "status": None if draft else status_context(session, req, newsletter),
         "check": None,

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from kulturkluster.db import utcnow
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import t
-from mailer import campaigns, proofing
+from mailer import campaign_runs, campaigns, proofing
 from mailer.campaign_models import NewsletterStatus
 from mailer.transport import make_transport
 
@@ -94,14 +94,14 @@ def send(req: StaffRequest) -> Response:
         with svc.db.unit_of_work() as session:
             newsletter = load(session, newsletter_id)
             if newsletter.status != NewsletterStatus.DRAFT:
-                raise campaigns.NewsletterError(
+                raise campaign_runs.NewsletterError(
                     t("web.newsletters.already_sent", status=t(f"newsletter.status.{newsletter.status}"))
                 )
             _, report = svc.newsletter_renderer.check(newsletter)
             context = {
                 "nid": newsletter_id,
                 "subject": newsletter.subject,
-                "recipients": campaigns.active_recipients(session),
+                "recipients": campaign_runs.active_recipients(session),
                 "when": "vid" if moment else "nu",
                 "tid": req.field("tid").strip() if moment else "",
                 "at": local(moment),

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from kulturkluster.errors import KulturklusterError
 from kulturkluster.texts import SV, t
-from mailer import campaigns, proofing
+from mailer import campaign_runs, campaigns, proofing
 from mailer.block_source import Draft, EditorBlock, draft_from_source
 from mailer.blocks import KINDS, BlockError, kind_label
 from mailer.campaign_models import Newsletter, NewsletterStatus
@@ -180,7 +180,7 @@ def edit(req: StaffRequest) -> Response:
                     source,
                     template=template,
                 )
-        except campaigns.NewsletterError as exc:  # it started sending in the meantime
+        except campaign_runs.NewsletterError as exc:  # it started sending in the meantime
             return req.redirect(url(newsletter_id), str(exc), "error")
         except KulturklusterError as exc:
             return _refused(req, template, source, exc, newsletter_id)
