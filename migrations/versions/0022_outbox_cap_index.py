@@ -5,7 +5,7 @@ or sent row through the status index (the rows carry their raw message), so they
 other columns the counts read, so each is a range scan of the index alone.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-11-30
 """
 
