@@ -1,0 +1,125 @@
+"""Draining several batches, the runner fetches the next batch and files the last on a second thread
+while it handles the current one: IMAP's round trips overlap the work. Against a real Dovecot: the
+mailbox sees one command at a time, nothing is filed before its batch is committed, and a failure at the
+source stops the drain without losing or repeating anything."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from inbound.classify import Route
+from inbound.models import InboundMessage
+from inbound.sources.base import Item, Source, SourceUnavailable
+from kulturkluster.wiring import Services
+from tests.integration.imap_helpers import append, folder_counts, imap_overrides
+from tests.integration.test_imap import drain_once
+from tests.integration.test_pipeline import make_mail
+from tests.servers.dovecot import DovecotServer
+from tests.servers.smtp import SmtpServer
+
+pytestmark = pytest.mark.integration
+Factory = Callable[..., Services]
+
+
+class Watched:
+    """The real IMAP source, with a log of what was asked of it, from which thread, and whether two
+    commands ever ran at once; ``fail_file`` makes the given call of ``file`` fail as a lost connection."""
+
+    def __init__(self, source: Source, svc: Services, fail_file: int | None = None) -> None:
+        self._source = source
+        self._svc = svc
+        self._busy = threading.Lock()
+        self.fail_file = fail_file
+        self.log: list[tuple[str, int]] = []
+        self.threads: set[str] = set()
+        self.overlapped = False
+        self.filed_uncommitted: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+    def _enter(self) -> None:
+        if not self._busy.acquire(blocking=False):
+            self.overlapped = True
+            self._busy.acquire()
+        self.threads.add(threading.current_thread().name)
+
+    def fetch(self, refs: Sequence[str]) -> list[Item]:
+        self._enter()
+        try:
+            self.log.append(("fetch", len(refs)))
+            return self._source.fetch(refs)
+        finally:
+            self._busy.release()
+
+    def file(self, filed: Sequence[tuple[str, Route]]) -> None:
+        self._enter()
+        try:
+            calls = sum(1 for kind, _n in self.log if kind == "file")
+            self.log.append(("file", len(filed)))
+            if self.fail_file == calls:
+                raise SourceUnavailable("IMAP: the connection was lost")
+            with self._svc.db.unit_of_work() as session:  # another connection sees committed rows only
+                stored = set(session.scalars(select(InboundMessage.source_ref)))
+            self.filed_uncommitted += [ref for ref, _route in filed if ref not in stored]
+            self._source.file(filed)
+        finally:
+            self._busy.release()
+
+
+def _questions(n: int) -> list[bytes]:
+    return [
+        make_mail(f"Fråga {i}", sender=f"aktor{i}@example.se", message_id=f"q{i}@example.se")
+        for i in range(n)
+    ]
+
+
+def test_batches_are_read_ahead_and_filed_only_after_their_commit(
+    services_factory: Factory, dovecot: DovecotServer, smtp: SmtpServer
+) -> None:
+    overrides = imap_overrides(dovecot, smtp)
+    overrides["inbound"]["batch_size"] = 3
+    svc = services_factory(**overrides)
+    append(dovecot, *_questions(10))
+    source = Watched(svc.make_source(), svc)
+    stats = drain_once(svc, svc.make_runner(source))
+    assert dict(stats.routes) == {"new_case": 10} and stats.batches == 4
+    assert folder_counts(dovecot) == {"Behandlat/Ärenden": 10}
+    # The second batch was fetched before the first was filed: it was read while the first was handled.
+    assert source.log[:2] == [("fetch", 3), ("fetch", 3)]
+    assert sorted(source.log) == sorted(
+        [("fetch", 3)] * 3 + [("fetch", 1)] + [("file", 3)] * 3 + [("file", 1)]
+    )
+    assert any(name.startswith("inbound-source") for name in source.threads)
+    assert not source.overlapped  # one IMAP command at a time
+    assert source.filed_uncommitted == []
+    assert len(smtp.handler.received) == 10  # one receipt each
+
+
+def test_a_failed_move_stops_the_drain_and_the_next_one_files_without_answering_twice(
+    services_factory: Factory, dovecot: DovecotServer, smtp: SmtpServer
+) -> None:
+    overrides = imap_overrides(dovecot, smtp)
+    overrides["inbound"]["batch_size"] = 2
+    svc = services_factory(**overrides)
+    append(dovecot, *_questions(7))
+    failing = Watched(svc.make_source(), svc, fail_file=1)  # the second batch's MOVE
+    with pytest.raises(SourceUnavailable, match="connection was lost"):
+        drain_once(svc, svc.make_runner(failing))
+    with svc.db.unit_of_work() as session:
+        handled = session.scalar(select(func.count()).select_from(InboundMessage)) or 0
+    assert 4 <= handled <= 6  # the failing batch was committed; the one after it at most
+    stats = drain_once(svc)
+    assert folder_counts(dovecot) == {"Behandlat/Ärenden": 7}
+    assert stats.duplicates == 2  # the batch whose MOVE failed: filed from the database's record
+    with svc.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 7
+    # One receipt each, the failed batch's included (its answers were queued with its commit): none twice.
+    assert sorted(r.recipients[0] for r in smtp.handler.received) == sorted(
+        f"aktor{i}@example.se" for i in range(7)
+    )
