@@ -30,9 +30,17 @@ from .isolation import IsolatedParser, ParseTimeout, discard_spooled
 from .message import ParsedMail
 from .models import InboundMessage
 from .parse import UnparseableMail
+from .parse_pool import Parsed, ParsePool, failure_reason
 from .sources.base import Item, Outcome
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A batch parsed ahead (``parse_pool``): per item its parse, or None where ``process`` parses it."""
+
+    parsed: list[Parsed | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +65,15 @@ class Pipeline:
         spool = config.handlers.attachments.spool_dir
         self.parser = IsolatedParser(config.isolate_bytes, config.parse_timeout, spool)
 
-    def process(self, items: Sequence[Item]) -> list[Outcome]:
-        """Handle a batch in one transaction; returns one outcome per item, in order, after the commit."""
+    def process(self, items: Sequence[Item], prepared: Prepared | None = None) -> list[Outcome]:
+        """Handle a batch in one transaction; returns one outcome per item, in order, after the commit.
+        ``prepared``: this batch parsed ahead (``parse_pool``), used instead of parsing it again."""
         isolate = raced = False
         while True:
             try:
                 with self.db.unit_of_work() as session, session.no_autoflush:
                     preassigned_ids.expect_many_rows(session)  # PostgreSQL: plain executemany INSERTs
-                    outcomes = self._process_batch(session, items, isolate=isolate)
+                    outcomes = self._process_batch(session, items, prepared, isolate=isolate)
                 break
             except IntegrityError:
                 # Another worker committed some of these messages after we looked; now they are duplicates.
@@ -104,19 +113,24 @@ class Pipeline:
             batch = BatchCache()  # nothing preloaded: it fills as the messages ask
             return [self._reprocess_one(session, row, batch) for row in rows]
 
-    def parse(self, raw: bytes) -> tuple[ParsedMail | None, str | None]:
+    def parse_pool(self) -> ParsePool:
+        """A worker process to parse batches ahead (the messages ``parse`` parses in this process: not
+        over the size limit, under the isolation threshold)."""
+        return ParsePool(min(self.config.isolate_bytes, self.config.max_message_bytes + 1))
+
+    def parse(self, raw: bytes) -> Parsed:
         """The parsed mail, or None and why not (too large, not a message, too slow, parser failure)."""
         if len(raw) > self.config.max_message_bytes:
             return None, f"message of {len(raw)} bytes is over the limit of {self.config.max_message_bytes}"
         try:
             return self.parser.parse(raw), None
-        except UnparseableMail as exc:
-            return None, f"not an email message: {exc}"
         except ParseTimeout as exc:
             return None, str(exc)
+        except UnparseableMail as exc:
+            return None, failure_reason(exc)
         except Exception as exc:  # the parser must never stop the pipeline
             log.exception("parser failed")
-            return None, f"parser failed: {type(exc).__name__}: {exc}"
+            return None, failure_reason(exc)
 
     def classify_context(
         self, session: Session, mail: ParsedMail, batch_case_ids: set[str]
@@ -133,11 +147,16 @@ class Pipeline:
 
     # -- one batch, one message -------------------------------------------------------------------------
 
-    def _process_batch(self, session: Session, items: Sequence[Item], *, isolate: bool) -> list[Outcome]:
+    def _process_batch(
+        self, session: Session, items: Sequence[Item], prepared: Prepared | None, *, isolate: bool
+    ) -> list[Outcome]:
         """Store, route and handle a batch with a handful of queries, however large it is."""
         digests = [store.digests(item.raw) for item in items]
         by_sha = store.by_sha256(session, [sha for sha, _body in digests])
-        parsed = {i: self.parse(item.raw) for i, item in enumerate(items) if digests[i][0] not in by_sha}
+        ahead = prepared.parsed if prepared is not None else [None] * len(items)
+        parsed = {
+            i: ahead[i] or self.parse(item.raw) for i, item in enumerate(items) if digests[i][0] not in by_sha
+        }
         mails = [mail for mail, _failure in parsed.values() if mail is not None]
         try:
             return self._store_and_handle(session, items, digests, by_sha, parsed, mails, isolate=isolate)

@@ -6,15 +6,15 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import OperationalError
 
 from mailer.retry import Backoff
 
-from .pipeline import Pipeline
-from .sources.base import Item, Outcome, Source, SourceUnavailable
+from .parse_pool import ParsePool, worth_a_worker
+from .pipeline import Pipeline, Prepared
+from .sources.base import Item, Source, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,12 @@ class RunStats:
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """A batch fetched from the source; ``filed_known``: how many were filed at once as stored before."""
+    """A batch fetched from the source (``filed_known``: how many were filed at once, stored before),
+    and its parse when a worker did it."""
 
     items: list[Item]
     filed_known: int
+    prepared: Prepared | None = None
 
 
 HealthHook = Callable[[Source, str | None], None]
@@ -68,55 +70,39 @@ class Runner:
                 break
             attempted.update(refs)
             chunks = [refs[start : start + self.batch_size] for start in range(0, len(refs), self.batch_size)]
-            if len(chunks) == 1:
-                self._handle(self._read(chunks[0]))
+            if len(chunks) >= 3 and worth_a_worker():
+                with self.pipeline.parse_pool() as pool:
+                    self._drain_parsing_ahead(chunks, pool)
             else:
-                self._drain_ahead(chunks)
+                for chunk in chunks:
+                    self._batch(self._read(chunk))
         self.on_health(self.source, None)
         return self.stats
 
-    def _drain_ahead(self, chunks: list[list[str]]) -> None:
-        """Several batches: one thread talks to the source, fetching the next batch and filing the last
-        while this one handles the current (IMAP's round trips, ~10 % of the time, overlap the work).
-        Nothing is filed before its batch has committed, so a crash still loses nothing and files nothing
-        unhandled; the source sees one command at a time, in order. Parsing stays on this thread: on a
-        second thread it would only wait for the interpreter's lock."""
-        filing: list[Future[None]] = []
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbound-source") as source_thread:
-            upcoming = iter(chunks)
-            ahead: Future[_Read] | None = source_thread.submit(self._read, next(upcoming))
-            try:
-                while ahead is not None:
-                    read = ahead.result()
-                    following = next(upcoming, None)
-                    ahead = source_thread.submit(self._read, following) if following is not None else None
-                    for done in [f for f in filing if f.done()]:
-                        done.result()  # a failed MOVE stops the drain as it would without the thread
-                        filing.remove(done)
-                    outcomes = self._process(read)
-                    filing.append(source_thread.submit(self._file, outcomes))
-                    self.after_batch()
-                for pending in filing:
-                    pending.result()
-            finally:
-                if ahead is not None:
-                    ahead.cancel()  # a batch fetched but not handled stays at the source for the next drain
+    def _drain_parsing_ahead(self, chunks: list[list[str]], pool: ParsePool) -> None:
+        """Many batches: each is fetched before the one ahead of it is handled, and a worker process
+        parses it meanwhile, on the other core (``inbound.parse_pool``). Fetching ahead changes nothing
+        at the source; nothing is filed before its batch has committed."""
+        current = self._read(chunks[0])
+        for following in chunks[1:]:
+            upcoming = self._read(following)
+            # Until the worker is up (a fresh interpreter) batches are parsed here, not waited for.
+            parsing = pool.start([item.raw for item in upcoming.items]) if pool.ready() else None
+            self._batch(current)
+            current = replace(upcoming, prepared=Prepared(parsing.result())) if parsing else upcoming
+        self._batch(current)
 
     def _read(self, refs: list[str]) -> _Read:
-        """Fetch a batch, filing at once what is stored already. Touches no shared state: it may run on
-        the source's thread."""
+        """Fetch a batch, filing at once what is stored already."""
         known = self.pipeline.known_refs(refs) if self.source.stable_refs else {}
         if known:
             self.source.file(list(known.items()))
         items = self.source.fetch([ref for ref in refs if ref not in known])
         return _Read(items, len(known))
 
-    def _handle(self, read: _Read) -> None:
-        self._file(self._process(read))
-        self.after_batch()
-
-    def _process(self, read: _Read) -> list[Outcome]:
-        outcomes = self.pipeline.process(read.items)
+    def _batch(self, read: _Read) -> None:
+        outcomes = self.pipeline.process(read.items, read.prepared)
+        self.source.file([(o.ref, o.route) for o in outcomes if o.ref is not None])
         self.stats.duplicates += read.filed_known
         for outcome in outcomes:
             if outcome.duplicate:
@@ -124,10 +110,7 @@ class Runner:
             else:
                 self.stats.routes[outcome.route.value] += 1
         self.stats.batches += 1
-        return outcomes
-
-    def _file(self, outcomes: list[Outcome]) -> None:
-        self.source.file([(o.ref, o.route) for o in outcomes if o.ref is not None])
+        self.after_batch()
 
     def run(self, stop: threading.Event, *, once: bool = False) -> RunStats:
         """Drain, wait for news, repeat until ``stop``; reconnect with backoff when the source fails.
