@@ -11,9 +11,8 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
 
-from inbound.pipeline import Pipeline
+from inbound.pipeline import Pipeline, Prepared
 from inbound.sources.base import Item, Outcome
 from inbound.sources.imap import ImapSource
 from kulturkluster.cli import main
@@ -36,8 +35,10 @@ def _install(point: str) -> None:
     elif point == "after_commit":
         process = Pipeline.process
 
-        def process_then_die(self: Pipeline, items: Any) -> list[Outcome]:
-            process(self, items)  # committed
+        def process_then_die(
+            self: Pipeline, items: Sequence[Item], prepared: Prepared | None = None
+        ) -> list[Outcome]:
+            process(self, items, prepared)  # committed
             _die()
             raise AssertionError("unreachable")
 

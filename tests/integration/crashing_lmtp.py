@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from inbound.pipeline import Pipeline
+from inbound.pipeline import Pipeline, Prepared
 from inbound.sources.base import Item, Outcome
 from kulturkluster.cli import main
 
@@ -22,9 +22,11 @@ from kulturkluster.cli import main
 def _install(point: str) -> None:
     process = Pipeline.process
 
-    def process_and_die(self: Pipeline, items: Sequence[Item]) -> list[Outcome]:
+    def process_and_die(
+        self: Pipeline, items: Sequence[Item], prepared: Prepared | None = None
+    ) -> list[Outcome]:
         if point == "after_commit":
-            process(self, items)
+            process(self, items, prepared)
         elif point != "before_commit":
             raise SystemExit(f"unknown crash point {point!r}")
         os.kill(os.getpid(), signal.SIGKILL)
