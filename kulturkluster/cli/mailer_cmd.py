@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from kulturkluster.malloc_arenas import limit_malloc_arenas
 from kulturkluster.texts import t
 from mailer import worker
 
@@ -29,6 +30,7 @@ def run(
 
     Several workers may run at once on PostgreSQL (they share the campaign and the limits).
     """
+    limit_malloc_arenas()  # before the lanes' threads start
     stop = threading.Event()
     install_stop_handlers(stop)
     with sending_services() as svc:  # it flushes the outbox on its rounds
