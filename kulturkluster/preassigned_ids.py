@@ -7,6 +7,10 @@ every such statement into PostgreSQL's form in Python, without a cache for state
 5 ms each, a tenth of the inbound pipeline's CPU on PostgreSQL. The ids are the sequence's own, as the
 column's default would have drawn them (gaps after a rollback included).
 
+A mapper that would read a server default back after the INSERT (``eager_defaults``) makes SQLAlchemy
+fall back to the multi-row form, so the mappers written in batches (contacts, cases) provide their defaults
+in Python and say ``eager_defaults=False``; ``tests/integration/test_batch_inserts.py`` checks it.
+
 A session opts in with ``expect_many_rows`` (the inbound pipeline's batches do): for one row at a time
 the extra query would be a second round trip for nothing. It costs one query per table per flush, however
 many rows, so a batch's statements do not grow with its size.

@@ -81,6 +81,30 @@ def test_a_batch_writes_each_table_in_a_few_statements(services_factory: Factory
         assert 1 <= inserts.get(table, 0) <= 3, (table, inserts)
 
 
+def test_postgresql_gets_each_tables_rows_as_one_short_statement(services_factory: Factory) -> None:
+    """PostgreSQL: a batch's rows go as an executemany of the one-row INSERT, which psycopg converts
+    once, not as one statement with a placeholder per value (psycopg caches no statement with more than
+    50), which is what a column read back after the INSERT would force."""
+    svc = services_factory()
+    if svc.db.dialect != "postgresql":
+        pytest.skip("SQLite writes a batch's rows with multi-row INSERTs on purpose")
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO"):
+            statements.append(statement)
+
+    event.listen(svc.db.engine, "before_cursor_execute", seen)
+    try:
+        svc.pipeline.process([Item(raw, "t") for raw in _mails()])
+    finally:
+        event.remove(svc.db.engine, "before_cursor_execute", seen)
+    tables = {statement.split()[2] for statement in statements}
+    assert {"inbound_messages", "contacts", "cases", "case_messages", "outgoing_messages"} <= tables
+    long_ones = [statement[:60] for statement in statements if "__0)s" in statement]
+    assert long_ones == []
+
+
 def test_a_failing_handler_leaves_no_held_answer_behind(
     services_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
