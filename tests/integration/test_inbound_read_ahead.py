@@ -79,13 +79,21 @@ def _questions(n: int) -> list[bytes]:
     ]
 
 
+def _filled(
+    factory: Factory, dovecot: DovecotServer, smtp: SmtpServer, batch_size: int, questions: int
+) -> Services:
+    """Services reading the test mailbox in batches of ``batch_size``, which holds ``questions`` questions."""
+    overrides = imap_overrides(dovecot, smtp)
+    overrides["inbound"]["batch_size"] = batch_size
+    svc = factory(**overrides)
+    append(dovecot, *_questions(questions))
+    return svc
+
+
 def test_batches_are_read_ahead_parsed_by_the_worker_and_filed_only_after_their_commit(
     services_factory: Factory, dovecot: DovecotServer, smtp: SmtpServer
 ) -> None:
-    overrides = imap_overrides(dovecot, smtp)
-    overrides["inbound"]["batch_size"] = 3
-    svc = services_factory(**overrides)
-    append(dovecot, *_questions(10))
+    svc = _filled(services_factory, dovecot, smtp, batch_size=3, questions=10)
     parsed_here: list[bytes] = []
     parse = svc.pipeline.parse
 
@@ -132,10 +140,7 @@ def test_batches_are_read_ahead_parsed_by_the_worker_and_filed_only_after_their_
 def test_a_failed_move_stops_the_drain_and_the_next_one_files_without_answering_twice(
     services_factory: Factory, dovecot: DovecotServer, smtp: SmtpServer
 ) -> None:
-    overrides = imap_overrides(dovecot, smtp)
-    overrides["inbound"]["batch_size"] = 2
-    svc = services_factory(**overrides)
-    append(dovecot, *_questions(7))
+    svc = _filled(services_factory, dovecot, smtp, batch_size=2, questions=7)
     failing = Watched(svc.make_source(), svc, fail_file=1)  # the second batch's MOVE, the third fetched
     with pytest.raises(SourceUnavailable, match="connection was lost"):
         drain_once(svc, svc.make_runner(failing))
