@@ -5,9 +5,13 @@ without losing or repeating anything."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +21,9 @@ from inbound.classify import Route
 from inbound.models import InboundMessage
 from inbound.parse_pool import Parsed, ParsePool, worth_a_worker
 from inbound.sources.base import Item, Source, SourceUnavailable
+from kulturkluster.db import Database
 from kulturkluster.wiring import Services
-from tests.integration.imap_helpers import append, folder_counts, imap_overrides
+from tests.integration.imap_helpers import append, folder_counts, imap_env, imap_overrides
 from tests.integration.test_imap import drain_once
 from tests.integration.test_pipeline import make_mail
 from tests.servers.dovecot import DovecotServer
@@ -155,4 +160,30 @@ def test_a_failed_move_stops_the_drain_and_the_next_one_files_without_answering_
     # One receipt each, the failed batch's included (its answers were queued with its commit): none twice.
     assert sorted(r.recipients[0] for r in smtp.handler.received) == sorted(
         f"aktor{i}@example.se" for i in range(7)
+    )
+
+
+def test_the_service_command_drains_many_batches_with_its_worker(
+    db: Database, dovecot: DovecotServer, smtp: SmtpServer
+) -> None:
+    """The real entry point, in its own process: the spawned worker starts from it (and does not run the
+    command again), and every message is handled, filed and answered once."""
+    append(dovecot, *_questions(9))
+    env = {**os.environ, **imap_env(dovecot, smtp, db.url), "KK_INBOUND__BATCH_SIZE": "2"}
+    done = subprocess.run(
+        [sys.executable, "-m", "kulturkluster.cli", "inbound", "run", "--once"],
+        cwd=Path(__file__).parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "parse worker stopped" not in done.stderr and "Traceback" not in done.stderr  # the worker's too
+    assert folder_counts(dovecot) == {"Behandlat/Ärenden": 9}
+    with db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 9
+    assert sorted(r.recipients[0] for r in smtp.handler.received) == sorted(
+        f"aktor{i}@example.se" for i in range(9)
     )
