@@ -37,13 +37,6 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class Prepared:
-    """A batch parsed ahead (``parse_pool``): per item its parse, or None where ``process`` parses it."""
-
-    parsed: list[Parsed | None]
-
-
-@dataclass(frozen=True, slots=True)
 class PipelineConfig:
     own_addresses: frozenset[str]
     handlers: HandlerConfig
@@ -65,15 +58,15 @@ class Pipeline:
         spool = config.handlers.attachments.spool_dir
         self.parser = IsolatedParser(config.isolate_bytes, config.parse_timeout, spool)
 
-    def process(self, items: Sequence[Item], prepared: Prepared | None = None) -> list[Outcome]:
+    def process(self, items: Sequence[Item], parsed: Sequence[Parsed | None] = ()) -> list[Outcome]:
         """Handle a batch in one transaction; returns one outcome per item, in order, after the commit.
-        ``prepared``: this batch parsed ahead (``parse_pool``), used instead of parsing it again."""
+        ``parsed``: the items parsed ahead (``parse_pool``), each used instead of parsing it here."""
         isolate = raced = False
         while True:
             try:
                 with self.db.unit_of_work() as session, session.no_autoflush:
                     preassigned_ids.expect_many_rows(session)  # PostgreSQL: plain executemany INSERTs
-                    outcomes = self._process_batch(session, items, prepared, isolate=isolate)
+                    outcomes = self._process_batch(session, items, parsed, isolate=isolate)
                 break
             except IntegrityError:
                 # Another worker committed some of these messages after we looked; now they are duplicates.
@@ -126,10 +119,9 @@ class Pipeline:
             return self.parser.parse(raw), None
         except ParseTimeout as exc:
             return None, str(exc)
-        except UnparseableMail as exc:
-            return None, failure_reason(exc)
         except Exception as exc:  # the parser must never stop the pipeline
-            log.exception("parser failed")
+            if not isinstance(exc, UnparseableMail):
+                log.exception("parser failed")
             return None, failure_reason(exc)
 
     def classify_context(
@@ -148,12 +140,12 @@ class Pipeline:
     # -- one batch, one message -------------------------------------------------------------------------
 
     def _process_batch(
-        self, session: Session, items: Sequence[Item], prepared: Prepared | None, *, isolate: bool
+        self, session: Session, items: Sequence[Item], ahead: Sequence[Parsed | None], *, isolate: bool
     ) -> list[Outcome]:
         """Store, route and handle a batch with a handful of queries, however large it is."""
         digests = [store.digests(item.raw) for item in items]
         by_sha = store.by_sha256(session, [sha for sha, _body in digests])
-        ahead = prepared.parsed if prepared is not None else [None] * len(items)
+        ahead = ahead or [None] * len(items)
         parsed = {
             i: ahead[i] or self.parse(item.raw) for i, item in enumerate(items) if digests[i][0] not in by_sha
         }

@@ -12,8 +12,8 @@ from sqlalchemy.exc import OperationalError
 
 from mailer.retry import Backoff
 
-from .parse_pool import ParsePool, worth_a_worker
-from .pipeline import Pipeline, Prepared
+from .parse_pool import Parsed, ParsePool, worth_a_worker
+from .pipeline import Pipeline
 from .sources.base import Item, Source, SourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class _Read:
 
     items: list[Item]
     filed_known: int
-    prepared: Prepared | None = None
+    parsed: Sequence[Parsed | None] = ()
 
 
 HealthHook = Callable[[Source, str | None], None]
@@ -89,7 +89,7 @@ class Runner:
             # Until the worker is up (a fresh interpreter) batches are parsed here, not waited for.
             parsing = pool.start([item.raw for item in upcoming.items]) if pool.ready() else None
             self._batch(current)
-            current = replace(upcoming, prepared=Prepared(parsing.result())) if parsing else upcoming
+            current = replace(upcoming, parsed=parsing.result()) if parsing else upcoming
         self._batch(current)
 
     def _read(self, refs: list[str]) -> _Read:
@@ -101,7 +101,7 @@ class Runner:
         return _Read(items, len(known))
 
     def _batch(self, read: _Read) -> None:
-        outcomes = self.pipeline.process(read.items, read.prepared)
+        outcomes = self.pipeline.process(read.items, read.parsed)
         self.source.file([(o.ref, o.route) for o in outcomes if o.ref is not None])
         self.stats.duplicates += read.filed_known
         for outcome in outcomes:

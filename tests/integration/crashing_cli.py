@@ -12,7 +12,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from inbound.pipeline import Pipeline, Prepared
+from inbound.parse_pool import Parsed
+from inbound.pipeline import Pipeline
 from inbound.sources.base import Item, Outcome
 from inbound.sources.imap import ImapSource
 from kulturkluster.cli import main
@@ -36,9 +37,9 @@ def _install(point: str) -> None:
         process = Pipeline.process
 
         def process_then_die(
-            self: Pipeline, items: Sequence[Item], prepared: Prepared | None = None
+            self: Pipeline, items: Sequence[Item], parsed: Sequence[Parsed | None] = ()
         ) -> list[Outcome]:
-            process(self, items, prepared)  # committed
+            process(self, items, parsed)  # committed
             _die()
             raise AssertionError("unreachable")
 

@@ -14,7 +14,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from inbound.pipeline import Pipeline, Prepared
+from inbound.parse_pool import Parsed
+from inbound.pipeline import Pipeline
 from inbound.sources.base import Item, Outcome
 from kulturkluster.cli import main
 
@@ -23,10 +24,10 @@ def _install(point: str) -> None:
     process = Pipeline.process
 
     def process_and_die(
-        self: Pipeline, items: Sequence[Item], prepared: Prepared | None = None
+        self: Pipeline, items: Sequence[Item], parsed: Sequence[Parsed | None] = ()
     ) -> list[Outcome]:
         if point == "after_commit":
-            process(self, items, prepared)
+            process(self, items, parsed)
         elif point != "before_commit":
             raise SystemExit(f"unknown crash point {point!r}")
         os.kill(os.getpid(), signal.SIGKILL)

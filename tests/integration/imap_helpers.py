@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from tests.servers.dovecot import DovecotServer
@@ -63,3 +67,16 @@ def folder_counts(dovecot: DovecotServer) -> dict[str, int]:
         return counts
     finally:
         client.logout()
+
+
+def run_service(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` from the repository root with ``env`` over this environment (e.g. ``imap_env``)."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=Path(__file__).parents[2],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,26 +14,13 @@ from kulturkluster.wiring import Services
 from mailer.models import OutgoingMessage
 from subscribers import service
 from subscribers.models import Status
-from tests.integration.imap_helpers import append, folder_counts, imap_env
+from tests.integration.imap_helpers import append, folder_counts, imap_env, run_service
 from tests.integration.test_pipeline import make_mail
 from tests.servers.dovecot import DovecotServer
 from tests.servers.smtp import SmtpServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-ROOT = Path(__file__).parents[2]
 SUBSCRIBERS = [f"person{n}@example.se" for n in range(5)]
-
-
-def _service(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("point", ["after_fetch", "after_commit"])
@@ -53,7 +36,7 @@ def test_kill_and_restart(
     )
     env = imap_env(dovecot, smtp, db.url)
 
-    crashed = _service(["-m", "tests.integration.crashing_cli", point], env)
+    crashed = run_service(["-m", "tests.integration.crashing_cli", point], env)
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     assert folder_counts(dovecot) == {"INBOX": 5}  # nothing was filed before the kill
     with db.unit_of_work() as session:
@@ -61,7 +44,7 @@ def test_kill_and_restart(
     assert stored == (0 if point == "after_fetch" else 5)
     assert smtp.handler.received == []  # answers are sent only after the commit
 
-    restarted = _service(["-m", "kulturkluster.cli", "inbound", "run", "--once"], env)
+    restarted = run_service(["-m", "kulturkluster.cli", "inbound", "run", "--once"], env)
     assert restarted.returncode == 0, restarted.stderr
 
     assert folder_counts(dovecot) == {"Behandlat/Prenumerationer": 5}

@@ -5,13 +5,9 @@ without losing or repeating anything."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +19,7 @@ from inbound.parse_pool import Parsed, ParsePool, worth_a_worker
 from inbound.sources.base import Item, Source, SourceUnavailable
 from kulturkluster.db import Database
 from kulturkluster.wiring import Services
-from tests.integration.imap_helpers import append, folder_counts, imap_env, imap_overrides
+from tests.integration.imap_helpers import append, folder_counts, imap_env, imap_overrides, run_service
 from tests.integration.test_imap import drain_once
 from tests.integration.test_pipeline import make_mail
 from tests.servers.dovecot import DovecotServer
@@ -169,16 +165,8 @@ def test_the_service_command_drains_many_batches_with_its_worker(
     """The real entry point, in its own process: the spawned worker starts from it (and does not run the
     command again), and every message is handled, filed and answered once."""
     append(dovecot, *_questions(9))
-    env = {**os.environ, **imap_env(dovecot, smtp, db.url), "KK_INBOUND__BATCH_SIZE": "2"}
-    done = subprocess.run(
-        [sys.executable, "-m", "kulturkluster.cli", "inbound", "run", "--once"],
-        cwd=Path(__file__).parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = {**imap_env(dovecot, smtp, db.url), "KK_INBOUND__BATCH_SIZE": "2"}
+    done = run_service(["-m", "kulturkluster.cli", "inbound", "run", "--once"], env)
     assert done.returncode == 0, done.stderr
     assert "parse worker stopped" not in done.stderr and "Traceback" not in done.stderr  # the worker's too
     assert folder_counts(dovecot) == {"Behandlat/Ärenden": 9}
