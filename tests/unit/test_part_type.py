@@ -13,6 +13,7 @@ import pytest
 from inbound.feed import message_from_bytes
 from inbound.headers import unfold
 from inbound.part_type import _PLAIN, PartType, part_type
+from tests.integration.test_peer_mail import CORPUS
 from tests.unit.test_parse_addresses import _fixtures
 
 
@@ -92,4 +93,5 @@ def test_every_part_of_every_fixture_reads_as_the_stdlib_reads_it() -> None:
             checked += 1
             values = (part.get("content-type"), part.get("content-disposition"))
             quick += all(v is None or (isinstance(v, str) and _PLAIN.match(v)) for v in values)
-    assert checked > 100 and quick > checked // 2  # the quick reading is the common case
+    # Our own fixtures hold ~30 parts; with the peer corpus (when it is there) thousands.
+    assert checked > (100 if CORPUS.is_dir() else 25) and quick > checked // 2  # quick is the common case
